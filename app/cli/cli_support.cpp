@@ -1,0 +1,101 @@
+#include "cli_support.h"
+
+#include "common/error.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+
+namespace cs::cli {
+
+namespace {
+std::atomic<jobs::JobHandle*> g_runningJob{nullptr};
+std::atomic<bool> g_interrupted{false};
+
+void onSignal(int) {
+    g_interrupted = true;  // only async-signal-safe work here; the waiter cancels the job
+}
+}  // namespace
+
+__attribute__((weak)) void initEngineThread() {}
+
+jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
+    const bool tty = isatty(STDERR_FILENO);
+    std::mutex printMutex;
+    std::string lastStage;
+    int lastPercent = -1;
+    auto onProgress = [&](const jobs::Progress& p) {
+        std::lock_guard<std::mutex> lock(printMutex);
+        const int percent = static_cast<int>(p.fraction * 100.0 + 0.5);
+        if (tty) {
+            const int width = 30;
+            const int filled = std::max(0, std::min(width, static_cast<int>(p.fraction * width)));
+            std::fprintf(stderr, "\r[%s%s] %3d%% %-12s %-40.40s", std::string(filled, '#').c_str(),
+                         std::string(width - filled, '.').c_str(), percent, p.stage.c_str(), p.message.c_str());
+            std::fflush(stderr);
+        } else if (p.stage != lastStage || percent / 10 != lastPercent / 10) {
+            // Plain lines for logs: one per stage change and per 10%.
+            std::fprintf(stderr, "%s %d%% %s\n", p.stage.c_str(), percent, p.message.c_str());
+        }
+        lastStage = p.stage;
+        lastPercent = percent;
+    };
+
+    struct sigaction action {};
+    action.sa_handler = onSignal;
+    struct sigaction oldInt {}, oldTerm {};
+    sigaction(SIGINT, &action, &oldInt);
+    sigaction(SIGTERM, &action, &oldTerm);
+
+    jobs::Engine engine(initEngineThread);
+    jobs::JobCallbacks callbacks;
+    callbacks.onProgress = onProgress;
+    jobs::JobHandle handle = engine.submit(std::move(job), callbacks);
+    while (!handle.waitFor(std::chrono::milliseconds(100))) {
+        if (g_interrupted) handle.cancel();
+    }
+    auto outcome = handle.wait();
+    if (tty) std::fprintf(stderr, "\n");
+    sigaction(SIGINT, &oldInt, nullptr);
+    sigaction(SIGTERM, &oldTerm, nullptr);
+    return outcome;
+}
+
+int exitCodeFor(const jobs::JobOutcome& outcome) {
+    switch (outcome.state) {
+        case jobs::JobState::Done: return 0;
+        case jobs::JobState::Cancelled:
+            std::cerr << "concept-studio-cli: cancelled\n";
+            return 130;
+        default:
+            std::cerr << "concept-studio-cli: " << outcome.error << "\n";
+            return 1;
+    }
+}
+
+void writeJsonFile(const std::string& path, const nlohmann::json& value) {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    if (target.has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(target.parent_path(), ec);
+    }
+    const std::string tmp = path + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+        if (!out) throw Error(path, "cannot write JSON output");
+        out << value.dump(2) << "\n";
+        if (!out) throw Error(path, "failed while writing JSON output");
+    }
+    std::error_code ec;
+    fs::rename(tmp, target, ec);
+    if (ec) throw Error(path, "cannot move JSON output into place: " + ec.message());
+}
+
+}  // namespace cs::cli

@@ -1,0 +1,25 @@
+#pragma once
+// What every CLI command shares: running a job on the engine with a progress display
+// (a bar on a terminal, plain lines otherwise), Ctrl-C as cancel, and writing JSON files.
+#include "jobs/engine.h"
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace cs::cli {
+
+// Runs the job on a fresh engine thread and shows its progress on stderr. SIGINT/SIGTERM
+// cancel it. Returns the outcome; the caller decides the exit code.
+jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job);
+
+// Exit code for an outcome: 0 done, 1 failed (message printed), 130 cancelled.
+int exitCodeFor(const jobs::JobOutcome& outcome);
+
+// Writes JSON atomically (temp file + rename); throws cs::Error naming the file.
+void writeJsonFile(const std::string& path, const nlohmann::json& value);
+
+// Sets LibTorch intra-op threads to the available cores; called once per engine thread.
+// (Defined where LibTorch is linked; a no-op when the CLI is built without models.)
+void initEngineThread();
+
+}  // namespace cs::cli

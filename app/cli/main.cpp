@@ -1,0 +1,62 @@
+// concept-studio-cli: the headless face of the studio (DESIGN.md §5).
+// Exit 0 on success, 2 on bad usage, 1 on any other error (message on stderr naming the file).
+#include "command.h"
+
+#include "common/error.h"
+#include "cs/build_info.h"
+
+#include <iostream>
+
+namespace cs::cli {
+std::vector<CommandFactory>& commandFactories() {
+    static std::vector<CommandFactory> factories;
+    return factories;
+}
+}  // namespace cs::cli
+
+int main(int argc, char** argv) {
+    CLI::App app{"ConceptStudio: concept-based explanations of vision and recommendation models", "concept-studio-cli"};
+    app.set_version_flag("--version", std::string("concept-studio-cli ") + CS_VERSION_STRING);
+    app.require_subcommand(0, 1);
+
+    std::vector<std::unique_ptr<cs::cli::Command>> commands;
+    std::vector<std::pair<CLI::App*, cs::cli::Command*>> subs;
+    for (auto& factory : cs::cli::commandFactories()) commands.push_back(factory());
+    std::sort(commands.begin(), commands.end(), [](auto& a, auto& b) { return a->name() < b->name(); });
+    for (auto& command : commands) {
+        CLI::App* sub = app.add_subcommand(command->name(), command->description());
+        command->setup(*sub);
+        subs.emplace_back(sub, command.get());
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+
+    for (auto& [sub, command] : subs) {
+        if (!sub->parsed()) continue;
+        try {
+            return command->run();
+        } catch (const cs::UsageError& e) {
+            std::cerr << "concept-studio-cli " << command->name() << ": " << e.what() << "\n";
+            return 2;
+        } catch (const cs::Cancelled&) {
+            std::cerr << "concept-studio-cli: cancelled\n";
+            return 130;
+        } catch (const std::exception& e) {
+            std::cerr << "concept-studio-cli: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    std::cout << app.help() << std::flush;
+    return 2;
+}

@@ -1,0 +1,24 @@
+# Finds every third-party dependency once, so module CMakeLists only link targets.
+find_package(Threads REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(nlohmann_json REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+find_package(Boost REQUIRED)
+find_package(ZLIB REQUIRED)
+# Debian's libtorch-dev ships a CMake config under /usr/share/cmake/Torch or /usr/lib/.../cmake/Torch.
+find_package(Torch REQUIRED)
+
+# One interface target for "this code uses LibTorch", with a shared precompiled header.
+add_library(cs_torch INTERFACE)
+target_link_libraries(cs_torch INTERFACE ${TORCH_LIBRARIES})
+target_include_directories(cs_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
+
+add_library(cs_opencv INTERFACE)
+target_link_libraries(cs_opencv INTERFACE opencv_core opencv_imgproc opencv_imgcodecs)
+target_include_directories(cs_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
+
+# The torch PCH is built once (cs_torch_pch) and reused by every LibTorch-using target.
+function(cs_use_torch_pch target)
+  target_precompile_headers(${target} REUSE_FROM cs_torch_pch)
+endfunction()

@@ -1,0 +1,158 @@
+#pragma once
+// ProjectStore: the SQLite project file (`.cstudio`, DESIGN.md §4), the single source of truth
+// that views and reports read. WAL mode, foreign keys on, schema_version with migrations,
+// every query parameterised. A run's results are written in one transaction together with
+// its final status, so a half-finished run never looks finished.
+//
+// Not thread-safe: use one ProjectStore per thread (SQLite WAL allows a reader on the UI
+// thread while the engine thread writes through its own connection).
+#include "common/tensor_blob.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace cs::store {
+
+constexpr int kSchemaVersion = 1;
+constexpr const char* kApplicationName = "concept-studio";
+
+enum class RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted };
+const char* toString(RunStatus status);
+RunStatus runStatusFromString(const std::string& text);
+
+struct ModelRecord {
+    int64_t id = 0;
+    std::string path, sha256, adapter, kind;
+    std::string metadataJson = "{}";
+};
+
+struct DatasetRecord {
+    int64_t id = 0;
+    std::string path, kind;  // kind: image-folder | image-folder-tree | idx | interactions
+    std::string metadataJson = "{}";
+};
+
+struct RunRecord {
+    int64_t id = 0;
+    std::string kind;  // craft | recsae | train-sasrec | ...
+    std::optional<int64_t> modelId, datasetId;
+    std::string parametersJson = "{}";
+    RunStatus status = RunStatus::Queued;
+    std::string createdAt, startedAt, finishedAt;  // ISO-8601 UTC, empty when unset
+    std::string error;
+    std::string summaryJson = "{}";  // the --json summary once done
+};
+
+struct ConceptRecord {
+    int64_t id = 0;
+    int64_t runId = 0;
+    std::optional<int64_t> parentId;  // recursive CRAFT tree
+    std::string layer;
+    int64_t index = 0;          // concept number within its (run, layer, parent)
+    double importance = 0.0;    // mean Sobol total index
+    double importanceStd = 0.0; // spread over images
+    std::string label;
+    TensorBlob vector;          // row of W (C values)
+    std::string metadataJson = "{}";
+};
+
+struct CropRecord {
+    int64_t id = 0;
+    int64_t runId = 0;
+    std::string sourceImage;     // path, or path#index for IDX
+    int64_t x = 0, y = 0, w = 0, h = 0;  // box in source pixels
+    TensorBlob coefficients;     // U row (r values)
+};
+
+struct LatentRecord {
+    int64_t id = 0;
+    int64_t runId = 0;
+    int64_t index = 0;
+    double frequency = 0, confidence = 0, precision = 0, recall = 0;
+    std::string tagsJson = "[]";
+    std::string metadataJson = "{}";
+};
+
+struct ArtifactRecord {
+    int64_t id = 0;
+    int64_t runId = 0;
+    std::string kind;   // e.g. heatmap, thumbnail, tensor, tree, curve
+    std::string name;   // unique within (run, kind)
+    std::string mime;   // image/png, application/x-cs-tensor, application/json
+    std::string bytes;  // raw payload (PNG bytes, JSON text, ...)
+    std::optional<TensorBlob> tensor;  // when mime is application/x-cs-tensor
+    std::string metadataJson = "{}";
+};
+
+class ProjectStore {
+public:
+    // Creates a new project; fails if the file exists and is not empty.
+    static std::unique_ptr<ProjectStore> create(const std::string& path);
+    // Opens an existing project, migrating an older schema; refuses a non-project file,
+    // a newer schema, or a damaged file with cs::Error naming the file. Runs found
+    // `running` are marked `interrupted` (unless readOnly).
+    static std::unique_ptr<ProjectStore> open(const std::string& path, bool readOnly = false);
+    // Opens if it exists, else creates.
+    static std::unique_ptr<ProjectStore> openOrCreate(const std::string& path);
+    ~ProjectStore();
+
+    const std::string& path() const { return path_; }
+    bool readOnly() const { return readOnly_; }
+    int schemaVersion() const;
+
+    // Runs fn inside one transaction (nested calls join the outer one); rolls back on throw.
+    void transaction(const std::function<void()>& fn);
+
+    // Models and datasets are deduplicated on (path, sha256) / (path, kind).
+    int64_t addModel(const ModelRecord& model);
+    std::vector<ModelRecord> models() const;
+    std::optional<ModelRecord> model(int64_t id) const;
+    int64_t addDataset(const DatasetRecord& dataset);
+    std::vector<DatasetRecord> datasets() const;
+
+    // Run lifecycle: queued -> running -> done | failed | cancelled (interrupted on crash).
+    int64_t createRun(const std::string& kind, const std::string& parametersJson,
+                      std::optional<int64_t> modelId = {}, std::optional<int64_t> datasetId = {});
+    void markRunning(int64_t runId);
+    void markFailed(int64_t runId, const std::string& error);
+    void markCancelled(int64_t runId);
+    // Writes the run's results through `writeResults` and marks it done, in one transaction.
+    void completeRun(int64_t runId, const std::string& summaryJson, const std::function<void()>& writeResults);
+    std::optional<RunRecord> run(int64_t runId) const;
+    std::vector<RunRecord> runs() const;  // newest first
+    void deleteRun(int64_t runId);        // cascades to its concepts, crops, latents, artifacts
+
+    int64_t addConcept(const ConceptRecord& concept);
+    std::vector<ConceptRecord> concepts(int64_t runId) const;
+    int64_t addCrop(const CropRecord& crop);
+    std::vector<CropRecord> crops(int64_t runId) const;
+    int64_t addLatent(const LatentRecord& latent);
+    std::vector<LatentRecord> latents(int64_t runId) const;
+    int64_t addArtifact(const ArtifactRecord& artifact);
+    // Lists artifacts without their payload (bytes/tensor empty) for speed.
+    std::vector<ArtifactRecord> artifacts(int64_t runId, const std::string& kind = {}) const;
+    std::optional<ArtifactRecord> artifact(int64_t runId, const std::string& kind, const std::string& name) const;
+    std::optional<ArtifactRecord> artifact(int64_t artifactId) const;
+
+    // Key/value settings kept in the project (e.g. last view state).
+    void setSetting(const std::string& key, const std::string& value);
+    std::optional<std::string> setting(const std::string& key) const;
+
+    sqlite3* handle() const { return db_; }  // for tests and advanced readers
+
+private:
+    ProjectStore(std::string path, sqlite3* db, bool readOnly);
+    void migrate(int fromVersion);
+    std::string path_;
+    sqlite3* db_ = nullptr;
+    bool readOnly_ = false;
+    int transactionDepth_ = 0;
+};
+
+}  // namespace cs::store
