@@ -1,0 +1,29 @@
+#pragma once
+// Loading a model file into a ModelAdapter: built-in TorchScript conventions (DESIGN.md §3)
+// or an adapter from a plugin. Errors name the file and what is missing, with the expected
+// signature (e.g. "method activations(x: Tensor, layer: str) -> Tensor is missing").
+#include "model/model_adapter.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cs::model {
+
+struct LoadOptions {
+    std::string adapter = "auto";            // auto | torchscript-split | torchscript-recommender | <plugin adapter>
+    std::vector<std::string> pluginDirs;     // extra folders (--plugin-dir), searched after the defaults
+    std::string optionsJson;                 // adapter options, e.g. {"probe_points": ["layer3", "layer4"]}
+};
+
+std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptions& options = {});
+std::unique_ptr<VisionModel> loadVisionModel(const std::string& path, const LoadOptions& options = {});
+std::unique_ptr<SequentialRecommender> loadRecommender(const std::string& path, const LoadOptions& options = {});
+
+// sha256 of a file as lowercase hex.
+std::string sha256File(const std::string& path);
+
+// Sets LibTorch intra-op threads to the available cores (called on the engine thread).
+void configureTorchThreads();
+
+}  // namespace cs::model
