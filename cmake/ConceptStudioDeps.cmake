@@ -3,7 +3,12 @@ find_package(Threads REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(CLI11 REQUIRED)
-find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
+# Debian splits OpenCV per module and ships OpenCVConfig.cmake only with the full libopencv-dev
+# (which drags in highgui and Qt5), so the three modules we use are found directly.
+find_path(CS_OPENCV_INCLUDE_DIR opencv2/core.hpp PATH_SUFFIXES opencv4 REQUIRED)
+foreach(m core imgproc imgcodecs)
+  find_library(CS_OPENCV_${m} opencv_${m} REQUIRED)
+endforeach()
 find_package(Boost REQUIRED)
 find_package(ZLIB REQUIRED)
 # Debian's libtorch-dev ships a CMake config under /usr/share/cmake/Torch or /usr/lib/.../cmake/Torch.
@@ -15,8 +20,8 @@ target_link_libraries(cs_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(cs_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 
 add_library(cs_opencv INTERFACE)
-target_link_libraries(cs_opencv INTERFACE opencv_core opencv_imgproc opencv_imgcodecs)
-target_include_directories(cs_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
+target_link_libraries(cs_opencv INTERFACE ${CS_OPENCV_imgcodecs} ${CS_OPENCV_imgproc} ${CS_OPENCV_core})
+target_include_directories(cs_opencv SYSTEM INTERFACE ${CS_OPENCV_INCLUDE_DIR})
 
 # The torch PCH is built once (cs_torch_pch) and reused by every LibTorch-using target.
 function(cs_use_torch_pch target)
