@@ -28,9 +28,10 @@ public:
     // Waits at most `timeout`; returns true when finished.
     bool waitFor(std::chrono::milliseconds timeout) const;
 
+    struct Shared;  // state shared with the engine; defined in engine.cpp
+
 private:
     friend class Engine;
-    struct Shared;
     std::shared_ptr<Shared> shared_;
 };
 

@@ -1,0 +1,204 @@
+#include "store/project_store.h"
+
+#include "common/error.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace cs::store;
+namespace fs = std::filesystem;
+
+namespace {
+std::string freshPath(const std::string& name) {
+    const fs::path dir = fs::path(CS_TEST_TMP) / "store";
+    fs::create_directories(dir);
+    const fs::path p = dir / name;
+    for (auto suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+    return p.string();
+}
+
+cs::TensorBlob blob(std::vector<int64_t> shape, std::vector<float> data) { return {std::move(shape), std::move(data)}; }
+
+std::string expectError(const std::function<void()>& fn) {
+    try {
+        fn();
+    } catch (const cs::Error& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected cs::Error";
+    return {};
+}
+}  // namespace
+
+TEST(ProjectStore, CreatesWalProjectWithSchemaVersion) {
+    const auto path = freshPath("new.cstudio");
+    auto store = ProjectStore::create(path);
+    EXPECT_EQ(store->schemaVersion(), kSchemaVersion);
+    sqlite3_stmt* s = nullptr;
+    sqlite3_prepare_v2(store->handle(), "PRAGMA journal_mode", -1, &s, nullptr);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), "wal");
+    sqlite3_finalize(s);
+    sqlite3_prepare_v2(store->handle(), "PRAGMA foreign_keys", -1, &s, nullptr);
+    ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int(s, 0), 1);
+    sqlite3_finalize(s);
+    EXPECT_NE(expectError([&] { ProjectStore::create(path); }).find("already exists"), std::string::npos);
+}
+
+TEST(ProjectStore, RunLifecycleAndResultsRoundTrip) {
+    const auto path = freshPath("runs.cstudio");
+    int64_t runId = 0;
+    {
+        auto store = ProjectStore::create(path);
+        const int64_t model = store->addModel({0, "/m/model.pt", "abc", "torchscript-split", "vision", "{}"});
+        EXPECT_EQ(store->addModel({0, "/m/model.pt", "abc", "x", "vision", "{}"}), model) << "deduplicated";
+        runId = store->createRun("craft", R"({"concepts":3})", model);
+        EXPECT_EQ(store->run(runId)->status, RunStatus::Queued);
+        store->markRunning(runId);
+        EXPECT_EQ(store->run(runId)->status, RunStatus::Running);
+        store->completeRun(runId, R"({"ok":true})", [&] {
+            ConceptRecord parent;
+            parent.runId = runId;
+            parent.layer = "layer4";
+            parent.importance = 0.5;
+            parent.vector = blob({3}, {1.f, 2.f, 3.f});
+            const int64_t parentId = store->addConcept(parent);
+            ConceptRecord child = parent;
+            child.parentId = parentId;
+            child.layer = "layer3";
+            child.vector = blob({2}, {-1.5f, 0.25f});
+            store->addConcept(child);
+            store->addCrop({0, runId, "img.png", 1, 2, 64, 64, blob({3}, {0.f, 1.f, 2.f})});
+            ArtifactRecord a;
+            a.runId = runId;
+            a.kind = "map";
+            a.name = "0";
+            a.tensor = blob({2, 2}, {1, 2, 3, 4});
+            store->addArtifact(a);
+        });
+    }
+    auto store = ProjectStore::open(path);
+    const auto run = store->run(runId);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, RunStatus::Done);
+    EXPECT_EQ(run->summaryJson, R"({"ok":true})");
+    EXPECT_FALSE(run->finishedAt.empty());
+    const auto concepts = store->concepts(runId);
+    ASSERT_EQ(concepts.size(), 2u);
+    EXPECT_EQ(concepts[1].parentId, concepts[0].id);
+    EXPECT_EQ(concepts[1].vector.data, (std::vector<float>{-1.5f, 0.25f}));
+    EXPECT_EQ(store->crops(runId).at(0).coefficients.shape, (std::vector<int64_t>{3}));
+    const auto listed = store->artifacts(runId);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_FALSE(listed[0].tensor) << "listing does not load payloads";
+    const auto full = store->artifact(runId, "map", "0");
+    ASSERT_TRUE(full && full->tensor);
+    EXPECT_FLOAT_EQ(full->tensor->at({1, 0}), 3.f);
+    store->deleteRun(runId);
+    EXPECT_TRUE(store->concepts(runId).empty()) << "cascade";
+}
+
+TEST(ProjectStore, FailedResultsWriteLeavesNoRowsAndRunNotDone) {
+    const auto path = freshPath("rollback.cstudio");
+    auto store = ProjectStore::create(path);
+    const int64_t runId = store->createRun("craft", "{}");
+    store->markRunning(runId);
+    EXPECT_THROW(store->completeRun(runId, "{}",
+                                    [&] {
+                                        ConceptRecord c;
+                                        c.runId = runId;
+                                        c.layer = "l";
+                                        c.vector = blob({1}, {1.f});
+                                        store->addConcept(c);
+                                        throw cs::Error("x", "disk full while writing");
+                                    }),
+                 cs::Error);
+    EXPECT_TRUE(store->concepts(runId).empty());
+    EXPECT_EQ(store->run(runId)->status, RunStatus::Running);
+    store->markFailed(runId, "disk full while writing");
+    EXPECT_EQ(store->run(runId)->status, RunStatus::Failed);
+    EXPECT_EQ(store->run(runId)->error, "disk full while writing");
+}
+
+TEST(ProjectStore, RunOfADeadProcessIsMarkedInterruptedButALiveOneIsNot) {
+    const auto path = freshPath("interrupted.cstudio");
+    int64_t live = 0, dead = 0;
+    {
+        auto store = ProjectStore::create(path);
+        live = store->createRun("craft", "{}");
+        store->markRunning(live);
+        dead = store->createRun("craft", "{}");
+        store->markRunning(dead);
+        // Pretend the second run belongs to a process that no longer exists.
+        sqlite3_exec(store->handle(), ("UPDATE runs SET owner = owner || 'x' WHERE id=" + std::to_string(dead)).c_str(),
+                     nullptr, nullptr, nullptr);
+    }
+    auto store = ProjectStore::open(path);
+    EXPECT_EQ(store->run(live)->status, RunStatus::Running) << "this process is alive and owns it";
+    EXPECT_EQ(store->run(dead)->status, RunStatus::Interrupted);
+}
+
+TEST(ProjectStore, RefusesNonProjectsNewerSchemasAndDamage) {
+    const auto text = freshPath("notes.cstudio");
+    std::ofstream(text) << "just some text, not a database";
+    EXPECT_NE(expectError([&] { ProjectStore::open(text); }).find("not a ConceptStudio project"), std::string::npos);
+
+    const auto foreign = freshPath("foreign.cstudio");
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(foreign.c_str(), &db);
+        sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    const auto foreignMsg = expectError([&] { ProjectStore::open(foreign); });
+    EXPECT_NE(foreignMsg.find("another program"), std::string::npos) << foreignMsg;
+    EXPECT_NE(foreignMsg.find(foreign), std::string::npos) << "names the file";
+
+    const auto newer = freshPath("newer.cstudio");
+    ProjectStore::create(newer).reset();
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(newer.c_str(), &db);
+        sqlite3_exec(db, "PRAGMA user_version=99;", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    const auto before = fs::file_size(newer);
+    EXPECT_NE(expectError([&] { ProjectStore::open(newer); }).find("newer than this studio"), std::string::npos);
+    EXPECT_EQ(fs::file_size(newer), before) << "left as it was";
+
+    const auto damaged = freshPath("damaged.cstudio");
+    {
+        auto store = ProjectStore::create(damaged);
+        for (int i = 0; i < 200; ++i) store->createRun("craft", std::string(500, 'x'));
+    }
+    {
+        // Overwrite a few pages in the middle of the file with garbage.
+        std::fstream f(damaged, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(4096 * 3);
+        const std::string junk(4096 * 4, '\x5a');
+        f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+    }
+    const auto damagedMsg = expectError([&] { ProjectStore::open(damaged); });
+    EXPECT_NE(damagedMsg.find(damaged), std::string::npos) << damagedMsg;
+
+    EXPECT_NE(expectError([&] { ProjectStore::open(freshPath("missing.cstudio")); }).find("no such project"),
+              std::string::npos);
+}
+
+TEST(ProjectStore, ReadOnlyFileOpensReadOnlyAndRefusesWrites) {
+    if (geteuid() == 0) {
+        // root ignores file permissions; use the explicit read-only mode instead.
+    }
+    const auto path = freshPath("readonly.cstudio");
+    ProjectStore::create(path)->createRun("craft", "{}");
+    auto store = ProjectStore::open(path, /*readOnly=*/true);
+    EXPECT_TRUE(store->readOnly());
+    EXPECT_EQ(store->runs().size(), 1u);
+    EXPECT_THROW(store->createRun("craft", "{}"), cs::Error);
+}
