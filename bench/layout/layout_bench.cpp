@@ -1,0 +1,99 @@
+// Layout benchmark (issue 5): fat partition vs the squarified treemap, in the same run, on the tree
+// families of the issue. Prints one table row per (tree, method) and the fat/squarified ratios.
+//   layout_bench [--quick]     --quick skips the 10^5-leaf trees
+#include "layout/layout.h"
+#include "tree_families.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+using namespace cs::layout;
+
+namespace {
+
+struct Row {
+    std::string tree;
+    size_t leaves = 0;
+    LayoutMetrics metrics[2];
+    double stability[2] = {0, 0};
+    double seconds[2] = {0, 0};
+};
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+Row measure(const std::string& name, const LayoutNode& tree, bool withStability) {
+    Row row;
+    row.tree = name;
+    for (int m = 0; m < 2; ++m) {
+        const LayoutMethod method = m == 0 ? LayoutMethod::Fat : LayoutMethod::Squarified;
+        // Best of three runs for the time: the machine is shared.
+        double best = 1e30;
+        std::vector<LayoutCell> cells;
+        for (int run = 0; run < 3; ++run) {
+            const auto start = std::chrono::steady_clock::now();
+            cells = layoutInUnitSquare(tree, method);
+            best = std::min(best, secondsSince(start));
+        }
+        row.seconds[m] = best;
+        row.metrics[m] = measureLayout(cells);
+        row.leaves = row.metrics[m].leaves;
+        row.stability[m] = withStability ? measureStability(tree, method) : 0.0;
+    }
+    return row;
+}
+
+void print(const Row& r) {
+    for (int m = 0; m < 2; ++m) {
+        const LayoutMetrics& x = r.metrics[m];
+        std::printf("| %-28s | %6zu | %-10s | %9.3g | %8.3g | %8.3g | %9.2e | %5zu | %9.3g | %8.4f |\n",
+                    r.tree.c_str(), r.leaves, m == 0 ? "fat" : "squarified", x.maxAspectRatio, x.p99AspectRatio,
+                    x.meanAspectRatio, x.maxAreaError, x.nonConvexCells + x.nonFiniteCells, r.stability[m],
+                    r.seconds[m]);
+    }
+    std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    std::printf("| tree | leaves | method | max d/w | p99 d/w | mean d/w | max area err | bad | stability | time s |\n");
+    std::printf("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    std::vector<Row> rows;
+    auto run = [&](const std::string& name, const LayoutNode& tree, bool stability = true) {
+        rows.push_back(measure(name, tree, stability));
+        print(rows.back());
+    };
+    const families::Weights kinds[] = {families::Weights::Zipf, families::Weights::Exponential,
+                                       families::Weights::LogUniform6};
+    for (size_t leaves : {size_t{100}, size_t{1000}, size_t{10000}, size_t{100000}}) {
+        if (quick && leaves > 10000) continue;
+        for (families::Weights kind : kinds)
+            run(std::string("random ") + families::weightsName(kind), families::randomTree(leaves, kind, 42));
+    }
+    for (int e = 3; e <= 9; ++e) {
+        const double epsilon = std::pow(10.0, -e);
+        run("siblings (1-e, e), e=1e-" + std::to_string(e), families::twoSiblings(epsilon));
+    }
+    run("100 units + 1e-6", families::unitsPlusTiny(100, 1e-6));
+    run("2 units + 1e-6", families::unitsPlusTiny(2, 1e-6));
+    run("chain 40 deep, ratio 1e-3", families::tinyChain(40, 1e-3));
+    run("chain 40 deep, ratio 0.5", families::tinyChain(40, 0.5));
+
+    std::printf("\nRatios squarified / fat (higher = fat better):\n");
+    std::printf("| tree | leaves | max d/w ratio | mean d/w ratio | stability ratio | time ratio fat/sq |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|\n");
+    for (const Row& r : rows)
+        std::printf("| %-28s | %6zu | %10.3g | %8.3g | %8.3g | %8.3g |\n", r.tree.c_str(), r.leaves,
+                    r.metrics[1].maxAspectRatio / r.metrics[0].maxAspectRatio,
+                    r.metrics[1].meanAspectRatio / r.metrics[0].meanAspectRatio,
+                    r.stability[0] > 0 ? r.stability[1] / r.stability[0] : 0.0, r.seconds[0] / r.seconds[1]);
+    return 0;
+}
