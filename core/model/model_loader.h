@@ -27,3 +27,19 @@ std::string sha256File(const std::string& path);
 void configureTorchThreads();
 
 }  // namespace cs::model
+
+namespace cs::model {
+
+// An adapter the studio can use: built in, or offered by a Ready plugin.
+struct AdapterDescription {
+    std::string name;         // value for --adapter
+    std::string kind;         // "vision" or "sequential-recommender"
+    std::string description;
+    std::string plugin;       // empty for built-in adapters
+    std::string pluginPath;
+};
+
+// Built-in adapters followed by those of the plugins found in the default folders and pluginDirs.
+std::vector<AdapterDescription> listAdapters(const std::vector<std::string>& pluginDirs = {});
+
+}  // namespace cs::model

@@ -1,0 +1,168 @@
+#include "model/plugin_registry.h"
+
+#include "cs/build_info.h"
+#include "model/torchscript_models.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace cs::model {
+namespace fs = std::filesystem;
+
+const char* toString(PluginState state) {
+    switch (state) {
+        case PluginState::Found: return "found";
+        case PluginState::Loaded: return "loaded";
+        case PluginState::Resolved: return "resolved";
+        case PluginState::Ready: return "ready";
+        case PluginState::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+PluginRegistry& PluginRegistry::instance() {
+    static PluginRegistry registry;
+    return registry;
+}
+
+bool PluginRegistry::isBuiltInAdapterName(const std::string& name) {
+    return name == "auto" || name == kSplitAdapterName || name == kRecommenderAdapterName;
+}
+
+std::vector<std::string> PluginRegistry::defaultSearchDirs() {
+    std::vector<std::string> dirs{CS_INSTALL_PLUGIN_DIR};
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
+        dirs.push_back(std::string(xdg) + "/concept-studio/plugins");
+    else if (const char* home = std::getenv("HOME"); home && *home)
+        dirs.push_back(std::string(home) + "/.local/share/concept-studio/plugins");
+    // A developer running the programs from the build tree gets the plugins built beside them.
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        fs::path build = fs::weakly_canonical(CS_BUILD_DIR, ec);
+        auto [end, _] = std::mismatch(build.begin(), build.end(), exe.begin(), exe.end());
+        if (!ec && end == build.end()) dirs.push_back((build / "plugins").string());
+    }
+    return dirs;
+}
+
+void PluginRegistry::scan(const std::vector<std::string>& extraDirs, bool includeDefaults) {
+    std::vector<std::string> dirs = includeDefaults ? defaultSearchDirs() : std::vector<std::string>{};
+    dirs.insert(dirs.end(), extraDirs.begin(), extraDirs.end());
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec)) continue;
+        std::vector<fs::path> files;
+        for (const auto& entry : fs::directory_iterator(dir, ec))
+            if (entry.is_regular_file(ec) && entry.path().extension() == ".so") files.push_back(entry.path());
+        std::sort(files.begin(), files.end());  // a stable, predictable order
+        for (const auto& file : files) loadPlugin(file.string());
+    }
+}
+
+PluginSpec PluginRegistry::loadPlugin(const std::string& path) {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(path, ec);
+    const std::string key = ec ? path : canonical.string();
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& spec : plugins_)
+        if (spec.path == key) return spec;
+    plugins_.push_back(loadLocked(key));
+    return plugins_.back();
+}
+
+PluginSpec PluginRegistry::loadLocked(const std::string& path) {
+    PluginSpec spec;
+    spec.path = path;
+    auto fail = [&spec](const std::string& message) {
+        spec.failedAt = spec.state;
+        spec.state = PluginState::Failed;
+        spec.error = message;
+        return spec;
+    };
+
+    // RTLD_LOCAL: two plugins may carry the same helper symbols without clashing.
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+        const char* why = dlerror();
+        return fail(std::string("cannot be loaded as a shared library: ") + (why ? why : "unknown error"));
+    }
+    spec.state = PluginState::Loaded;
+
+    dlerror();
+    void* symbol = dlsym(handle, CS_PLUGIN_ENTRY_NAME);
+    if (!symbol) {
+        dlclose(handle);
+        return fail(std::string("is not a ConceptStudio plugin: it has no entry point ") + CS_PLUGIN_ENTRY_NAME +
+                    "() (see docs/plugins.md)");
+    }
+    auto entry = reinterpret_cast<CsPluginEntry>(symbol);
+    const CsPluginDescriptor* descriptor = entry();
+    if (!descriptor) {
+        dlclose(handle);
+        return fail(std::string(CS_PLUGIN_ENTRY_NAME) + "() returned no descriptor");
+    }
+    // The ABI version is the first field in every ABI version, so it can be read before
+    // anything else of the descriptor is trusted.
+    spec.abiVersion = descriptor->abi_version;
+    if (descriptor->abi_version != CS_PLUGIN_ABI_VERSION) {
+        // Not unloaded: its static destructors might assume another studio; leaving it mapped is harmless.
+        return fail("was built for plugin ABI version " + std::to_string(descriptor->abi_version) +
+                    ", but this studio uses plugin ABI version " + std::to_string(CS_PLUGIN_ABI_VERSION) +
+                    "; rebuild the plugin against this studio's concept_studio_plugin.h");
+    }
+    spec.state = PluginState::Resolved;
+    spec.descriptor = descriptor;
+    spec.name = descriptor->name ? descriptor->name : "";
+    spec.version = descriptor->version ? descriptor->version : "";
+    spec.description = descriptor->description ? descriptor->description : "";
+    if (spec.name.empty()) return fail("descriptor has no plugin name");
+    for (const auto& other : plugins_)
+        if (other.state == PluginState::Ready && other.name == spec.name)
+            return fail("a plugin named '" + spec.name + "' is already loaded from " + other.path);
+    if (descriptor->adapter_count < 0 || (descriptor->adapter_count > 0 && !descriptor->adapters))
+        return fail("descriptor has an invalid adapter list");
+
+    std::vector<PluginAdapter> offered;
+    for (int i = 0; i < descriptor->adapter_count; ++i) {
+        const CsAdapterFactory& factory = descriptor->adapters[i];
+        const std::string name = factory.name ? factory.name : "";
+        const std::string kind = factory.kind ? factory.kind : "";
+        if (name.empty() || !factory.create)
+            return fail("adapter " + std::to_string(i) + " has no name or no create function");
+        if (kind != "vision" && kind != "sequential-recommender")
+            return fail("adapter '" + name + "' has kind '" + kind + "'; expected vision or sequential-recommender");
+        if (isBuiltInAdapterName(name)) return fail("adapter '" + name + "' takes the name of a built-in adapter");
+        for (const auto& existing : adapters_)
+            if (existing.factory->name == name)
+                return fail("adapter '" + name + "' is already offered by plugin " + existing.pluginName);
+        offered.push_back(PluginAdapter{&factory, spec.name, path});
+        spec.adapters.push_back(name);
+    }
+    adapters_.insert(adapters_.end(), offered.begin(), offered.end());
+    spec.state = PluginState::Ready;
+    return spec;
+}
+
+std::vector<PluginSpec> PluginRegistry::plugins() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return plugins_;
+}
+
+std::vector<PluginAdapter> PluginRegistry::adapters() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return adapters_;
+}
+
+std::optional<PluginAdapter> PluginRegistry::findAdapter(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& adapter : adapters_)
+        if (adapter.factory->name == name) return adapter;
+    return std::nullopt;
+}
+
+}  // namespace cs::model

@@ -1,0 +1,29 @@
+#pragma once
+// The built-in TorchScript conventions (DESIGN.md §3, docs/models.md):
+//   vision split module    activations(x, layer), logits_from(a, layer), probe_points
+//   sequential recommender encode(item_seq), score(state), num_items
+// Each loader checks that the methods and attributes exist with the expected signatures, then
+// makes a probe call to check output shapes, so a model that does not fit fails at load time
+// with a message naming the file, the method and the expected signature.
+#include "model/model_adapter.h"
+
+#include <memory>
+#include <string>
+
+namespace cs::model {
+
+inline constexpr const char* kSplitAdapterName = "torchscript-split";
+inline constexpr const char* kRecommenderAdapterName = "torchscript-recommender";
+
+// Which built-in convention a TorchScript file declares (by the names of its methods and
+// attributes), without validating it. Throws cs::Error when the file is not loadable TorchScript.
+enum class TorchScriptConvention { None, VisionSplit, SequentialRecommender };
+TorchScriptConvention detectConvention(const std::string& path);
+
+// optionsJson (may be empty): {"freeze": bool, "probe": bool, "input_size": [C,H,W],
+// "mean": [...], "std": [...], "class_names": [...]} — the last four override the model's own.
+std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson = {});
+std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path,
+                                                             const std::string& optionsJson = {});
+
+}  // namespace cs::model
