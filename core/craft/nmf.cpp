@@ -1,0 +1,160 @@
+#include "craft/nmf.h"
+
+#include "common/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace cs::craft {
+
+namespace {
+
+// One sweep of exact coordinate updates over the columns t of X (n×r) minimising
+// ‖M − X Yᵀ‖ given G = YᵀY (r×r) and P = M Y (n×r); sklearn's _update_cdnmf_fast.
+// Returns the sum of |projected gradient| (sklearn's "violation").
+double coordinateSweep(double* x, int64_t n, int64_t r, const double* gram, const double* proj) {
+    double violation = 0.0;
+    for (int64_t t = 0; t < r; ++t) {
+        const double hess = gram[t * r + t];
+        for (int64_t i = 0; i < n; ++i) {
+            double* row = x + i * r;
+            double grad = -proj[i * r + t];
+            for (int64_t k = 0; k < r; ++k) grad += gram[k * r + t] * row[k];
+            const double projected = row[t] == 0.0 ? std::min(0.0, grad) : grad;
+            violation += std::abs(projected);
+            if (hess != 0.0) row[t] = std::max(row[t] - grad / hess, 0.0);
+        }
+    }
+    return violation;
+}
+
+// Updates X (n×r, contiguous float64) for M ≈ X Yᵀ with Y (m×r) fixed.
+double updateFactor(at::Tensor& X, const at::Tensor& M, const at::Tensor& Y) {
+    at::Tensor gram = Y.t().mm(Y).contiguous();
+    at::Tensor proj = M.mm(Y).contiguous();
+    return coordinateSweep(X.data_ptr<double>(), X.size(0), X.size(1), gram.data_ptr<double>(), proj.data_ptr<double>());
+}
+
+void checkMatrix(const at::Tensor& A, const char* what) {
+    if (A.dim() != 2) throw Error(what, "expected a 2-d matrix");
+    if (!torch::isfinite(A).all().item<bool>()) throw Error(what, "the matrix has NaN or infinite entries");
+    if (A.numel() > 0 && A.min().item<double>() < 0.0) throw Error(what, "NMF needs a non-negative matrix");
+}
+
+}  // namespace
+
+double relativeReconstructionError(const at::Tensor& A, const at::Tensor& U, const at::Tensor& W) {
+    at::Tensor a = A.to(torch::kFloat64);
+    const double norm = a.norm().item<double>();
+    if (norm == 0.0) return 0.0;
+    return (a - U.to(torch::kFloat64).mm(W.to(torch::kFloat64))).norm().item<double>() / norm;
+}
+
+void nndsvdaInit(const at::Tensor& A, int64_t rank, at::Tensor& U, at::Tensor& W) {
+    at::Tensor a = A.to(torch::kFloat64);
+    // Exact thin SVD (sklearn uses a randomized SVD; the exact one is at least as good a start).
+    auto [left, sigma, rightT] = torch::linalg_svd(a, /*full_matrices=*/false);
+    const int64_t n = a.size(0), m = a.size(1);
+    at::Tensor u = torch::zeros({n, rank}, torch::kFloat64);
+    at::Tensor w = torch::zeros({rank, m}, torch::kFloat64);
+    const int64_t available = std::min<int64_t>(rank, sigma.size(0));
+    for (int64_t j = 0; j < available; ++j) {
+        at::Tensor x = left.select(1, j), y = rightT.select(0, j);
+        const double s = sigma[j].item<double>();
+        if (j == 0) {
+            u.select(1, 0).copy_(std::sqrt(s) * x.abs());
+            w.select(0, 0).copy_(std::sqrt(s) * y.abs());
+            continue;
+        }
+        at::Tensor xp = x.clamp_min(0), yp = y.clamp_min(0), xn = (-x).clamp_min(0), yn = (-y).clamp_min(0);
+        const double xpn = xp.norm().item<double>(), ypn = yp.norm().item<double>();
+        const double xnn = xn.norm().item<double>(), ynn = yn.norm().item<double>();
+        const double mp = xpn * ypn, mn = xnn * ynn;
+        at::Tensor uu, vv;
+        double scale;
+        // The dominant sign pair of the singular vectors gives a non-negative rank-1 term.
+        if (mp > mn) {
+            uu = xpn > 0 ? xp / xpn : xp;
+            vv = ypn > 0 ? yp / ypn : yp;
+            scale = mp;
+        } else {
+            uu = xnn > 0 ? xn / xnn : xn;
+            vv = ynn > 0 ? yn / ynn : yn;
+            scale = mn;
+        }
+        const double lambda = std::sqrt(s * scale);
+        u.select(1, j).copy_(lambda * uu);
+        w.select(0, j).copy_(lambda * vv);
+    }
+    const double eps = 1e-6;
+    u.masked_fill_(u < eps, 0.0);
+    w.masked_fill_(w < eps, 0.0);
+    // The "a" of nndsvda: zeros become the mean of A so coordinate descent can move them.
+    const double average = a.mean().item<double>();
+    u.masked_fill_(u == 0.0, average);
+    w.masked_fill_(w == 0.0, average);
+    U = u;
+    W = w;
+}
+
+NmfStats fitNmf(const at::Tensor& A, const NmfOptions& options, at::Tensor& U, at::Tensor& W) {
+    torch::NoGradGuard noGrad;
+    checkMatrix(A, "crop activations");
+    if (options.rank <= 0) throw Error("concepts", "the number of concepts must be positive");
+    if (A.size(0) < options.rank)
+        throw Error("crop activations", "there are " + std::to_string(A.size(0)) + " crops but " + std::to_string(options.rank) +
+                                            " concepts were asked for; use more images or fewer concepts");
+    if (A.size(1) < options.rank)
+        throw Error("crop activations", "the layer has " + std::to_string(A.size(1)) + " channels, fewer than the " +
+                                            std::to_string(options.rank) + " concepts asked for");
+    at::Tensor a = A.to(torch::kFloat64).contiguous();
+    if (a.abs().max().item<double>() == 0.0) throw Error("crop activations", "every activation is zero; NMF has nothing to factorise");
+
+    at::Tensor u, w;
+    nndsvdaInit(a, options.rank, u, w);
+    u = u.contiguous();
+    at::Tensor wt = w.t().contiguous();  // C×r, updated as the "X" of the transposed problem
+    at::Tensor at_ = a.t().contiguous();
+
+    NmfStats stats;
+    double initialViolation = 0.0;
+    for (int iteration = 1; iteration <= options.maxIterations; ++iteration) {
+        double violation = updateFactor(u, a, wt);
+        violation += updateFactor(wt, at_, u);
+        stats.iterations = iteration;
+        if (iteration == 1) initialViolation = violation;
+        if (initialViolation == 0.0) break;
+        if (violation / initialViolation <= options.tolerance) {
+            stats.converged = true;
+            break;
+        }
+    }
+    U = u.to(torch::kFloat32);
+    W = wt.t().contiguous().to(torch::kFloat32);
+    stats.relativeError = relativeReconstructionError(a, u, wt.t());
+    return stats;
+}
+
+at::Tensor nnlsTransform(const at::Tensor& A, const at::Tensor& W, int maxIterations, double tolerance, int* iterations) {
+    torch::NoGradGuard noGrad;
+    at::Tensor a = A.to(torch::kFloat64).contiguous();
+    at::Tensor wt = W.to(torch::kFloat64).t().contiguous();  // C×r
+    at::Tensor u = torch::zeros({a.size(0), W.size(0)}, torch::kFloat64);
+    // Gram and projection do not change while W is fixed.
+    at::Tensor gram = wt.t().mm(wt).contiguous();
+    at::Tensor proj = a.mm(wt).contiguous();
+    double initialViolation = 0.0;
+    int done = 0;
+    for (int iteration = 1; iteration <= maxIterations; ++iteration) {
+        const double violation = coordinateSweep(u.data_ptr<double>(), u.size(0), u.size(1), gram.data_ptr<double>(), proj.data_ptr<double>());
+        done = iteration;
+        if (iteration == 1) initialViolation = violation;
+        if (initialViolation == 0.0 || violation / initialViolation <= tolerance) break;
+    }
+    if (iterations) *iterations = done;
+    return u.to(torch::kFloat32);
+}
+
+}  // namespace cs::craft
