@@ -1,0 +1,101 @@
+#include "app/job_monitor.h"
+
+#include <QMetaObject>
+#include <QPointer>
+
+namespace cs::ui {
+
+JobMonitor::JobMonitor(QObject* parent) : QObject(parent), engine_(std::make_unique<jobs::Engine>()) {}
+
+JobMonitor::~JobMonitor() {
+    // Cancel and join before the status tables go: callbacks posted after this are dropped
+    // with the QObject.
+    engine_.reset();
+}
+
+quint64 JobMonitor::submit(std::unique_ptr<jobs::Job> job, const QString& displayName) {
+    const quint64 id = nextId_++;
+    JobStatus& status = status_[id];
+    status.id = id;
+    status.name = displayName;
+    status.stage = tr("queued");
+
+    // The callbacks run on the engine thread; QPointer + queued invoke brings them home.
+    QPointer<JobMonitor> self(this);
+    jobs::JobCallbacks callbacks;
+    callbacks.onStarted = [self, id] {
+        if (self) QMetaObject::invokeMethod(self, [self, id] { if (self) self->onStarted(id); }, Qt::QueuedConnection);
+    };
+    callbacks.onProgress = [self, id](const jobs::Progress& progress) {
+        if (self)
+            QMetaObject::invokeMethod(self, [self, id, progress] { if (self) self->onProgress(id, progress); },
+                                      Qt::QueuedConnection);
+    };
+    callbacks.onFinished = [self, id](const jobs::JobOutcome& outcome) {
+        if (self)
+            QMetaObject::invokeMethod(self, [self, id, outcome] { if (self) self->onFinished(id, outcome); },
+                                      Qt::QueuedConnection);
+    };
+    handles_.insert(id, engine_->submit(std::move(job), std::move(callbacks)));
+    emit jobAdded(id);
+    return id;
+}
+
+void JobMonitor::cancel(quint64 id) {
+    auto it = handles_.find(id);
+    if (it != handles_.end()) it->cancel();
+}
+
+void JobMonitor::cancelAll() {
+    for (auto& handle : handles_) handle.cancel();
+}
+
+const JobStatus* JobMonitor::status(quint64 id) const {
+    auto it = status_.find(id);
+    return it == status_.end() ? nullptr : &it.value();
+}
+
+int JobMonitor::activeCount() const {
+    int count = 0;
+    for (const auto& status : status_)
+        if (status.state == jobs::JobState::Queued || status.state == jobs::JobState::Running) ++count;
+    return count;
+}
+
+void JobMonitor::onStarted(quint64 id) {
+    auto it = status_.find(id);
+    if (it == status_.end()) return;
+    if (it->state == jobs::JobState::Queued) {
+        it->state = jobs::JobState::Running;
+        it->stage = tr("starting");
+        it->clock.start();
+    }
+    emit jobChanged(id);
+}
+
+void JobMonitor::onProgress(quint64 id, const jobs::Progress& progress) {
+    auto it = status_.find(id);
+    if (it == status_.end() || it->finishedMs >= 0) return;  // a late report after the end
+    if (it->state == jobs::JobState::Queued) {
+        it->state = jobs::JobState::Running;
+        it->clock.start();
+    }
+    it->stage = QString::fromStdString(progress.stage);
+    it->message = QString::fromStdString(progress.message);
+    it->fraction = progress.fraction;
+    emit jobChanged(id);
+}
+
+void JobMonitor::onFinished(quint64 id, const jobs::JobOutcome& outcome) {
+    auto it = status_.find(id);
+    if (it == status_.end()) return;
+    it->state = outcome.state;
+    it->error = QString::fromStdString(outcome.error);
+    it->finishedMs = it->clock.isValid() ? it->clock.elapsed() : 0;
+    if (outcome.state == jobs::JobState::Done) it->fraction = 1.0;
+    it->stage = QString::fromLatin1(jobs::toString(outcome.state));
+    emit jobChanged(id);
+    emit jobFinished(id);
+}
+
+}  // namespace cs::ui

@@ -1,0 +1,56 @@
+#pragma once
+// JobMonitor: the UI's side of the engine (DESIGN.md §2). It owns the engine worker thread,
+// submits jobs, and re-emits their progress and outcome as Qt signals on the UI thread: the
+// engine calls back on its own thread, so every callback is marshalled with a queued call.
+#include "jobs/engine.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace cs::ui {
+
+struct JobStatus {
+    quint64 id = 0;
+    QString name;
+    QString stage;
+    QString message;
+    double fraction = 0.0;
+    jobs::JobState state = jobs::JobState::Queued;
+    QString error;
+    QElapsedTimer clock;   // started when the job starts running
+    qint64 finishedMs = -1;
+};
+
+class JobMonitor : public QObject {
+    Q_OBJECT
+public:
+    explicit JobMonitor(QObject* parent = nullptr);
+    ~JobMonitor() override;
+
+    quint64 submit(std::unique_ptr<jobs::Job> job, const QString& displayName);
+    void cancel(quint64 id);
+    void cancelAll();
+    const JobStatus* status(quint64 id) const;
+    int activeCount() const;
+
+signals:
+    void jobAdded(quint64 id);
+    void jobChanged(quint64 id);   // stage, fraction or state changed
+    void jobFinished(quint64 id);  // done, failed or cancelled; status(id)->error says why
+
+private:
+    void onStarted(quint64 id);
+    void onProgress(quint64 id, const jobs::Progress& progress);
+    void onFinished(quint64 id, const jobs::JobOutcome& outcome);
+
+    QHash<quint64, JobStatus> status_;
+    QHash<quint64, jobs::JobHandle> handles_;
+    quint64 nextId_ = 1;
+    std::unique_ptr<jobs::Engine> engine_;  // last member: joined first when destroyed
+};
+
+}  // namespace cs::ui

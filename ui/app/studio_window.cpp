@@ -1,0 +1,293 @@
+#include "app/studio_window.h"
+
+#include "app/job_monitor.h"
+#include "app/project_session.h"
+#include "app/selection_model.h"
+#include "common/error.h"
+#include "cs/build_info.h"
+#include "panels/project_explorer.h"
+#include "panels/run_panel.h"
+#include "views/run_overview.h"
+#include "views/view_registry.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QKeySequence>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+
+namespace cs::ui {
+
+namespace {
+constexpr int kMaxRecent = 8;
+const char* kRecentKey = "recentProjects";
+const char* kProjectFilter = QT_TRANSLATE_NOOP("StudioWindow", "ConceptStudio projects (*.cstudio);;All files (*)");
+}  // namespace
+
+StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
+    : QMainWindow(parent),
+      options_(options),
+      session_(new ProjectSession(this)),
+      selection_(new ConceptSelection(this)),
+      jobs_(new JobMonitor(this)) {
+    setObjectName(QStringLiteral("StudioWindow"));
+    tabs_ = new QTabWidget(this);
+    tabs_->setObjectName(QStringLiteral("views"));
+    tabs_->setDocumentMode(true);
+    setCentralWidget(tabs_);
+
+    overview_ = new RunOverview(session_, selection_, tabs_);
+    addView(QStringLiteral("overview"), tr("Overview"), overview_);
+    for (const auto& view : createRunViews(session_, selection_, jobs_, tabs_))
+        addView(view.name, view.title, view.widget);
+
+    buildDocks();
+    buildMenus();
+    statusProject_ = new QLabel(this);
+    statusBar()->addPermanentWidget(statusProject_);
+
+    connect(session_, &ProjectSession::projectChanged, this, [this] {
+        selection_->clear();
+        updateTitle();
+    });
+    connect(jobs_, &JobMonitor::jobFinished, this, &StudioWindow::onJobFinished);
+    connect(explorer_, &ProjectExplorer::loadFailed, this,
+            [this](const QString& message) { showError(tr("Cannot read the project"), message); });
+    connect(explorer_, &ProjectExplorer::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
+    setTheme(options_.theme);
+    resize(1400, 900);
+    updateTitle();
+}
+
+StudioWindow::~StudioWindow() = default;
+
+void StudioWindow::addView(const QString& name, const QString& title, QWidget* view) {
+    view->setObjectName(name + QStringLiteral("View"));
+    tabs_->addTab(view, title);
+    viewNames_ << name;
+}
+
+void StudioWindow::buildDocks() {
+    explorer_ = new ProjectExplorer(session_, selection_, this);
+    auto* explorerDock = new QDockWidget(tr("Project"), this);
+    explorerDock->setObjectName(QStringLiteral("projectDock"));
+    explorerDock->setWidget(explorer_);
+    addDockWidget(Qt::LeftDockWidgetArea, explorerDock);
+
+    runPanel_ = new RunPanel(jobs_, this);
+    auto* runDock = new QDockWidget(tr("Jobs"), this);
+    runDock->setObjectName(QStringLiteral("jobsDock"));
+    runDock->setWidget(runPanel_);
+    addDockWidget(Qt::LeftDockWidgetArea, runDock);
+    resizeDocks({explorerDock}, {320}, Qt::Horizontal);
+}
+
+void StudioWindow::buildMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* newAction = file->addAction(tr("&New Project…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("New project"), QDir::homePath(), tr(kProjectFilter));
+        if (path.isEmpty()) return;
+        newProject(path.endsWith(QLatin1String(".cstudio")) ? path : path + QStringLiteral(".cstudio"));
+    });
+    newAction->setShortcut(QKeySequence::New);
+    QAction* openAction = file->addAction(tr("&Open Project…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open project"), QDir::homePath(), tr(kProjectFilter));
+        if (!path.isEmpty()) openProject(path);
+    });
+    openAction->setShortcut(QKeySequence::Open);
+    recentMenu_ = file->addMenu(tr("Open &Recent"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &StudioWindow::rebuildRecentMenu);
+    rebuildRecentMenu();
+    QAction* demo = file->addAction(tr("Open &Demo Project"), this, [this] { openDemoProject(); });
+    demo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addSeparator();
+    QAction* close = file->addAction(tr("&Close Project"), this, [this] { session_->close(); });
+    close->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    viewMenu_ = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < tabs_->count(); ++i) {
+        QAction* action = viewMenu_->addAction(tabs_->tabText(i), this, [this, i] { tabs_->setCurrentIndex(i); });
+        if (i < 9) action->setShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)));
+    }
+    viewMenu_->addSeparator();
+    for (QDockWidget* dock : findChildren<QDockWidget*>()) viewMenu_->addAction(dock->toggleViewAction());
+    viewMenu_->addSeparator();
+    auto* themes = new QActionGroup(this);
+    QAction* light = viewMenu_->addAction(tr("&Light Theme"), this, [this] { setTheme(Theme::Light); });
+    QAction* dark = viewMenu_->addAction(tr("&Dark Theme"), this, [this] { setTheme(Theme::Dark); });
+    for (QAction* a : {light, dark}) {
+        a->setCheckable(true);
+        themes->addAction(a);
+    }
+    (options_.theme == Theme::Dark ? dark : light)->setChecked(true);
+    dark->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T));
+    viewMenu_->addSeparator();
+    QAction* refresh = viewMenu_->addAction(tr("&Reload Project"), this, [this] {
+        if (session_->isOpen()) session_->notifyDataChanged();
+    });
+    refresh->setShortcut(QKeySequence::Refresh);
+
+    QMenu* run = menuBar()->addMenu(tr("&Run"));
+    QAction* cancelAll = run->addAction(tr("Cancel &All Jobs"), jobs_, &JobMonitor::cancelAll);
+    cancelAll->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+    run->addAction(tr("Clear &Finished Jobs"), runPanel_, &RunPanel::clearFinished);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About ConceptStudio"), this, [this] {
+        QMessageBox::about(this, tr("About ConceptStudio"),
+                           tr("<h3>ConceptStudio %1</h3><p>Concept-based explanations of vision and "
+                              "recommendation models: CRAFT concepts, RecSAE latents, fat polygonal "
+                              "hierarchy views.</p><p>Qt %2</p>")
+                               .arg(QStringLiteral(CS_VERSION_STRING), QString::fromLatin1(qVersion())));
+    });
+}
+
+bool StudioWindow::openProject(const QString& path) {
+    try {
+        if (!QFileInfo::exists(path)) throw cs::Error(path.toStdString(), "no such file");
+        session_->open(path);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot open project"), QString::fromStdString(e.what()));
+        return false;
+    }
+    rememberRecent(session_->path());
+    statusBar()->showMessage(tr("Opened %1").arg(session_->path()), 5000);
+    return true;
+}
+
+bool StudioWindow::newProject(const QString& path) {
+    try {
+        session_->create(path);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot create project"), QString::fromStdString(e.what()));
+        return false;
+    }
+    rememberRecent(session_->path());
+    return true;
+}
+
+QString StudioWindow::demoProjectPath() const {
+    QString dir = options_.demoDir;
+    if (dir.isEmpty()) {
+        dir = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+              QStringLiteral("/concept-studio/demo");
+    }
+    return QDir(dir).filePath(QStringLiteral("demo.cstudio"));
+}
+
+bool StudioWindow::openDemoProject() {
+    const QString path = demoProjectPath();
+    if (!QFileInfo::exists(path)) {
+        showError(tr("No demo project"),
+                  tr("%1: no demo project there yet.\n\nCreate it with:\n  concept-studio-cli demo --out %2")
+                      .arg(path, QFileInfo(path).absolutePath()));
+        return false;
+    }
+    return openProject(path);
+}
+
+void StudioWindow::showError(const QString& title, const QString& message) {
+    // Window-modal but not a nested event loop: jobs keep reporting and tests keep running.
+    auto* box = new QMessageBox(QMessageBox::Critical, title, message, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("errorDialog"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    box->open();
+    lastError_ = box;
+    statusBar()->showMessage(message.section(QLatin1Char('\n'), 0, 0), 10000);
+}
+
+void StudioWindow::setTheme(Theme theme) {
+    options_.theme = theme;
+    applyTheme(theme);
+    QSettings().setValue(QStringLiteral("theme"), themeName(theme));
+    // Views that paint their own canvases (VTK, images) pick the new colours up on reload.
+    if (session_->isOpen()) session_->notifyDataChanged();
+}
+
+bool StudioWindow::showView(const QString& name) {
+    const int index = viewNames_.indexOf(name);
+    if (index < 0) return false;
+    tabs_->setCurrentIndex(index);
+    return true;
+}
+
+QStringList StudioWindow::viewNames() const { return viewNames_; }
+
+QString StudioWindow::currentViewName() const {
+    const int index = tabs_->currentIndex();
+    return index >= 0 && index < viewNames_.size() ? viewNames_[index] : QString();
+}
+
+QStringList StudioWindow::recentProjects() {
+    return QSettings().value(QLatin1String(kRecentKey)).toStringList();
+}
+
+void StudioWindow::rememberRecent(const QString& path) {
+    QStringList recent = recentProjects();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent) recent.removeLast();
+    QSettings().setValue(QLatin1String(kRecentKey), recent);
+    rebuildRecentMenu();
+}
+
+void StudioWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList recent = recentProjects();
+    for (int i = 0; i < recent.size(); ++i) {
+        const QString path = recent[i];
+        QAction* action = recentMenu_->addAction(QStringLiteral("&%1 %2").arg(i + 1).arg(path), this,
+                                                 [this, path] { openProject(path); });
+        action->setEnabled(QFileInfo::exists(path));
+    }
+    if (recent.isEmpty()) recentMenu_->addAction(tr("(none)"))->setEnabled(false);
+    recentMenu_->addSeparator();
+    recentMenu_->addAction(tr("Clear List"), this, [this] {
+        QSettings().remove(QLatin1String(kRecentKey));
+        rebuildRecentMenu();
+    });
+}
+
+void StudioWindow::updateTitle() {
+    const QString name = session_->isOpen() ? session_->displayName() : tr("no project");
+    setWindowTitle(tr("%1 — ConceptStudio").arg(name));
+    statusProject_->setText(session_->isOpen() ? session_->path() : QString());
+}
+
+void StudioWindow::onJobFinished(quint64 id) {
+    const JobStatus* status = jobs_->status(id);
+    if (session_->isOpen()) session_->notifyDataChanged();  // the job wrote rows: reload views
+    if (status && status->state == jobs::JobState::Failed)
+        showError(tr("Job failed"), tr("%1 failed:\n%2").arg(status->name, status->error));
+}
+
+void StudioWindow::closeEvent(QCloseEvent* event) {
+    if (jobs_->activeCount() > 0) {
+        const auto answer = QMessageBox::question(
+            this, tr("Jobs running"),
+            tr("%1 job(s) are still running. Cancel them and quit?").arg(jobs_->activeCount()));
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            return;
+        }
+        jobs_->cancelAll();
+    }
+    event->accept();
+}
+
+}  // namespace cs::ui

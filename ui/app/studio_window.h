@@ -1,0 +1,90 @@
+#pragma once
+// StudioWindow: the main window of `concept-studio`. Docks: project explorer and run panel;
+// centre: one tab per view of the current run. File > New/Open/Recent/Open Demo Project,
+// light/dark themes, keyboard shortcuts. Every failure opening a file ends in a dialog
+// carrying cs::Error's message (file and problem), never in a crash.
+#include "app/theme.h"
+
+#include <QMainWindow>
+#include <QPointer>
+
+#include <QMessageBox>
+class QTabWidget;
+class QMenu;
+class QDockWidget;
+class QLabel;
+
+namespace cs::ui {
+
+class ProjectSession;
+class ConceptSelection;
+class JobMonitor;
+class ProjectExplorer;
+class RunPanel;
+class RunOverview;
+
+struct StudioOptions {
+    QString demoDir;  // where demo.cstudio lives; empty = $XDG_DATA_HOME/concept-studio/demo
+    Theme theme = Theme::Light;
+};
+
+class StudioWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit StudioWindow(const StudioOptions& options = {}, QWidget* parent = nullptr);
+    ~StudioWindow() override;
+
+    // Opens a project; on failure shows a dialog and keeps the current project. Returns success.
+    bool openProject(const QString& path);
+    bool newProject(const QString& path);
+    bool openDemoProject();
+    QString demoProjectPath() const;
+
+    void setTheme(Theme theme);
+    // Names: overview, atlas, heatmap, hierarchy, sae, compare. Returns false for an unknown name.
+    bool showView(const QString& name);
+    QStringList viewNames() const;
+    QString currentViewName() const;
+
+    ProjectSession* session() const { return session_; }
+    ConceptSelection* selection() const { return selection_; }
+    JobMonitor* jobs() const { return jobs_; }
+    ProjectExplorer* explorer() const { return explorer_; }
+    RunPanel* runPanel() const { return runPanel_; }
+    QTabWidget* views() const { return tabs_; }
+    // The error dialog shown last (non-modal to the event loop), for tests and scripts.
+    QMessageBox* lastErrorDialog() const { return lastError_; }
+
+    static QStringList recentProjects();
+
+public slots:
+    void showError(const QString& title, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    void buildDocks();
+    void addView(const QString& name, const QString& title, QWidget* view);
+    void rememberRecent(const QString& path);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void onJobFinished(quint64 id);
+
+    StudioOptions options_;
+    ProjectSession* session_;
+    ConceptSelection* selection_;
+    JobMonitor* jobs_;
+    ProjectExplorer* explorer_ = nullptr;
+    RunPanel* runPanel_ = nullptr;
+    RunOverview* overview_ = nullptr;
+    QTabWidget* tabs_ = nullptr;
+    QMenu* recentMenu_ = nullptr;
+    QMenu* viewMenu_ = nullptr;
+    QLabel* statusProject_ = nullptr;
+    QStringList viewNames_;
+    QPointer<QMessageBox> lastError_;
+};
+
+}  // namespace cs::ui
