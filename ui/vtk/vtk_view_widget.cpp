@@ -302,4 +302,14 @@ QPointF VtkViewWidget::widgetToWorld(const QPoint& widgetPoint) const {
     return {world[0], world[1]};
 }
 
+QPointF VtkViewWidget::worldToWidget(const QPointF& world) const {
+    const qreal ratio = devicePixelRatioF();
+    const int* size = renderWindow_->GetSize();
+    renderer_->SetWorldPoint(world.x(), world.y(), 0.0, 1.0);
+    renderer_->WorldToDisplay();
+    double display[3];
+    renderer_->GetDisplayPoint(display);
+    return {display[0] / ratio, (size[1] - 1 - display[1]) / ratio};
+}
+
 }  // namespace cs::ui

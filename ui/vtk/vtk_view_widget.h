@@ -47,6 +47,8 @@ public:
     VtkPick pick(const QPoint& widgetPoint);
     // World coordinates (z = 0 plane of a parallel projection) of a widget point.
     QPointF widgetToWorld(const QPoint& widgetPoint) const;
+    // The widget point (logical pixels) where a world point on the z = 0 plane appears.
+    QPointF worldToWidget(const QPointF& world) const;
 
     bool isGLReady() const { return glReady_; }
     int framesRendered() const { return framesRendered_; }
