@@ -1,0 +1,77 @@
+#pragma once
+// What the CRAFT views (atlas, heatmaps, compare) read of a run, from the store only:
+//   concepts    concepts table; top level = no parent; colour = conceptColor(index)
+//   thumbnails  artifacts whose kind contains "crop" or "thumb", image/*, metadata
+//               {"concept_id", "rank"?} — best first
+//   images      artifacts of kind "image" (image/*), metadata {"source"?}
+//   maps        float32 tensor artifacts whose kind contains "map", "heat" or "attribution",
+//               shape [r, h, w] or [h, w, r] (r = number of top-level concepts), metadata
+//               {"image": <image artifact name>, "method": "projection" | "implicit"}; a kind
+//               containing "implicit" also marks the implicit-differentiation maps
+//   overlays    ready-made PNG overlays (image/* with a "map"/"heat"/"overlay" kind) are shown
+//               as images when no tensors exist
+// Missing pieces are tolerated: every loader returns what there is.
+#include "common/tensor_blob.h"
+
+#include <QImage>
+#include <QList>
+#include <QString>
+
+#include <map>
+#include <vector>
+
+namespace cs::store {
+class ProjectStore;
+}
+
+namespace cs::ui {
+
+struct ConceptInfo {
+    qint64 id = 0;
+    qint64 parentId = 0;
+    int index = 0;
+    QString label;
+    QString layer;
+    double importance = 0, spread = 0;
+    std::vector<float> vector;
+    int colorIndex = 0;  // top-level ancestor's index
+};
+
+struct RunImageInfo {
+    qint64 artifactId = 0;
+    QString name;
+    QString source;
+};
+
+struct ConceptMapInfo {
+    qint64 artifactId = 0;
+    QString image;   // image artifact name it belongs to
+    QString method;  // "projection" | "implicit"
+    bool isTensor = true;
+};
+
+struct CraftResults {
+    std::vector<ConceptInfo> concepts;       // all levels, top level first, by index
+    std::vector<RunImageInfo> images;
+    std::vector<ConceptMapInfo> maps;
+    std::map<qint64, std::vector<qint64>> thumbnailIds;  // concept id -> artifact ids, best first
+
+    std::vector<const ConceptInfo*> topLevel() const;
+    const ConceptInfo* concept(qint64 id) const;
+    // The map artifact for an image and method, 0 when absent.
+    qint64 mapFor(const QString& image, const QString& method) const;
+};
+
+CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId);
+QImage loadArtifactImage(const store::ProjectStore& store, qint64 artifactId);
+
+// Concept maps of one image as r planes of h×w, whichever layout the tensor was stored in.
+struct ConceptMaps {
+    int concepts = 0, height = 0, width = 0;
+    std::vector<float> data;  // [concept][y][x]
+    float at(int c, int y, int x) const { return data[(size_t(c) * height + y) * width + x]; }
+    bool valid() const { return concepts > 0 && height > 0 && width > 0; }
+};
+ConceptMaps toConceptMaps(const TensorBlob& tensor, int expectedConcepts);
+
+}  // namespace cs::ui
