@@ -1,8 +1,10 @@
 #include "views/view_registry.h"
 
+#include "views/compare_view.h"
 #include "views/concept_atlas.h"
 #include "views/heatmap_view.h"
 #include "views/hierarchy_view.h"
+#include "views/sae_dashboard.h"
 
 namespace cs::ui {
 
@@ -11,6 +13,8 @@ QList<RunViewEntry> createRunViews(ProjectSession* session, ConceptSelection* se
     views.append({QStringLiteral("atlas"), QObject::tr("Concept Atlas"), new ConceptAtlas(session, selection, parent)});
     views.append({QStringLiteral("heatmap"), QObject::tr("Heatmaps"), new HeatmapView(session, selection, parent)});
     views.append({QStringLiteral("hierarchy"), QObject::tr("Hierarchy"), new HierarchyView(session, selection, parent)});
+    views.append({QStringLiteral("sae"), QObject::tr("SAE Dashboard"), new SaeDashboard(session, selection, parent)});
+    views.append({QStringLiteral("compare"), QObject::tr("Compare Runs"), new CompareView(session, selection, parent)});
     return views;
 }
 

@@ -1,0 +1,409 @@
+#include "views/sae_dashboard.h"
+
+#include "app/project_session.h"
+#include "app/selection_model.h"
+#include "app/theme.h"
+#include "store/project_store.h"
+
+#include <QApplication>
+#include <QBarCategoryAxis>
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QValueAxis>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace cs::ui {
+
+namespace {
+QJsonObject parseObject(const std::string& text) { return QJsonDocument::fromJson(QByteArray::fromStdString(text)).object(); }
+
+QStringList parseTags(const std::string& text) {
+    QStringList tags;
+    const QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(text));
+    for (const auto& value : doc.array()) {
+        if (value.isString()) tags << value.toString();
+        else if (value.isObject()) {
+            const QJsonObject o = value.toObject();
+            for (const char* key : {"tag", "name", "label"})
+                if (o.contains(QLatin1String(key))) {
+                    tags << o.value(QLatin1String(key)).toString();
+                    break;
+                }
+        }
+    }
+    return tags;
+}
+
+QChart* makeBarChart(const QString& title, const QStringList& categories, const QList<qreal>& values, const QColor& color) {
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    chart->legend()->hide();
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setBackgroundBrush(QApplication::palette().color(QPalette::Base));
+    chart->setTitleBrush(QApplication::palette().color(QPalette::Text));
+    auto* set = new QBarSet(title);
+    set->setColor(color);
+    set->setBorderColor(color.darker(120));
+    for (qreal v : values) *set << v;
+    auto* series = new QBarSeries;
+    series->setBarWidth(0.95);
+    series->append(set);
+    chart->addSeries(series);
+    auto* x = new QBarCategoryAxis;
+    x->append(categories);
+    x->setLabelsAngle(-90);
+    QFont small = x->labelsFont();
+    small.setPointSizeF(small.pointSizeF() * 0.75);
+    x->setLabelsFont(small);
+    x->setLabelsBrush(QApplication::palette().color(QPalette::Text));
+    auto* y = new QValueAxis;
+    y->setLabelFormat(QStringLiteral("%g"));
+    y->setLabelsBrush(QApplication::palette().color(QPalette::Text));
+    y->setMin(0);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    series->attachAxis(x);
+    series->attachAxis(y);
+    return chart;
+}
+}  // namespace
+
+void LatentTableModel::setRows(std::vector<LatentRow> rows) {
+    beginResetModel();
+    rows_ = std::move(rows);
+    endResetModel();
+}
+
+QVariant LatentTableModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= int(rows_.size())) return {};
+    const LatentRow& r = rows_[size_t(index.row())];
+    if (role == Qt::UserRole) {  // sort key: numbers as numbers
+        switch (index.column()) {
+            case Index: return r.index;
+            case Frequency: return r.frequency;
+            case Confidence: return r.confidence;
+            case Precision: return r.precision;
+            case Recall: return r.recall;
+            case Tags: return r.tags.join(QStringLiteral(", "));
+        }
+    }
+    if (role == Qt::DisplayRole) {
+        switch (index.column()) {
+            case Index: return r.dead ? QStringLiteral("%1 (dead)").arg(r.index) : QString::number(r.index);
+            case Frequency: return QString::number(r.frequency, 'g', 3);
+            case Confidence: return QString::number(r.confidence, 'f', 2);
+            case Precision: return QString::number(r.precision, 'f', 2);
+            case Recall: return QString::number(r.recall, 'f', 2);
+            case Tags: return r.tags.join(QStringLiteral(", "));
+        }
+    }
+    if (role == Qt::ForegroundRole && r.dead) return QColor(150, 150, 150);
+    if (role == Qt::TextAlignmentRole && index.column() != Tags) return int(Qt::AlignRight | Qt::AlignVCenter);
+    return {};
+}
+
+QVariant LatentTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal) return {};
+    static const char* names[] = {"Latent", "Frequency", "Confidence", "Precision", "Recall", "Tags"};
+    static const char* tips[] = {"Latent number (dead = never among the top-k in training)",
+                                 "Fraction of sequences on which the latent is active",
+                                 "F1 of predicting 'latent active' from its tags on held-out sequences",
+                                 "Of the held-out sequences with the tags, the fraction where the latent is active",
+                                 "Of the held-out sequences where the latent is active, the fraction with the tags",
+                                 "Item attributes over-represented among its top-activating sequences"};
+    if (role == Qt::DisplayRole && section < ColumnCount) return tr(names[section]);
+    if (role == Qt::ToolTipRole && section < ColumnCount) return tr(tips[section]);
+    return {};
+}
+
+void LatentFilterModel::setHideDead(bool hide) {
+    hideDead_ = hide;
+    invalidateFilter();
+}
+
+void LatentFilterModel::setMinConfidence(double confidence) {
+    minConfidence_ = confidence;
+    invalidateFilter();
+}
+
+bool LatentFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+    const auto* model = static_cast<const LatentTableModel*>(sourceModel());
+    const LatentRow& row = model->row(sourceRow);
+    if (hideDead_ && row.dead) return false;
+    if (row.confidence < minConfidence_) return false;
+    return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
+}
+
+SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection, QWidget* parent)
+    : QWidget(parent), session_(session), selection_(selection) {
+    auto* layout = new QVBoxLayout(this);
+    summary_ = new QLabel(this);
+    summary_->setWordWrap(true);
+    layout->addWidget(summary_);
+    auto* splitter = new QSplitter(this);
+
+    auto* left = new QWidget(splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    auto* bar = new QHBoxLayout;
+    filter_ = new QLineEdit(left);
+    filter_->setPlaceholderText(tr("Filter by tag or latent number (regular expression)…"));
+    filter_->setClearButtonEnabled(true);
+    hideDead_ = new QCheckBox(tr("Hide dead"), left);
+    bar->addWidget(filter_, 1);
+    bar->addWidget(hideDead_);
+    leftLayout->addLayout(bar);
+    model_ = new LatentTableModel(this);
+    proxy_ = new LatentFilterModel(this);
+    proxy_->setSourceModel(model_);
+    proxy_->setSortRole(Qt::UserRole);
+    proxy_->setFilterKeyColumn(-1);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    table_ = new QTableView(left);
+    table_->setObjectName(QStringLiteral("latentTable"));
+    table_->setModel(proxy_);
+    table_->setSortingEnabled(true);
+    table_->sortByColumn(LatentTableModel::Confidence, Qt::DescendingOrder);
+    table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table_->setSelectionMode(QAbstractItemView::SingleSelection);
+    table_->horizontalHeader()->setStretchLastSection(true);
+    table_->verticalHeader()->hide();
+    leftLayout->addWidget(table_);
+
+    auto* right = new QWidget(splitter);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    histogram_ = new QChartView(right);
+    histogram_->setRenderHint(QPainter::Antialiasing);
+    histogram_->setMinimumHeight(200);
+    density_ = new QChartView(right);
+    density_->setRenderHint(QPainter::Antialiasing);
+    density_->setMinimumHeight(200);
+    auto* charts = new QHBoxLayout;
+    charts->addWidget(histogram_);
+    charts->addWidget(density_);
+    rightLayout->addLayout(charts, 2);
+    auto* sequencesBox = new QGroupBox(tr("Top-activating sequences"), right);
+    auto* sequencesLayout = new QVBoxLayout(sequencesBox);
+    sequences_ = new QTextBrowser(sequencesBox);
+    sequencesLayout->addWidget(sequences_);
+    rightLayout->addWidget(sequencesBox, 1);
+    auto* ablationBox = new QGroupBox(tr("Ablation and steering"), right);
+    auto* ablationLayout = new QVBoxLayout(ablationBox);
+    ablation_ = new QTextBrowser(ablationBox);
+    ablationLayout->addWidget(ablation_);
+    rightLayout->addWidget(ablationBox, 1);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    layout->addWidget(splitter, 1);
+
+    connect(filter_, &QLineEdit::textChanged, this, &SaeDashboard::setFilterText);
+    connect(hideDead_, &QCheckBox::toggled, proxy_, &LatentFilterModel::setHideDead);
+    connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        if (!current.isValid()) return;
+        const QModelIndex source = proxy_->mapToSource(current);
+        selection_->setConcept(model_->row(source.row()).id);
+    });
+    connect(session_, &ProjectSession::projectChanged, this, &SaeDashboard::reload);
+    connect(session_, &ProjectSession::dataChanged, this, &SaeDashboard::reload);
+    connect(selection_, &ConceptSelection::runChanged, this, &SaeDashboard::reload);
+    connect(selection_, &ConceptSelection::conceptChanged, this, &SaeDashboard::showLatent);
+    reload();
+}
+
+QString SaeDashboard::summaryText() const { return summary_->text(); }
+QString SaeDashboard::sequencesText() const { return sequences_->toPlainText(); }
+
+void SaeDashboard::setFilterText(const QString& text) {
+    if (filter_->text() != text) filter_->setText(text);
+    proxy_->setFilterRegularExpression(QRegularExpression(text, QRegularExpression::CaseInsensitiveOption));
+}
+
+void SaeDashboard::setHideDead(bool hide) { hideDead_->setChecked(hide); }
+
+void SaeDashboard::reload() {
+    std::vector<LatentRow> rows;
+    deadCount_ = 0;
+    QString summaryText;
+    const qint64 runId = selection_->runId();
+    if (session_->isOpen() && runId != 0) {
+        try {
+            for (const auto& latent : session_->store()->latents(runId)) {
+                LatentRow row;
+                row.id = latent.id;
+                row.index = int(latent.index);
+                row.frequency = latent.frequency;
+                row.confidence = latent.confidence;
+                row.precision = latent.precision;
+                row.recall = latent.recall;
+                row.tags = parseTags(latent.tagsJson);
+                row.metadataJson = QString::fromStdString(latent.metadataJson);
+                const QJsonObject meta = parseObject(latent.metadataJson);
+                row.dead = meta.value(QLatin1String("dead")).toBool(latent.frequency <= 0.0);
+                deadCount_ += row.dead ? 1 : 0;
+                rows.push_back(row);
+            }
+            const auto run = session_->store()->run(runId);
+            const QJsonObject summary = run ? parseObject(run->summaryJson) : QJsonObject();
+            int confident = 0;
+            for (const auto& r : rows) confident += r.confidence >= 0.8 ? 1 : 0;
+            if (!rows.empty()) {
+                summaryText = tr("<b>%1 latents</b> · <b>%2 dead</b> (%3%) · %4 with confidence ≥ 0.8")
+                                  .arg(rows.size())
+                                  .arg(deadCount_)
+                                  .arg(100.0 * deadCount_ / rows.size(), 0, 'f', 1)
+                                  .arg(confident);
+                if (summary.contains(QLatin1String("fvu")))
+                    summaryText += tr(" · FVU %1").arg(summary.value(QLatin1String("fvu")).toDouble(), 0, 'f', 3);
+                if (summary.contains(QLatin1String("k"))) summaryText += tr(" · k = %1").arg(summary.value(QLatin1String("k")).toInt());
+                if (summary.contains(QLatin1String("ndcg10_model")))
+                    summaryText += tr(" · NDCG@10 %1 → %2 with the reconstruction (full ranking)")
+                                       .arg(summary.value(QLatin1String("ndcg10_model")).toDouble(), 0, 'f', 3)
+                                       .arg(summary.value(QLatin1String("ndcg10_reconstructed")).toDouble(), 0, 'f', 3);
+            } else {
+                summaryText = tr("Run %1 has no latents (not a RecSAE run).").arg(runId);
+            }
+        } catch (const std::exception& e) {
+            summaryText = QString::fromStdString(e.what());
+        }
+    } else {
+        summaryText = session_->isOpen() ? tr("Select a RecSAE run.") : tr("No project open.");
+    }
+    summary_->setText(summaryText);
+    model_->setRows(std::move(rows));
+    fillDensityChart();
+    showLatent(selection_->conceptId());
+
+    // Stored ablation/steering results, if the engine wrote any.
+    QString html;
+    if (session_->isOpen() && runId != 0) {
+        try {
+            for (const auto& listing : session_->store()->artifacts(runId)) {
+                const QString kind = QString::fromStdString(listing.kind).toLower();
+                if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
+                const auto artifact = session_->store()->artifact(listing.id);
+                if (!artifact) continue;
+                const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+                html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+                auto list = [&](const char* key) {
+                    QStringList items;
+                    for (const auto& v : o.value(QLatin1String(key)).toArray())
+                        items << (v.isObject() ? v.toObject().value(QLatin1String("title")).toString(v.toObject().value(QLatin1String("item")).toVariant().toString())
+                                               : v.toVariant().toString()).toHtmlEscaped();
+                    return items.join(QStringLiteral("<br>"));
+                };
+                html += tr("<table><tr><th>before</th><th>after</th></tr><tr><td valign=top>%1</td><td valign=top>%2</td></tr></table>")
+                            .arg(list("before"), list("after"));
+            }
+        } catch (const std::exception&) {
+        }
+    }
+    if (html.isEmpty())
+        html = tr("<p>No ablation results stored for this run. An ablation sets a latent to zero (or scales it), "
+                  "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
+                  "and its results appear here.</p>");
+    ablation_->setHtml(html);
+}
+
+void SaeDashboard::fillDensityChart() {
+    // Density histogram: log10 frequency of the live latents, dead ones in their own bar.
+    const int bins = 12;
+    const double lo = -6.0, hi = 0.0;
+    QList<qreal> counts(bins + 1, 0.0);
+    QStringList categories{tr("dead")};
+    for (int b = 0; b < bins; ++b) categories << QString::number(lo + (hi - lo) * (b + 0.5) / bins, 'f', 1);
+    for (int r = 0; r < model_->rowCount(); ++r) {
+        const LatentRow& row = model_->row(r);
+        if (row.dead) {
+            counts[0] += 1;
+            continue;
+        }
+        const double v = std::log10(std::max(row.frequency, 1e-12));
+        const int b = std::clamp(int((v - lo) / (hi - lo) * bins), 0, bins - 1);
+        counts[b + 1] += 1;
+    }
+    density_->setChart(makeBarChart(tr("Latent density (log10 frequency)"), categories, counts, QColor(118, 183, 178)));
+}
+
+void SaeDashboard::showLatent(qint64 latentId) {
+    histogramBars_ = 0;
+    int row = -1;
+    for (int r = 0; r < model_->rowCount(); ++r)
+        if (model_->row(r).id == latentId) row = r;
+    if (row < 0) {
+        histogram_->setChart(makeBarChart(tr("Select a latent"), {}, {}, conceptColor(0)));
+        sequences_->setHtml(model_->rowCount() ? tr("<p>Select a latent in the table.</p>") : QString());
+        return;
+    }
+    const LatentRow& latent = model_->row(row);
+    {  // keep the table's current row in step with a selection made elsewhere
+        const QModelIndex proxyIndex = proxy_->mapFromSource(model_->index(row, 0));
+        if (proxyIndex.isValid() && table_->currentIndex().row() != proxyIndex.row()) {
+            const QSignalBlocker blocker(table_->selectionModel());
+            table_->selectRow(proxyIndex.row());
+        }
+    }
+    // Activation histogram: a tensor artifact "latent_histogram"/"latent<N>" with metadata min/max.
+    QList<qreal> values;
+    QStringList categories;
+    try {
+        const auto artifact = session_->store()->artifact(selection_->runId(), "latent_histogram",
+                                                           "latent" + std::to_string(latent.index));
+        if (artifact && artifact->tensor && artifact->tensor->valid()) {
+            const QJsonObject meta = parseObject(artifact->metadataJson);
+            const double lo = meta.value(QLatin1String("min")).toDouble(0), hi = meta.value(QLatin1String("max")).toDouble(1);
+            const auto& data = artifact->tensor->data;
+            for (size_t b = 0; b < data.size(); ++b) {
+                values << data[b];
+                categories << QString::number(lo + (hi - lo) * (b + 0.5) / data.size(), 'g', 2);
+            }
+        }
+    } catch (const std::exception&) {
+    }
+    histogramBars_ = int(values.size());
+    histogram_->setChart(makeBarChart(values.isEmpty() ? tr("Latent %1: no activation histogram stored").arg(latent.index)
+                                                       : tr("Latent %1 activations").arg(latent.index),
+                                      categories, values, conceptColor(latent.index)));
+
+    const QJsonObject meta = QJsonDocument::fromJson(latent.metadataJson.toUtf8()).object();
+    QString html = tr("<p><b>Latent %1</b> — tags: %2</p>")
+                       .arg(latent.index)
+                       .arg(latent.tags.isEmpty() ? tr("none") : latent.tags.join(QStringLiteral(", ")).toHtmlEscaped());
+    const QJsonArray top = meta.value(QLatin1String("top_sequences")).toArray();
+    if (top.isEmpty()) html += tr("<p>No top sequences stored.</p>");
+    html += QStringLiteral("<ol>");
+    for (const auto& value : top) {
+        if (value.isString()) {
+            html += QStringLiteral("<li>%1</li>").arg(value.toString().toHtmlEscaped());
+            continue;
+        }
+        const QJsonObject seq = value.toObject();
+        QStringList items;
+        for (const auto& item : seq.value(QLatin1String("items")).toArray())
+            items << (item.isObject() ? item.toObject().value(QLatin1String("title")).toString() : item.toVariant().toString()).toHtmlEscaped();
+        html += tr("<li>activation %1 · user %2<br>%3</li>")
+                    .arg(seq.value(QLatin1String("activation")).toDouble(), 0, 'f', 2)
+                    .arg(seq.value(QLatin1String("user")).toVariant().toString())
+                    .arg(items.join(QStringLiteral(" → ")));
+    }
+    html += QStringLiteral("</ol>");
+    sequences_->setHtml(html);
+}
+
+}  // namespace cs::ui

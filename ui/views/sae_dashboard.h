@@ -1,0 +1,102 @@
+#pragma once
+// SaeDashboard: a RecSAE run's latents (DESIGN.md §6.2): a sortable, filterable table
+// (frequency, confidence, precision, recall, tags), the activation histogram of the selected
+// latent, its top-activating sequences, the dead-latent count and the density histogram
+// (log10 activation frequency over latents), and stored ablation/steering results.
+#include <QAbstractTableModel>
+#include <QSortFilterProxyModel>
+#include <QWidget>
+
+#include <vector>
+
+class QLabel;
+class QLineEdit;
+class QCheckBox;
+class QTableView;
+class QTextBrowser;
+class QChartView;
+class QChart;
+
+namespace cs::ui {
+
+class ProjectSession;
+class ConceptSelection;
+
+struct LatentRow {
+    qint64 id = 0;
+    int index = 0;
+    double frequency = 0, confidence = 0, precision = 0, recall = 0;
+    QStringList tags;
+    bool dead = false;
+    QString metadataJson;
+};
+
+class LatentTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Index, Frequency, Confidence, Precision, Recall, Tags, ColumnCount };
+    using QAbstractTableModel::QAbstractTableModel;
+    void setRows(std::vector<LatentRow> rows);
+    const LatentRow& row(int r) const { return rows_[size_t(r)]; }
+    int rowCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : int(rows_.size()); }
+    int columnCount(const QModelIndex& parent = {}) const override { return parent.isValid() ? 0 : ColumnCount; }
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::vector<LatentRow> rows_;
+};
+
+// Text filter over the index and tags, hides dead latents and those under a confidence.
+class LatentFilterModel : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+    void setHideDead(bool hide);
+    void setMinConfidence(double confidence);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    bool hideDead_ = false;
+    double minConfidence_ = 0;
+};
+
+class SaeDashboard : public QWidget {
+    Q_OBJECT
+public:
+    SaeDashboard(ProjectSession* session, ConceptSelection* selection, QWidget* parent = nullptr);
+    QTableView* table() const { return table_; }
+    LatentFilterModel* proxy() const { return proxy_; }
+    void setFilterText(const QString& text);
+    void setHideDead(bool hide);
+    int deadCount() const { return deadCount_; }
+    QString summaryText() const;
+    QString sequencesText() const;
+    int histogramBars() const { return histogramBars_; }
+
+public slots:
+    void reload();
+
+private:
+    void showLatent(qint64 latentId);
+    void fillDensityChart();
+
+    ProjectSession* session_;
+    ConceptSelection* selection_;
+    LatentTableModel* model_;
+    LatentFilterModel* proxy_;
+    QLabel* summary_;
+    QLineEdit* filter_;
+    QCheckBox* hideDead_;
+    QTableView* table_;
+    QChartView* histogram_;
+    QChartView* density_;
+    QTextBrowser* sequences_;
+    QTextBrowser* ablation_;
+    int deadCount_ = 0;
+    int histogramBars_ = 0;
+};
+
+}  // namespace cs::ui
