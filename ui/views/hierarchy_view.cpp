@@ -14,6 +14,8 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QToolButton>
+#include <QEvent>
+#include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -163,6 +165,15 @@ HierarchyView::HierarchyView(ProjectSession* session, ConceptSelection* selectio
     canvas_->setInteractorStyle(style);
     canvas_->renderer()->GetActiveCamera()->ParallelProjectionOn();
     layout->addWidget(canvas_, 1);
+    // Labels, thumbnails and the camera fit depend on the canvas size in pixels: lay out
+    // again (debounced) when it changes, e.g. when the tab is first shown.
+    relayout_ = new QTimer(this);
+    relayout_->setSingleShot(true);
+    relayout_->setInterval(60);
+    connect(relayout_, &QTimer::timeout, this, [this] {
+        if (canvas_->size() != builtFor_) rebuildScene();
+    });
+    canvas_->installEventFilter(this);
 
     connect(methodBox_, &QComboBox::currentIndexChanged, this,
             [this](int index) { setMethod(index == 1 ? Method::Squarified : Method::Fat); });
@@ -211,7 +222,13 @@ void HierarchyView::drillUp() {
 
 QString HierarchyView::statusText() const { return status_->text(); }
 
+bool HierarchyView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == canvas_ && (event->type() == QEvent::Resize || event->type() == QEvent::Show)) relayout_->start();
+    return QWidget::eventFilter(watched, event);
+}
+
 void HierarchyView::rebuildScene() {
+    builtFor_ = canvas_->size();
     vtkRenderer* renderer = canvas_->renderer();
     scene_->clear(renderer);
     cellNode_.clear();

@@ -49,6 +49,9 @@ public:
 public slots:
     void reload();
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void rebuildScene();
     void updateSelectionOutline();
@@ -72,6 +75,8 @@ private:
     std::vector<QPointF> anchors_;              // node index -> label anchor (world)
     double maxAspect_ = 0;
     int hoverNode_ = -1;
+    QSize builtFor_;           // canvas size the scene was laid out for
+    class QTimer* relayout_ = nullptr;
 
     struct Scene;
     std::unique_ptr<Scene> scene_;
