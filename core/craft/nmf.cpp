@@ -154,7 +154,8 @@ at::Tensor nnlsTransform(const at::Tensor& A, const at::Tensor& W, int maxIterat
         if (initialViolation == 0.0 || violation / initialViolation <= tolerance) break;
     }
     if (iterations) *iterations = done;
-    return u.to(torch::kFloat32);
+    // float64 in, float64 out (finite-difference checks need it); float32 otherwise.
+    return A.scalar_type() == torch::kFloat64 ? u : u.to(torch::kFloat32);
 }
 
 }  // namespace cs::craft

@@ -34,7 +34,8 @@ void nndsvdaInit(const at::Tensor& A, int64_t rank, at::Tensor& U, at::Tensor& W
 
 // The transform: U ≥ 0 minimising ‖A − UW‖_F with W fixed, i.e. one NNLS per row of A, all rows
 // at once. Coordinate descent from zeros with sklearn's stopping rule (reference behaviour);
-// a smaller tolerance gives the exact NNLS solution. Returns float32 n × r.
+// a smaller tolerance gives the exact NNLS solution. Returns n × r, float64 for a float64 A,
+// float32 otherwise.
 at::Tensor nnlsTransform(const at::Tensor& A, const at::Tensor& W, int maxIterations = 200, double tolerance = 1e-4,
                          int* iterations = nullptr);
 

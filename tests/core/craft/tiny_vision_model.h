@@ -3,6 +3,7 @@
 // CRAFT engine tests need only LibTorch: "block1" = relu(conv1(x)), "block2" = relu(conv2(block1));
 // logits = fc(spatial mean of block2). Deterministic weights from a seed; works in float32 or
 // float64 (the finite-difference test uses float64).
+#include "craft/craft_engine.h"
 #include "model/model_adapter.h"
 
 #include "common/error.h"
@@ -21,7 +22,7 @@ struct TinyNet : torch::nn::Module {
     }
 };
 
-class TinyVisionModel : public cs::model::VisionModel {
+class TinyVisionModel : public cs::model::VisionModel, public cs::craft::LayerBridge {
 public:
     enum class Quirk { None, NoRelu, NaN };
 
@@ -57,6 +58,10 @@ public:
         return net_->fc(b.mean({2, 3}));
     }
     at::Tensor logits(const at::Tensor& x) override { return logitsFrom(activations(x, "block2"), "block2"); }
+    at::Tensor activationsBetween(const at::Tensor& a, const std::string& from, const std::string& to) override {
+        if (from != "block1" || to != "block2") throw cs::Error("tiny.pt", "no bridge from " + from + " to " + to);
+        return torch::relu(net_->conv2(a.to(dtype())));
+    }
 
     int activationCalls = 0, logitCalls = 0;
 

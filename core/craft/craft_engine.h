@@ -1,0 +1,142 @@
+#pragma once
+// CraftEngine: the whole CRAFT pipeline on one class of images (Fel et al., CVPR 2023; DESIGN.md §6.1):
+//   activations (full images and crops) → NMF → NNLS transform → Sobol importance per image →
+//   faithfulness curves → Concept Attribution Maps → recursive concept tree.
+// The engine returns plain data (no LibTorch types) so the job, the store and the UI can use it.
+#include "craft/crops.h"
+#include "craft/nmf.h"
+#include "craft/sobol.h"
+
+#include "common/tensor_blob.h"
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
+namespace cs::model {
+class VisionModel;
+}
+namespace cs::jobs {
+class JobContext;
+}
+
+namespace cs::craft {
+
+// Optional extension a VisionModel may implement: the part of the network between two probe
+// points. With it, sub-concepts of a recursive tree are weighted by their Sobol importance for
+// the parent concept's coefficient (the paper's definition); without it, for the class logit.
+class LayerBridge {
+public:
+    virtual ~LayerBridge() = default;
+    // a: activations at probe point `from` (earlier); returns those at `to`.
+    virtual at::Tensor activationsBetween(const at::Tensor& a, const std::string& from, const std::string& to) = 0;
+};
+
+struct CraftOptions {
+    std::string layer;               // probe point (e.g. "layer4")
+    int64_t classIndex = 0;
+    int64_t concepts = 10;           // r (reference default 20; CLI default 10)
+    int64_t patchSize = 64;
+    int64_t stride = 0;              // 0 = int(0.8·patch)
+    int64_t cropBatch = 64;          // crops per g forward
+    int64_t hBatch = 1024;           // rows per h forward
+    int nmfMaxIterations = 200;
+    double nmfTolerance = 1e-4;
+    int64_t sobolDesigns = 32;
+    SobolDesign sobolDesign = SobolDesign::ScrambledSobol;  // the tests show it closer to exact indices
+    uint64_t seed = 0;
+    NegativeActivations negativeActivations = NegativeActivations::Refuse;
+    bool filterPredicted = false;    // keep only images the model predicts as classIndex (xplique's CraftManager)
+    // Maps
+    int64_t mapConcepts = 5;         // top concepts drawn per image
+    int64_t mapImages = 16;          // images that get PNG maps (U maps are kept for all)
+    double mapPercentile = 90.0;     // reference: 90th percentile over all images
+    bool implicitMaps = true;
+    // Faithfulness
+    int64_t randomOrders = 8;        // random concept orders averaged as the baseline
+    // Recursive tree
+    std::vector<std::string> recursiveLayers;  // earlier probe points, e.g. {"layer3", "layer2"}
+    int64_t subConcepts = 4;
+    int64_t cropsPerConcept = 48;    // crops where a concept is strongest, decomposed at the next layer
+    int64_t subSobolCrops = 16;      // crops used to weight sub-concepts
+    int64_t topCrops = 10;           // best crops listed per concept
+};
+
+struct ConceptNode {
+    int64_t parent = -1;    // index into CraftResult::nodes; -1 for a top-level concept
+    std::string layer;
+    int64_t index = 0;      // concept number within its decomposition
+    int depth = 0;
+    double importance = 0, importanceStd = 0;
+    std::string importanceTarget;  // "class_logit" or "parent_coefficient"
+    std::vector<float> vector;     // row of W (C values)
+    std::vector<std::pair<int64_t, float>> topCrops;  // (index into CraftResult::crops, coefficient), best first
+};
+
+struct ImageMaps {
+    int64_t image = 0;                 // index into the engine's input batch
+    std::vector<int64_t> concepts;     // drawn concepts, most important first
+    std::string projectionOverlayPng;  // top concepts over the image
+    std::vector<std::string> projectionHeatmapPng, gradientInputPng, gradCamPng;  // per drawn concept
+    std::string gradientInputOverlayPng, gradCamOverlayPng;
+};
+
+struct FaithfulnessCurves {
+    // Mean class logit after deleting (inserting) the first j concepts, j = 0..r.
+    std::vector<double> deletion, insertion, deletionRandom, insertionRandom;
+    double deletionArea = 0, insertionArea = 0, deletionAreaRandom = 0, insertionAreaRandom = 0;
+};
+
+struct StageTimings {
+    double activations = 0, nmf = 0, sobol = 0, maps = 0, faithfulness = 0, tree = 0, total = 0;
+    double hSeconds = 0;  // time inside h during the Sobol stage
+};
+
+struct CraftResult {
+    std::string layer;
+    int64_t classIndex = 0, numClasses = 0;
+    std::vector<int64_t> images;       // indices of the input images used (after filtering)
+    std::vector<CropBox> crops;        // boxes in model-input pixels; image = index into the input batch
+    TensorBlob cropCoefficients;       // U: n_crops × r
+    TensorBlob conceptVectors;         // W: r × C
+    std::vector<TensorBlob> uMaps;     // per used image: h × w × r
+    TensorBlob imageImportance;        // per used image × r
+    NmfStats nmf;
+    int64_t hEvaluations = 0;
+    std::string sobolDesign;
+    double activationOffset = 0;       // Shift mode's m
+    std::vector<ConceptNode> nodes;    // top-level concepts first (in concept order), then sub-concepts
+    std::vector<int64_t> conceptOrder; // top-level concept indices, most important first
+    std::vector<ImageMaps> maps;
+    FaithfulnessCurves faithfulness;
+    StageTimings timings;
+};
+
+class CraftEngine {
+public:
+    // context may be null (no progress, no cancellation).
+    CraftEngine(model::VisionModel& model, CraftOptions options, jobs::JobContext* context = nullptr);
+
+    // images: N×C×H×W at the model's input size, normalised as the model expects.
+    // display: the same images in [0,1] for overlays (may be undefined: then min-max of images).
+    CraftResult run(const at::Tensor& images, const at::Tensor& display);
+
+    const CraftOptions& options() const { return options_; }
+
+private:
+    void report(const std::string& stage, double from, double to, double fraction, const std::string& message = {});
+    void checkCancelled();
+    model::VisionModel& model_;
+    CraftOptions options_;
+    jobs::JobContext* context_;
+};
+
+// Trapezoid area of a curve sampled at j/(n-1), j = 0..n-1.
+double curveArea(const std::vector<double>& curve);
+
+}  // namespace cs::craft
