@@ -1,0 +1,36 @@
+#pragma once
+// Demo data with planted concepts for RecSAE (no download): a synthetic catalogue whose items
+// carry 1–3 genre-like tags, and an interaction log whose users follow a current tag that
+// drifts among their favourite tags. A recommender trained on it must track "which tag is
+// the user into right now", so a good SAE has latents whose top tag is a planted tag — the
+// property the concept-recovery test checks. See docs/recsae.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cs::sae {
+
+struct DemoDataOptions {
+    int numItems = 1500;
+    int numTags = 16;          // at most 20
+    int numUsers = 3000;
+    int minLength = 20, maxLength = 50;
+    double followTag = 0.85;   // probability an interaction is an item of the current tag
+    double switchTag = 0.12;   // per-step probability of moving to another favourite tag
+    double wanderTag = 0.03;   // per-step probability of moving to any tag (the drift)
+};
+
+struct DemoDataFiles {
+    std::string sasrec;        // "user item" per line, time order
+    std::string rechorus;      // user_id<TAB>item_id<TAB>time with header
+    std::string movielens;     // ratings.dat, user::item::rating::timestamp
+    std::string itemMeta;      // item_id<TAB>title<TAB>genres
+    std::vector<std::string> tagNames;  // the planted tags
+    int numItems = 0, numUsers = 0;
+    int64_t numInteractions = 0;
+};
+
+// Writes the four files into outDir (created if needed). Deterministic in (options, seed).
+DemoDataFiles generateDemoData(const std::string& outDir, uint64_t seed, const DemoDataOptions& options = {});
+
+}  // namespace cs::sae
