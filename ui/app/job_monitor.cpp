@@ -2,10 +2,38 @@
 
 #include <QMetaObject>
 #include <QPointer>
+#include <QTimer>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace cs::ui {
 
-JobMonitor::JobMonitor(QObject* parent) : QObject(parent), engine_(std::make_unique<jobs::Engine>()) {}
+namespace {
+// The engine thread runs at a lower priority than the UI thread, so on a loaded machine the
+// scheduler serves clicks and repaints first (a job only loses the little time the UI needs).
+void lowerEngineThreadPriority() {
+#ifdef __linux__
+    setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 10);
+#endif
+}
+}  // namespace
+
+JobMonitor::JobMonitor(QObject* parent)
+    : QObject(parent), engine_(std::make_unique<jobs::Engine>(lowerEngineThreadPriority)) {
+    flush_ = new QTimer(this);
+    flush_->setSingleShot(true);
+    flush_->setInterval(kProgressIntervalMs);
+    connect(flush_, &QTimer::timeout, this, &JobMonitor::flushProgress);
+}
+
+void JobMonitor::flushProgress() {
+    const QSet<quint64> ids = std::exchange(dirty_, {});
+    for (quint64 id : ids) emit jobChanged(id);
+}
 
 JobMonitor::~JobMonitor() {
     // Cancel and join before the status tables go: callbacks posted after this are dropped
@@ -83,7 +111,8 @@ void JobMonitor::onProgress(quint64 id, const jobs::Progress& progress) {
     it->stage = QString::fromStdString(progress.stage);
     it->message = QString::fromStdString(progress.message);
     it->fraction = progress.fraction;
-    emit jobChanged(id);
+    dirty_.insert(id);
+    if (!flush_->isActive()) flush_->start();
 }
 
 void JobMonitor::onFinished(quint64 id, const jobs::JobOutcome& outcome) {
@@ -94,6 +123,7 @@ void JobMonitor::onFinished(quint64 id, const jobs::JobOutcome& outcome) {
     it->finishedMs = it->clock.isValid() ? it->clock.elapsed() : 0;
     if (outcome.state == jobs::JobState::Done) it->fraction = 1.0;
     it->stage = QString::fromLatin1(jobs::toString(outcome.state));
+    dirty_.remove(id);
     emit jobChanged(id);
     emit jobFinished(id);
 }

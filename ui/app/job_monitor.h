@@ -7,6 +7,8 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
+#include <QSet>
+#include <QTimer>
 #include <QString>
 
 #include <memory>
@@ -24,6 +26,8 @@ struct JobStatus {
     QElapsedTimer clock;   // started when the job starts running
     qint64 finishedMs = -1;
 };
+
+inline constexpr int kProgressIntervalMs = 250;
 
 class JobMonitor : public QObject {
     Q_OBJECT
@@ -47,7 +51,13 @@ private:
     void onProgress(quint64 id, const jobs::Progress& progress);
     void onFinished(quint64 id, const jobs::JobOutcome& outcome);
 
+    void flushProgress();
+
     QHash<quint64, JobStatus> status_;
+    // Progress arrives up to 20 times a second per job; the panel repaints at most every
+    // kProgressIntervalMs (a repaint of a window holding GL views costs a full composition).
+    QSet<quint64> dirty_;
+    QTimer* flush_ = nullptr;
     QHash<quint64, jobs::JobHandle> handles_;
     quint64 nextId_ = 1;
     std::unique_ptr<jobs::Engine> engine_;  // last member: joined first when destroyed

@@ -68,6 +68,8 @@ void RunPanel::addRow(quint64 id) {
     row.bar->setRange(0, 1000);
     row.bar->setTextVisible(true);
     row.stage = new QLabel(row.frame);
+    // A changing message must not re-layout the dock (and with it the whole window) each time.
+    row.stage->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     row.elapsed = new QLabel(row.frame);
     row.cancel = new QToolButton(row.frame);
     row.cancel->setIcon(style()->standardIcon(QStyle::SP_DialogCancelButton));
