@@ -1,0 +1,53 @@
+#pragma once
+// CraftJob: one CRAFT run as an engine job (DESIGN.md §2, §5): loads the model and the images
+// of one class, runs CraftEngine with progress stages (activations, nmf, sobol, maps, tree) and
+// cancellation between batches, and writes everything to the project store in ONE transaction
+// with the run's final status: concepts (tree parents, importance, W rows), crops (source image,
+// box in source pixels, U rows), artifacts (PNG maps, U maps, the tree and the faithfulness curves
+// as JSON). A cancelled or failed run is marked so and has no results.
+#include "craft/craft_engine.h"
+
+#include "jobs/job.h"
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cs::craft {
+
+struct CraftJobSpec {
+    std::string projectPath;
+    std::string modelPath;
+    std::string adapter = "auto";
+    std::vector<std::string> pluginDirs;
+    std::string imagesPath;
+    std::string classSpec;       // class index ("3") or class name ("Sneaker")
+    int64_t maxImages = 0;       // 0 = every image of the class
+    bool freezeModel = true;     // torch::jit::freeze the TorchScript module (faster g and h)
+    CraftOptions options;        // options.classIndex is resolved from classSpec
+};
+
+// What the caller (CLI, GUI) reads once the job is done.
+struct CraftJobOutput {
+    int64_t runId = 0;
+    nlohmann::json summary;  // the --json summary (DESIGN.md §5 plus faithfulness)
+};
+
+class CraftJob : public jobs::Job {
+public:
+    CraftJob(CraftJobSpec spec, std::shared_ptr<CraftJobOutput> output);
+    std::string name() const override { return "craft"; }
+    void run(jobs::JobContext& context) override;
+
+private:
+    CraftJobSpec spec_;
+    std::shared_ptr<CraftJobOutput> output_;
+};
+
+// Resolves "3" or "Sneaker" against the model's and the dataset's class names; cs::Error otherwise.
+int64_t resolveClass(const std::string& spec, const std::vector<std::string>& modelClasses,
+                     const std::vector<std::string>& datasetClasses);
+
+}  // namespace cs::craft

@@ -1,0 +1,202 @@
+// CraftJob end to end on a TorchScript model exported by Python and an IDX file written here:
+// the run, its concepts, crops, artifacts and summary in the project store; cancellation with
+// nothing half-written; and the errors for a bad class or layer.
+#include "craft/craft_job.h"
+
+#include "common/error.h"
+#include "store/project_store.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+using namespace cs::craft;
+using namespace cs::craft::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+void writeBigEndian(std::ofstream& out, uint32_t v) {
+    const unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16), static_cast<unsigned char>(v >> 8),
+                                static_cast<unsigned char>(v)};
+    out.write(reinterpret_cast<const char*>(b), 4);
+}
+
+// An MNIST-format pair: n images of 28×28 with smooth patterns and labels i % 3.
+void writeIdx(const fs::path& images, const fs::path& labels, int n) {
+    std::ofstream img(images, std::ios::binary), lab(labels, std::ios::binary);
+    writeBigEndian(img, 0x00000803);
+    writeBigEndian(img, n);
+    writeBigEndian(img, 28);
+    writeBigEndian(img, 28);
+    writeBigEndian(lab, 0x00000801);
+    writeBigEndian(lab, n);
+    for (int i = 0; i < n; ++i) {
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                const double v = 0.5 + 0.5 * std::sin(0.3 * (i + 1) * x + 0.2 * y * (i % 4 + 1)) * std::cos(0.1 * x * y / (i + 1));
+                img.put(static_cast<char>(static_cast<unsigned char>(std::clamp(v * 255.0, 0.0, 255.0))));
+            }
+        lab.put(static_cast<char>(i % 3));
+    }
+}
+
+struct Fixture {
+    fs::path dir, model, images, project;
+};
+
+const Fixture& fixture() {
+    static Fixture f = [] {
+        Fixture x;
+        x.dir = tempDir("job");
+        x.model = x.dir / "tiny_split.pt";
+        runPython("import runpy, sys\nsys.argv = ['export', '" + x.model.string() + "', '1', '28', '3', '0']\nrunpy.run_path('" +
+                      std::string(CS_CRAFT_TEST_DIR) + "/export_split_model.py', run_name='__main__')\n",
+                  x.dir);
+        x.images = x.dir / "t10k-images-idx3-ubyte";
+        writeIdx(x.images, x.dir / "t10k-labels-idx1-ubyte", 24);
+        return x;
+    }();
+    return f;
+}
+
+CraftJobSpec baseSpec(const std::string& project) {
+    CraftJobSpec spec;
+    spec.projectPath = (fixture().dir / project).string();
+    fs::remove(spec.projectPath);
+    spec.modelPath = fixture().model.string();
+    spec.imagesPath = fixture().images.string();
+    spec.classSpec = "class1";
+    spec.options.layer = "block2";
+    spec.options.concepts = 3;
+    spec.options.patchSize = 14;
+    spec.options.sobolDesigns = 8;
+    spec.options.mapImages = 2;
+    spec.options.recursiveLayers = {"block1"};
+    spec.options.subConcepts = 2;
+    return spec;
+}
+
+}  // namespace
+
+TEST(CraftJob, StoresTheWholeRunInTheProject) {
+    CraftJobSpec spec = baseSpec("run.cstudio");
+    auto output = std::make_shared<CraftJobOutput>();
+    CraftJob job(spec, output);
+    auto token = std::make_shared<cs::jobs::CancelToken>();
+    std::vector<std::string> stages;
+    cs::jobs::JobContext context(token, [&](const cs::jobs::Progress& p) {
+        if (stages.empty() || stages.back() != p.stage) stages.push_back(p.stage);
+    });
+    job.run(context);
+
+    const auto& s = output->summary;
+    // Exactly the fields of DESIGN.md §5 plus faithfulness.
+    std::vector<std::string> keys;
+    for (auto it = s.begin(); it != s.end(); ++it) keys.push_back(it.key());
+    std::sort(keys.begin(), keys.end());
+    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "faithfulness", "layer", "model", "n_crops", "n_images", "nmf", "run_id", "sobol",
+                                              "timings_s"}));
+    EXPECT_EQ(s["class"], 1);
+    EXPECT_EQ(s["n_images"], 8);  // labels i % 3 == 1 among 24 images
+    // 28 px, patch 14, stride 11: 2×2 crops per image.
+    EXPECT_EQ(s["n_crops"], 32);
+    EXPECT_EQ(s["nmf"]["rank"], 3);
+    EXPECT_EQ(s["sobol"]["h_evaluations"], 8 * 8 * 5);
+    ASSERT_EQ(s["concepts"].size(), 3u);
+    EXPECT_GE(s["concepts"][0]["importance"].get<double>(), s["concepts"][2]["importance"].get<double>());
+    const auto& crop = s["concepts"][0]["top_crops"][0];
+    EXPECT_NE(crop["image"].get<std::string>().find("t10k-images-idx3-ubyte#"), std::string::npos);
+    EXPECT_EQ(crop["box"].size(), 4u);
+    EXPECT_EQ(crop["box"][2], 14);  // source pixels (the model input is the source size here)
+    for (const char* k : {"activations", "nmf", "sobol", "maps", "total"}) EXPECT_TRUE(s["timings_s"].contains(k)) << k;
+    EXPECT_EQ(s["faithfulness"]["deletion"].size(), 4u);
+
+    auto store = cs::store::ProjectStore::open(spec.projectPath, true);
+    auto run = store->run(output->runId);
+    ASSERT_TRUE(run);
+    EXPECT_EQ(run->status, cs::store::RunStatus::Done);
+    EXPECT_EQ(nlohmann::json::parse(run->summaryJson), s);
+    auto concepts = store->concepts(output->runId);
+    ASSERT_EQ(concepts.size(), 3u + 3u * 2u);
+    int children = 0;
+    for (const auto& c : concepts) {
+        if (c.parentId) {
+            ++children;
+            EXPECT_EQ(c.layer, "block1");
+            EXPECT_EQ(c.vector.shape, (std::vector<int64_t>{8}));
+        } else {
+            EXPECT_EQ(c.vector.shape, (std::vector<int64_t>{16}));
+        }
+    }
+    EXPECT_EQ(children, 6);
+    auto crops = store->crops(output->runId);
+    ASSERT_EQ(crops.size(), 32u);
+    EXPECT_EQ(crops[0].coefficients.shape, (std::vector<int64_t>{3}));
+    EXPECT_EQ(crops[1].x, 11);
+    auto overlays = store->artifacts(output->runId, "overlay");
+    EXPECT_EQ(overlays.size(), 2u * 3u);  // 2 images × projection, gradient-input, grad-cam
+    auto png = store->artifact(overlays[0].id);
+    ASSERT_TRUE(png);
+    EXPECT_EQ(png->bytes.compare(0, 4, "\x89PNG"), 0);
+    EXPECT_TRUE(store->artifact(output->runId, "tree", "concept-tree"));
+    EXPECT_TRUE(store->artifact(output->runId, "curve", "faithfulness"));
+    EXPECT_EQ(store->artifacts(output->runId, "tensor").size(), 8u + 2u);
+    for (const char* stage : {"activations", "tree"})  // reports are rate-limited; the first and last always pass
+        EXPECT_NE(std::find(stages.begin(), stages.end(), stage), stages.end()) << stage;
+}
+
+TEST(CraftJob, CancelledRunIsMarkedAndHasNoResults) {
+    CraftJobSpec spec = baseSpec("cancel.cstudio");
+    CraftJob job(spec, nullptr);
+    auto token = std::make_shared<cs::jobs::CancelToken>();
+    cs::jobs::JobContext context(token, [&](const cs::jobs::Progress& p) {
+        if (p.stage != "activations") token->cancel();
+    });
+    EXPECT_THROW(job.run(context), cs::Cancelled);
+    auto store = cs::store::ProjectStore::open(spec.projectPath, true);
+    auto runs = store->runs();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, cs::store::RunStatus::Cancelled);
+    EXPECT_TRUE(store->concepts(runs[0].id).empty());
+    EXPECT_TRUE(store->crops(runs[0].id).empty());
+    EXPECT_TRUE(store->artifacts(runs[0].id).empty());
+}
+
+TEST(CraftJob, BadClassAndLayerAreReported) {
+    {
+        CraftJobSpec spec = baseSpec("bad.cstudio");
+        spec.classSpec = "Sneaker";
+        CraftJob job(spec, nullptr);
+        cs::jobs::JobContext context(std::make_shared<cs::jobs::CancelToken>(), {});
+        try {
+            job.run(context);
+            FAIL();
+        } catch (const cs::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("unknown class 'Sneaker' (known: class0, class1, class2)"), std::string::npos) << e.what();
+        }
+    }
+    {
+        CraftJobSpec spec = baseSpec("bad2.cstudio");
+        spec.options.layer = "layer4";
+        spec.options.recursiveLayers.clear();
+        CraftJob job(spec, nullptr);
+        cs::jobs::JobContext context(std::make_shared<cs::jobs::CancelToken>(), {});
+        try {
+            job.run(context);
+            FAIL();
+        } catch (const cs::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("no probe point 'layer4'"), std::string::npos) << e.what();
+        }
+        // The failed run is recorded with its error.
+        auto store = cs::store::ProjectStore::open(spec.projectPath, true);
+        ASSERT_EQ(store->runs().size(), 1u);
+        EXPECT_EQ(store->runs()[0].status, cs::store::RunStatus::Failed);
+    }
+    EXPECT_EQ(resolveClass("7", {}, {}), 7);
+    EXPECT_THROW(resolveClass("", {"a"}, {}), cs::Error);
+}
