@@ -5,11 +5,13 @@
 //   --theme light|dark   colour theme (remembered otherwise)
 //   --view NAME          view to show first (overview, atlas, heatmap, hierarchy, sae, compare)
 //   --run ID             run to select first
+//   --concept ID         concept (or latent) row to select in that run
 //   --screenshot FILE    render the window, save it as PNG and exit (docs, tests); exit 1 on failure
 //   --size WxH           window size (default 1400x900)
 #include "app/studio_window.h"
 #include "app/selection_model.h"
 #include "cs/build_info.h"
+#include "run_launcher.h"
 #include "vtk/vtk_view_widget.h"
 
 #include <QApplication>
@@ -38,9 +40,10 @@ int main(int argc, char** argv) {
     const QCommandLineOption theme(QStringLiteral("theme"), QStringLiteral("light or dark"), QStringLiteral("NAME"));
     const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("view to show first"), QStringLiteral("NAME"));
     const QCommandLineOption run(QStringLiteral("run"), QStringLiteral("run to select first"), QStringLiteral("ID"));
+    const QCommandLineOption concept(QStringLiteral("concept"), QStringLiteral("concept or latent row to select"), QStringLiteral("ID"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"), QStringLiteral("save the window as PNG and exit"), QStringLiteral("FILE"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("window size, e.g. 1400x900"), QStringLiteral("WxH"));
-    parser.addOptions({demoDir, demo, theme, view, run, screenshot, size});
+    parser.addOptions({demoDir, demo, theme, view, run, concept, screenshot, size});
     parser.process(app);
 
     cs::ui::StudioOptions options;
@@ -48,6 +51,7 @@ int main(int argc, char** argv) {
     options.theme = cs::ui::themeFromName(parser.isSet(theme) ? parser.value(theme)
                                                               : QSettings().value(QStringLiteral("theme")).toString());
     cs::ui::StudioWindow window(options);
+    window.setRunLauncher(makeEngineLauncher());
     if (parser.isSet(size)) {
         const QStringList parts = parser.value(size).split(QLatin1Char('x'));
         if (parts.size() == 2) window.resize(parts[0].toInt(), parts[1].toInt());
@@ -58,6 +62,7 @@ int main(int argc, char** argv) {
     if (!parser.positionalArguments().isEmpty()) opened = window.openProject(parser.positionalArguments().first());
     else if (parser.isSet(demo)) opened = window.openDemoProject();
     if (opened && parser.isSet(run)) window.selection()->setRun(parser.value(run).toLongLong());
+    if (opened && parser.isSet(concept)) window.selection()->setConcept(parser.value(concept).toLongLong());
     if (parser.isSet(view) && !window.showView(parser.value(view))) {
         std::fprintf(stderr, "concept-studio: unknown view '%s' (known: %s)\n", qPrintable(parser.value(view)),
                      qPrintable(window.viewNames().join(QStringLiteral(", "))));

@@ -142,6 +142,9 @@ void StudioWindow::buildMenus() {
     refresh->setShortcut(QKeySequence::Refresh);
 
     QMenu* run = menuBar()->addMenu(tr("&Run"));
+    QAction* newRun = run->addAction(tr("&New Run…"), this, [this] { showNewRunDialog(); });
+    newRun->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    run->addSeparator();
     QAction* cancelAll = run->addAction(tr("Cancel &All Jobs"), jobs_, &JobMonitor::cancelAll);
     cancelAll->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     run->addAction(tr("Clear &Finished Jobs"), runPanel_, &RunPanel::clearFinished);
@@ -274,6 +277,41 @@ void StudioWindow::onJobFinished(quint64 id) {
     if (session_->isOpen()) session_->notifyDataChanged();  // the job wrote rows: reload views
     if (status && status->state == jobs::JobState::Failed)
         showError(tr("Job failed"), tr("%1 failed:\n%2").arg(status->name, status->error));
+}
+
+NewRunDialog* StudioWindow::showNewRunDialog() {
+    if (!session_->isOpen()) {
+        showError(tr("No project"), tr("Open or create a project first: a run's results are stored in it."));
+        return nullptr;
+    }
+    auto* dialog = new NewRunDialog(session_->path(), this);
+    dialog->setObjectName(QStringLiteral("newRunDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { startRun(dialog->request()); });
+    dialog->open();
+    return dialog;
+}
+
+quint64 StudioWindow::startRun(const RunRequest& request) {
+    if (!launcher_) {
+        showError(tr("Cannot start the run"), tr("This build of the studio has no analysis engine linked; "
+                                                 "use concept-studio-cli, then open the project here."));
+        return 0;
+    }
+    std::unique_ptr<jobs::Job> job;
+    try {
+        job = launcher_(request);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot start the run"), QString::fromStdString(e.what()));
+        return 0;
+    }
+    if (!job) {
+        showError(tr("Cannot start the run"),
+                  tr("This build has no engine for %1 runs.").arg(request.kind == RunRequest::Kind::Craft ? tr("CRAFT") : tr("RecSAE")));
+        return 0;
+    }
+    statusBar()->showMessage(tr("Started %1").arg(request.displayName()), 5000);
+    return jobs_->submit(std::move(job), request.displayName());
 }
 
 void StudioWindow::closeEvent(QCloseEvent* event) {

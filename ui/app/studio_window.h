@@ -4,6 +4,7 @@
 // light/dark themes, keyboard shortcuts. Every failure opening a file ends in a dialog
 // carrying cs::Error's message (file and problem), never in a crash.
 #include "app/theme.h"
+#include "dialogs/new_run_dialog.h"
 
 #include <QMainWindow>
 #include <QPointer>
@@ -57,6 +58,13 @@ public:
 
     static QStringList recentProjects();
 
+    // Set by the application when it links the engines; without one, New Run says so.
+    void setRunLauncher(RunLauncher launcher) { launcher_ = std::move(launcher); }
+    // Starts a run on the engine thread; a dialog on failure. Returns the job id (0 = not started).
+    quint64 startRun(const RunRequest& request);
+    // Opens the New Run dialog (non-blocking); returns it for tests.
+    NewRunDialog* showNewRunDialog();
+
 public slots:
     void showError(const QString& title, const QString& message);
 
@@ -85,6 +93,7 @@ private:
     QLabel* statusProject_ = nullptr;
     QStringList viewNames_;
     QPointer<QMessageBox> lastError_;
+    RunLauncher launcher_;
 };
 
 }  // namespace cs::ui

@@ -1,0 +1,151 @@
+// The New Run dialog validates its input (naming the missing file), recognises dropped files,
+// and the window turns an accepted request into an engine job whose results the explorer shows;
+// a launcher that refuses the request ends in a dialog.
+#include "app/job_monitor.h"
+#include "app/project_session.h"
+#include "app/studio_window.h"
+#include "common/error.h"
+#include "dialogs/new_run_dialog.h"
+#include "panels/project_explorer.h"
+#include "store/project_store.h"
+#include "vtk/vtk_view_widget.h"
+
+#include <QApplication>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFile>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+using namespace cs::ui;
+
+class TestNewRunDialog : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        model_ = dir_.filePath(QStringLiteral("model.pt"));
+        QFile f(model_);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not really a model");
+        f.close();
+        QVERIFY(QDir(dir_.path()).mkdir(QStringLiteral("images")));
+        interactions_ = dir_.filePath(QStringLiteral("ratings.dat"));
+        QFile g(interactions_);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write("1::2::5::978300760\n");
+        g.close();
+    }
+
+    void validatesAndNamesWhatIsMissing() {
+        NewRunDialog dialog(QStringLiteral("/tmp/p.cstudio"));
+        dialog.setKind(RunRequest::Kind::Craft);
+        QVERIFY(dialog.validate().contains(QStringLiteral("model")));
+        dialog.modelEdit()->setText(dir_.filePath(QStringLiteral("missing.pt")));
+        QVERIFY2(dialog.validate().startsWith(dir_.filePath(QStringLiteral("missing.pt"))), qPrintable(dialog.validate()));
+        dialog.modelEdit()->setText(model_);
+        QVERIFY(dialog.validate().contains(QStringLiteral("images")));
+        dialog.imagesEdit()->setText(dir_.filePath(QStringLiteral("images")));
+        QVERIFY(dialog.validate().contains(QStringLiteral("class")));
+        dialog.classEdit()->setText(QStringLiteral("Sneaker"));
+        QVERIFY(dialog.validate().contains(QStringLiteral("layer")));
+        dialog.layerEdit()->setText(QStringLiteral("features.6"));
+        QCOMPARE(dialog.validate(), QString());
+        const RunRequest r = dialog.request();
+        QCOMPARE(r.concepts, 10);
+        QCOMPARE(r.patchSize, 64);
+        QCOMPARE(r.sobolDesigns, 32);
+        QCOMPARE(r.projectPath, QStringLiteral("/tmp/p.cstudio"));
+        // Every parameter explains itself.
+        for (QSpinBox* box : dialog.findChildren<QSpinBox*>()) QVERIFY(!box->toolTip().isEmpty());
+        dialog.setKind(RunRequest::Kind::RecSae);
+        QVERIFY(dialog.validate().contains(QStringLiteral("interaction")));
+        dialog.interactionsEdit()->setText(interactions_);
+        QCOMPARE(dialog.validate(), QString());
+        QCOMPARE(dialog.request().expansion, 32);
+        QCOMPARE(dialog.request().k, 32);
+    }
+
+    void droppedFilesLandInTheRightField() {
+        NewRunDialog dialog(QStringLiteral("/tmp/p.cstudio"));
+        QCOMPARE(dialog.acceptDroppedPath(model_), QStringLiteral("model"));
+        QCOMPARE(dialog.modelEdit()->text(), model_);
+        QCOMPARE(dialog.acceptDroppedPath(dir_.filePath(QStringLiteral("images"))), QStringLiteral("images"));
+        QCOMPARE(dialog.request().kind, RunRequest::Kind::Craft);
+        QCOMPARE(dialog.acceptDroppedPath(interactions_), QStringLiteral("interactions"));
+        QCOMPARE(dialog.request().kind, RunRequest::Kind::RecSae);
+        QCOMPARE(dialog.acceptDroppedPath(dir_.filePath(QStringLiteral("notes.odt"))), QString());
+    }
+
+    void anAcceptedRunIsQueuedAndItsResultsAppear() {
+        const QString project = dir_.filePath(QStringLiteral("runs.cstudio"));
+        StudioWindow window;
+        window.show();
+        QVERIFY(window.newProject(project));
+        // A launcher standing in for an engine: writes a finished run through its own connection
+        // on the engine thread, as CraftJob does.
+        RunRequest seen;
+        window.setRunLauncher([&seen](const RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
+            seen = request;
+            const std::string path = request.projectPath.toStdString();
+            return std::make_unique<cs::jobs::FunctionJob>("fake", [path](cs::jobs::JobContext& context) {
+                auto store = cs::store::ProjectStore::open(path);
+                const int64_t run = store->createRun("craft", "{\"class\":\"Sneaker\"}");
+                store->markRunning(run);
+                context.report("activations", 0.5);
+                store->completeRun(run, "{}", [] {});
+            });
+        });
+        NewRunDialog* dialog = window.showNewRunDialog();
+        QVERIFY(dialog);
+        dialog->modelEdit()->setText(model_);
+        dialog->imagesEdit()->setText(dir_.filePath(QStringLiteral("images")));
+        dialog->classEdit()->setText(QStringLiteral("Sneaker"));
+        dialog->layerEdit()->setText(QStringLiteral("features.6"));
+        dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        QCOMPARE(seen.classSpec, QStringLiteral("Sneaker"));
+        QCOMPARE(seen.projectPath, QFileInfo(project).absoluteFilePath());
+        QTRY_COMPARE(window.jobs()->activeCount(), 0);
+        // The finished job reloads the explorer from the store: the run is there, done.
+        QTRY_COMPARE(window.explorer()->tree()->topLevelItem(2)->childCount(), 1);
+        QCOMPARE(window.explorer()->tree()->topLevelItem(2)->child(0)->text(1), QStringLiteral("done"));
+        QVERIFY(window.lastErrorDialog() == nullptr);
+    }
+
+    void aRefusedRequestShowsADialog() {
+        StudioWindow window;
+        window.show();
+        RunRequest request;
+        QCOMPARE(window.startRun(request), quint64(0));  // no launcher: says the build has no engine
+        QVERIFY(window.lastErrorDialog()->text().contains(QStringLiteral("no analysis engine")));
+        window.lastErrorDialog()->accept();
+        window.setRunLauncher([](const RunRequest&) -> std::unique_ptr<cs::jobs::Job> {
+            throw cs::Error("/m/model.pt", "the model has no method 'activations'");
+        });
+        QCOMPARE(window.startRun(request), quint64(0));
+        QTRY_VERIFY(window.lastErrorDialog() != nullptr);
+        QVERIFY(window.lastErrorDialog()->text().contains(QStringLiteral("/m/model.pt: the model has no method")));
+        // Without a project, New Run asks for one first.
+        QVERIFY(window.showNewRunDialog() == nullptr);
+    }
+
+private:
+    QTemporaryDir dir_;
+    QString model_, interactions_;
+};
+
+int main(int argc, char** argv) {
+    QTemporaryDir home;
+    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
+    VtkViewWidget::setDefaultSurfaceFormat();
+    QApplication app(argc, argv);
+    TestNewRunDialog test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_new_run_dialog.moc"
