@@ -41,12 +41,13 @@ DemoDataFiles generateDemoData(const std::string& outDir, uint64_t seed, const D
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> unit(0.0, 1.0);
 
-    // Catalogue: every item has a primary tag (round robin, so tags are balanced) and 0–2 more.
+    // Catalogue: every item has a primary tag (round robin, so tags are balanced) and maybe one
+    // more; few tags per item keep each tag's pool small enough to be predictable.
     std::vector<std::vector<int>> itemTags(o.numItems);
     std::vector<std::vector<int>> tagItems(o.numTags);
     for (int i = 0; i < o.numItems; ++i) {
         itemTags[i].push_back(i % o.numTags);
-        const int extra = static_cast<int>(unit(rng) * 3.0);  // 0, 1 or 2
+        const int extra = static_cast<int>(unit(rng) * 2.0);  // 0 or 1
         for (int e = 0; e < extra; ++e) {
             int t = static_cast<int>(rng() % o.numTags);
             if (std::find(itemTags[i].begin(), itemTags[i].end(), t) == itemTags[i].end()) itemTags[i].push_back(t);

@@ -1,6 +1,6 @@
 #pragma once
 // Demo data with planted concepts for RecSAE (no download): a synthetic catalogue whose items
-// carry 1–3 genre-like tags, and an interaction log whose users follow a current tag that
+// carry 1–2 genre-like tags, and an interaction log whose users follow a current tag that
 // drifts among their favourite tags. A recommender trained on it must track "which tag is
 // the user into right now", so a good SAE has latents whose top tag is a planted tag — the
 // property the concept-recovery test checks. See docs/recsae.md.
@@ -15,8 +15,8 @@ struct DemoDataOptions {
     int numTags = 16;          // at most 20
     int numUsers = 3000;
     int minLength = 20, maxLength = 50;
-    double followTag = 0.85;   // probability an interaction is an item of the current tag
-    double switchTag = 0.12;   // per-step probability of moving to another favourite tag
+    double followTag = 0.9;     // probability an interaction is an item of the current tag
+    double switchTag = 0.08;   // per-step probability of moving to another favourite tag
     double wanderTag = 0.03;   // per-step probability of moving to any tag (the drift)
 };
 

@@ -214,6 +214,21 @@ SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& out
     } catch (const c10::Error& e) {
         throw Error(outPath, std::string("cannot save the model: ") + e.what_without_backtrace());
     }
+    // The saved file must be the trained network: reload it and compare encode outputs.
+    {
+        torch::NoGradGuard noGrad;
+        std::vector<std::vector<int64_t>> probe(testHistory.begin(),
+                                                testHistory.begin() + std::min<size_t>(64, testHistory.size()));
+        auto seq = padLeft(probe, config.maxLength);
+        auto reloaded = torch::jit::load(outPath);
+        reloaded.eval();
+        auto a = net.get_method("encode")({seq}).toTensor();
+        auto b = reloaded.get_method("encode")({seq}).toTensor();
+        result.reloadMaxDifference = (a - b).abs().max().item<double>();
+        if (result.reloadMaxDifference > 1e-5)
+            throw Error(outPath, "the saved model does not reproduce the trained network (max difference " +
+                                     std::to_string(result.reloadMaxDifference) + ")");
+    }
     result.trainSeconds = trainSeconds;
     result.evalSeconds = evalSeconds;
     result.totalSeconds = secondsSince(start);

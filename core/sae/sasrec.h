@@ -25,7 +25,7 @@ struct SasRecConfig {
     int64_t blocks = 2;
     int64_t maxLength = 50;
     double dropout = 0.2;
-    double learningRate = 2e-3;
+    double learningRate = 5e-3;
     int epochs = 40;           // upper bound; early stopping on validation NDCG@10
     int patience = 4;          // epochs without validation improvement before stopping
     int64_t batchSize = 64;
@@ -37,6 +37,9 @@ struct SasRecResult {
     int epochsRun = 0, bestEpoch = 0;
     std::vector<double> trainLoss;  // per epoch
     double trainSeconds = 0, evalSeconds = 0, totalSeconds = 0;
+    // Largest |encode difference| between the trained network and the saved file reloaded
+    // (checked at save time; anything above 0 means the file is not the trained model).
+    double reloadMaxDifference = 0;
 };
 
 // Trains on the leave-one-out split of `log` (train -> valid for early stopping, train+valid ->
