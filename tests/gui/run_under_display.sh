@@ -3,6 +3,8 @@
 # (CI). QOpenGLWidget cannot live on the offscreen platform, so xcb is forced.
 export QT_QPA_PLATFORM=xcb
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 1600x1000x24" "$@"
+  # ctest runs tests in parallel; starting each search for a free display at a different number
+  # keeps concurrent xvfb-run -a from racing for the same one.
+  exec xvfb-run -a -n $((99 + $$ % 400)) -s "-screen 0 1600x1000x24" "$@"
 fi
 exec "$@"

@@ -56,6 +56,9 @@ private slots:
         QVERIFY(dialog.validate().contains(QStringLiteral("layer")));
         dialog.layerEdit()->setText(QStringLiteral("features.6"));
         QCOMPARE(dialog.validate(), QString());
+        dialog.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+        dialog.grab().save(QStringLiteral(CS_TEST_TMP "/new_run_dialog.png"));  // for the user guide
         const RunRequest r = dialog.request();
         QCOMPARE(r.concepts, 10);
         QCOMPARE(r.patchSize, 64);

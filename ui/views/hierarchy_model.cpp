@@ -28,10 +28,13 @@ QJsonObject parseObject(const std::string& text) {
 }
 
 void finishDepthsAndColors(HierarchyData& data) {
+    // Top-level nodes take palette colours in order; everything below inherits its ancestor's.
+    int nextTopColor = 0;
     for (size_t i = 1; i < data.nodes.size(); ++i) {
         HierarchyNode& node = data.nodes[i];
         node.depth = data.nodes[node.parent].depth + 1;
-        if (node.colorIndex < 0) node.colorIndex = node.depth == 1 ? int(i - 1) : data.nodes[node.parent].colorIndex;
+        if (node.colorIndex < 0) node.colorIndex = node.depth == 1 ? nextTopColor : data.nodes[node.parent].colorIndex;
+        if (node.depth == 1) nextTopColor = std::max(nextTopColor, node.colorIndex + 1);
     }
 }
 
