@@ -10,12 +10,16 @@
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
 #include "store/project_store.h"
+#include "views/concept_atlas.h"
+#include "views/heatmap_view.h"
+#include "views/hierarchy_view.h"
 #include "views/run_overview.h"
 #include "vtk/vtk_view_widget.h"
 
 #include <QApplication>
 #include <QDir>
 #include <QFile>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QSignalSpy>
@@ -110,6 +114,36 @@ private slots:
             QTest::qWait(50);
         }
         QVERIFY(!window_->showView(QStringLiteral("no-such-view")));
+    }
+
+    void aConceptClickedInTheAtlasIsSelectedInTheOtherViews() {
+        QVERIFY(window_->openProject(projectPath_));
+        window_->selection()->setRun(runs_.craft);
+        QVERIFY(window_->showView(QStringLiteral("atlas")));
+        auto* atlas = window_->findChild<ConceptAtlas*>();
+        QVERIFY(atlas && atlas->cardOrder().size() == 6);
+        const qint64 picked = atlas->cardOrder().at(2);
+        QTest::mouseClick(atlas->card(picked), Qt::LeftButton, Qt::NoModifier, QPoint(15, 15));
+        QCOMPARE(window_->selection()->conceptId(), picked);
+        auto* legend = window_->findChild<QListWidget*>(QStringLiteral("heatmapLegend"));
+        QVERIFY(legend && legend->currentItem());
+        QCOMPARE(legend->currentItem()->data(Qt::UserRole).toLongLong(), picked);
+        QVERIFY(window_->showView(QStringLiteral("hierarchy")));
+        auto* hierarchy = window_->findChild<HierarchyView*>();
+        const int node = hierarchy->data().findItem(picked);
+        QVERIFY(node > 0);
+        // Clicking another region in the hierarchy moves the atlas's highlight.
+        QTRY_VERIFY(hierarchy->canvas()->framesRendered() > 0);
+        int other = -1;
+        for (size_t i = 1; i < hierarchy->data().nodes.size(); ++i)
+            if (hierarchy->data().nodes[i].depth == 1 && int(i) != node && hierarchy->data().nodes[i].children.empty()) other = int(i);
+        QVERIFY(other > 0);
+        QTRY_VERIFY(hierarchy->nodeAt(hierarchy->anchorOf(other).toPoint()) == other);
+        QTest::mouseClick(hierarchy->canvas(), Qt::LeftButton, Qt::NoModifier, hierarchy->anchorOf(other).toPoint());
+        const qint64 otherId = hierarchy->data().nodes[other].itemId;
+        QCOMPARE(window_->selection()->conceptId(), otherId);
+        QVERIFY(atlas->card(otherId)->styleSheet().contains(QStringLiteral("border")));
+        QVERIFY(atlas->card(picked)->styleSheet().isEmpty());
     }
 
     void aFileThatIsNotAProjectShowsADialog() {
