@@ -1,0 +1,19 @@
+#pragma once
+// Writing report and export files: atomically (temp file + rename) so a reader never sees
+// half a file, with errors that name the file.
+#include <string>
+#include <string_view>
+
+namespace cs::report {
+
+void writeFileAtomically(const std::string& path, std::string_view bytes);
+
+// Creates the folder (and parents); throws cs::Error naming it when that fails or when the
+// path exists and is not a folder.
+void ensureDirectory(const std::string& path);
+
+// A file-name-safe version of a user string: letters, digits, '-', '_' and '.' kept, the rest
+// replaced by '_', never empty, never "." or "..", at most 80 bytes.
+std::string safeFileName(std::string_view text);
+
+}  // namespace cs::report

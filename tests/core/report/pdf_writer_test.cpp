@@ -1,0 +1,67 @@
+// cs_report_pdf directly: a PDF from the print flavour of the synthetic report, headless;
+// the charts (SVG) become pictures; unwritable destinations are errors naming the file.
+#include "report_pdf.h"
+
+#include "common/error.h"
+#include "report/html_report.h"
+#include "report_fixture.h"
+#include "store/project_store.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+std::string readFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string commandOutput(const std::string& command) {
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    size_t n;
+    while (pipe && (n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    if (pipe) pclose(pipe);
+    return out;
+}
+
+TEST(PdfWriter, RendersReportWithPictures) {
+    const std::string dir = std::string(CS_TEST_TMP) + "/pdf_writer";
+    std::filesystem::remove_all(dir);
+    const auto project = cs::report::testing::buildSyntheticProject(dir);
+    auto store = cs::store::ProjectStore::open(project.path, true);
+    cs::report::ReportOptions options;
+    options.flavor = cs::report::ReportFlavor::Print;
+    const std::string pdf = dir + "/report.pdf";
+    cs::reportpdf::writePdf(cs::report::renderHtmlReport(*store, options), pdf, {"Synthetic <report>", 14.0});
+    ASSERT_TRUE(std::filesystem::is_regular_file(pdf));
+    const std::string info = commandOutput("pdfinfo '" + pdf + "'");
+    EXPECT_NE(info.find("Synthetic <report>"), std::string::npos) << info;
+    const std::string text = commandOutput("pdftotext '" + pdf + "' -");
+    EXPECT_NE(text.find("Concept importance"), std::string::npos);
+    EXPECT_NE(text.find("genre:0"), std::string::npos);
+    // Pictures made it into the PDF: crops and heatmaps (PNG) and the rasterised SVG charts.
+    const std::string images = commandOutput("pdfimages -list '" + pdf + "'");
+    size_t lines = 0;
+    for (char c : images) lines += c == '\n';
+    EXPECT_GE(lines, 2u + 15u) << images;  // 2 header lines + pictures
+}
+
+TEST(PdfWriter, UnwritableDestinationIsAnError) {
+    try {
+        cs::reportpdf::writePdf("<p>x</p>", "/nonexistent-folder/report.pdf");
+        FAIL() << "expected cs::Error";
+    } catch (const cs::Error& e) {
+        EXPECT_EQ(e.subject(), "/nonexistent-folder/report.pdf");
+    }
+}
+
+}  // namespace
