@@ -28,6 +28,23 @@ std::string extensionForMime(const std::string& mime) {
 
 std::string num(double v) { return formatNumber(v, 9); }
 
+// A file name for an artifact. Engines name per-image artifacts "<image path>#<what>"; the
+// image's folder and file name plus <what> are what tell two files apart, so the rest of
+// the path is dropped (and a long name keeps its end).
+std::string artifactFileStem(const std::string& name) {
+    const auto hash = name.find('#');
+    std::string path = name.substr(0, hash);
+    const std::string rest = hash == std::string::npos ? "" : "_" + name.substr(hash + 1);
+    const auto last = path.rfind('/');
+    if (last != std::string::npos && last > 0) {
+        const auto previous = path.rfind('/', last - 1);
+        path = path.substr(previous == std::string::npos ? 0 : previous + 1);
+    }
+    std::string stem = path + rest;
+    if (stem.size() > 80) stem = stem.substr(stem.size() - 80);
+    return safeFileName(stem);
+}
+
 class Exporter {
 public:
     Exporter(const store::ProjectStore& store, const RunData& run, std::string dir)
@@ -133,7 +150,7 @@ public:
     void jsonArtifact(const store::ArtifactRecord& listed) {
         auto full = store_.artifact(listed.id);
         if (!full) return;
-        write("json/" + safeFileName(full->kind) + "/" + safeFileName(full->name) + ".json", full->bytes);
+        write("json/" + safeFileName(full->kind) + "/" + artifactFileStem(full->name) + ".json", full->bytes);
     }
 
     void npy() {
@@ -170,7 +187,7 @@ public:
         for (const auto* a : run_.artifactsWithRole(ArtifactRole::Tensor)) {
             auto full = store_.artifact(a->id);
             if (!full || !full->tensor) continue;
-            writeNpyFile(safeFileName(full->kind) + "_" + safeFileName(full->name) + ".npy", *full->tensor);
+            writeNpyFile(safeFileName(full->kind) + "_" + artifactFileStem(full->name) + ".npy", *full->tensor);
         }
     }
 
@@ -180,7 +197,7 @@ public:
             if (listed.mime.rfind("image/", 0) != 0) continue;
             auto full = store_.artifact(listed.id);
             if (!full) continue;
-            std::string relative = "png/" + safeFileName(full->kind) + "/" + safeFileName(full->name);
+            std::string relative = "png/" + safeFileName(full->kind) + "/" + artifactFileStem(full->name);
             // Different names can map to one safe name; keep them apart.
             std::string candidate = relative;
             for (int n = 2; used.count(candidate); ++n) candidate = relative + "-" + std::to_string(n);

@@ -166,8 +166,11 @@ TEST_F(ExportTest, CsvAndJsonTables) {
 TEST_F(ExportTest, EveryPictureOfARun) {
     const auto files = exportRun(*store_, project_.craftRunId, out_, {false, false, false, true});
     const std::string dir = out_ + "/run-" + std::to_string(project_.craftRunId) + "/png";
+    // Per-image overlays ("<path>#<map type>") are named by the image's folder, file and type.
     EXPECT_EQ(files, (std::vector<std::string>{dir + "/crop/concept-3-best.png", dir + "/heatmap/sneaker_0_projection.png",
-                                               dir + "/heatmap/sneaker_1_projection.png"}));
+                                               dir + "/heatmap/sneaker_1_projection.png",
+                                               dir + "/overlay/images_sneaker_2.png_grad-cam.png",
+                                               dir + "/overlay/images_sneaker_2.png_projection.png"}));
     EXPECT_EQ(readFile(dir + "/heatmap/sneaker_0_projection.png"), project_.heatmapPng);
 }
 
