@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
                                                               : QSettings().value(QStringLiteral("theme")).toString());
     cs::ui::StudioWindow window(options);
     window.setRunLauncher(makeEngineLauncher());
+    window.setAblationLauncher(makeAblationLauncher());
     if (parser.isSet(size)) {
         const QStringList parts = parser.value(size).split(QLatin1Char('x'));
         if (parts.size() == 2) window.resize(parts[0].toInt(), parts[1].toInt());

@@ -49,3 +49,24 @@ cs::ui::RunLauncher makeEngineLauncher() {
         return nullptr;  // the window says which engine this build lacks
     };
 }
+
+cs::ui::AblationLauncher makeAblationLauncher() {
+#ifdef CS_HAVE_RECSAE_JOB
+    return [](const cs::ui::AblationRequest& request) {
+        cs::sae::AblationRequest spec;
+        spec.projectPath = request.projectPath.toStdString();
+        spec.runId = request.runId;
+        spec.latent = request.latent;
+        spec.scale = request.scale;
+        spec.topN = request.topN;
+        // The engine owns the job it runs; keep the job alive for the result through a wrapper.
+        auto job = std::make_shared<cs::sae::LatentAblationJob>(spec);
+        cs::ui::LaunchedJob launched;
+        launched.job = std::make_unique<cs::jobs::FunctionJob>(job->name(), [job](cs::jobs::JobContext& context) { job->run(context); });
+        launched.resultJson = [job] { return QString::fromStdString(job->result().dump()); };
+        return launched;
+    };
+#else
+    return {};
+#endif
+}

@@ -3,3 +3,4 @@
 #include "dialogs/new_run_dialog.h"
 
 cs::ui::RunLauncher makeEngineLauncher();
+cs::ui::AblationLauncher makeAblationLauncher();  // empty when this build has no RecSAE engine

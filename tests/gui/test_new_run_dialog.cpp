@@ -7,6 +7,9 @@
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
 #include "panels/project_explorer.h"
+#include "app/selection_model.h"
+#include "fixture_project.h"
+#include "views/sae_dashboard.h"
 #include "store/project_store.h"
 #include "vtk/vtk_view_widget.h"
 
@@ -135,6 +138,43 @@ private slots:
         QVERIFY(window.lastErrorDialog()->text().contains(QStringLiteral("/m/model.pt: the model has no method")));
         // Without a project, New Run asks for one first.
         QVERIFY(window.showNewRunDialog() == nullptr);
+    }
+
+    void ablationRunsAJobAndShowsItsResult() {
+        const QString project = dir_.filePath(QStringLiteral("sae.cstudio"));
+        const auto runs = cs::test::buildFixtureProject(project);
+        StudioWindow window;
+        window.show();
+        QVERIFY(window.openProject(project));
+        auto* sae = window.findChild<SaeDashboard*>();
+        QVERIFY(sae);
+        QVERIFY(!sae->ablateButton()->isEnabled());  // no engine linked yet
+        AblationRequest seen;
+        window.setAblationLauncher([&seen](const AblationRequest& request) {
+            seen = request;
+            LaunchedJob launched;
+            launched.job = std::make_unique<cs::jobs::FunctionJob>("ablation", [](cs::jobs::JobContext&) {});
+            launched.resultJson = [] {
+                return QStringLiteral("{\"latent\": 5, \"scale\": 0, \"users\": 12, \"top_n\": 10, \"mean_overlap\": 0.7,"
+                                      "\"tags_rose\": [{\"tag\": \"Comedy\", \"delta\": 0.2}], \"tags_fell\": [{\"tag\": \"Sci-Fi\", \"delta\": -0.3}],"
+                                      "\"examples\": [{\"user\": 3, \"before\": [1, 2], \"after\": [2, 9]}]}");
+            };
+            return launched;
+        });
+        window.selection()->setRun(runs.sae);
+        QVERIFY(!sae->ablateButton()->isEnabled());  // no latent selected
+        qint64 latentRow = 0;
+        for (const auto& latent : window.session()->store()->latents(runs.sae))
+            if (latent.index == 5) latentRow = latent.id;
+        window.selection()->setConcept(latentRow);
+        QCOMPARE(sae->selectedLatentIndex(), 5);
+        QVERIFY(sae->ablateButton()->isEnabled());
+        QTest::mouseClick(sae->ablateButton(), Qt::LeftButton);
+        QCOMPARE(seen.latent, 5);
+        QCOMPARE(seen.runId, runs.sae);
+        QTRY_VERIFY(sae->ablationText().contains(QStringLiteral("Rose: Comedy")));
+        QVERIFY(sae->ablationText().contains(QStringLiteral("Fell: Sci-Fi")));
+        QVERIFY(sae->ablationText().contains(QStringLiteral("70%")));
     }
 
 private:

@@ -8,6 +8,7 @@
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
 #include "views/run_overview.h"
+#include "views/sae_dashboard.h"
 #include "views/view_registry.h"
 
 #include <QAction>
@@ -65,6 +66,16 @@ StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
     connect(explorer_, &ProjectExplorer::loadFailed, this,
             [this](const QString& message) { showError(tr("Cannot read the project"), message); });
     connect(explorer_, &ProjectExplorer::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
+    if (auto* sae = findChild<SaeDashboard*>()) {
+        connect(sae, &SaeDashboard::ablationRequested, this, [this](qint64 runId, int latent, double scale) {
+            AblationRequest request;
+            request.projectPath = session_->path();
+            request.runId = runId;
+            request.latent = latent;
+            request.scale = scale;
+            startAblation(request);
+        });
+    }
     setTheme(options_.theme);
     resize(1400, 900);
     updateTitle();
@@ -312,6 +323,40 @@ quint64 StudioWindow::startRun(const RunRequest& request) {
     }
     statusBar()->showMessage(tr("Started %1").arg(request.displayName()), 5000);
     return jobs_->submit(std::move(job), request.displayName());
+}
+
+void StudioWindow::setAblationLauncher(AblationLauncher launcher) {
+    ablationLauncher_ = std::move(launcher);
+    if (auto* sae = findChild<SaeDashboard*>()) sae->setAblationAvailable(bool(ablationLauncher_), tr("this build has no RecSAE engine"));
+}
+
+quint64 StudioWindow::startAblation(const AblationRequest& request) {
+    auto* sae = findChild<SaeDashboard*>();
+    LaunchedJob launched;
+    try {
+        if (ablationLauncher_) launched = ablationLauncher_(request);
+    } catch (const std::exception& e) {
+        showError(tr("Cannot start the ablation"), QString::fromStdString(e.what()));
+        return 0;
+    }
+    if (!launched.job) {
+        showError(tr("Cannot start the ablation"), tr("This build has no RecSAE engine."));
+        return 0;
+    }
+    const QString name = request.scale == 0.0 ? tr("Ablate latent %1").arg(request.latent)
+                                              : tr("Steer latent %1 × %2").arg(request.latent).arg(request.scale);
+    const quint64 id = jobs_->submit(std::move(launched.job), name);
+    auto result = launched.resultJson;
+    // One-shot: show this job's result in the dashboard when it is done.
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(jobs_, &JobMonitor::jobFinished, this, [this, id, result, sae, connection](quint64 finished) {
+        if (finished != id) return;
+        disconnect(*connection);
+        const JobStatus* status = jobs_->status(id);
+        if (sae && status && status->state == jobs::JobState::Done && result) sae->showAblationResult(result());
+        else if (sae && status) sae->showAblationResult(status->state == jobs::JobState::Failed ? status->error : tr("cancelled"));
+    });
+    return id;
 }
 
 void StudioWindow::closeEvent(QCloseEvent* event) {

@@ -60,6 +60,8 @@ public:
 
     // Set by the application when it links the engines; without one, New Run says so.
     void setRunLauncher(RunLauncher launcher) { launcher_ = std::move(launcher); }
+    void setAblationLauncher(AblationLauncher launcher);
+    quint64 startAblation(const AblationRequest& request);
     // Starts a run on the engine thread; a dialog on failure. Returns the job id (0 = not started).
     quint64 startRun(const RunRequest& request);
     // Opens the New Run dialog (non-blocking); returns it for tests.
@@ -94,6 +96,7 @@ private:
     QStringList viewNames_;
     QPointer<QMessageBox> lastError_;
     RunLauncher launcher_;
+    AblationLauncher ablationLauncher_;
 };
 
 }  // namespace cs::ui

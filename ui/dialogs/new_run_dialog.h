@@ -50,6 +50,20 @@ struct RunRequest {
 // Throws cs::Error for a request the engine refuses before it starts.
 using RunLauncher = std::function<std::unique_ptr<jobs::Job>(const RunRequest&)>;
 
+// Ablation or steering of one latent of a stored RecSAE run (the SAE dashboard's panel).
+struct AblationRequest {
+    QString projectPath;
+    qint64 runId = 0;
+    int latent = 0;
+    double scale = 0.0;  // 0 = ablate; otherwise multiply the latent's activation
+    int topN = 10;
+};
+struct LaunchedJob {
+    std::unique_ptr<jobs::Job> job;
+    std::function<QString()> resultJson;  // read once the job is done (on the UI thread)
+};
+using AblationLauncher = std::function<LaunchedJob(const AblationRequest&)>;
+
 class NewRunDialog : public QDialog {
     Q_OBJECT
 public:

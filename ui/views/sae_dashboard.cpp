@@ -12,6 +12,8 @@
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
+#include <QDoubleSpinBox>
+#include <QPushButton>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -206,8 +208,28 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
     rightLayout->addWidget(sequencesBox, 1);
     auto* ablationBox = new QGroupBox(tr("Ablation and steering"), right);
     auto* ablationLayout = new QVBoxLayout(ablationBox);
+    auto* ablationBar = new QHBoxLayout;
+    scale_ = new QDoubleSpinBox(ablationBox);
+    scale_->setRange(-10, 10);
+    scale_->setSingleStep(0.5);
+    scale_->setValue(0.0);
+    scale_->setToolTip(tr("0 removes the latent (ablation); another value multiplies its activation (steering)"));
+    ablate_ = new QPushButton(tr("Run"), ablationBox);
+    ablate_->setObjectName(QStringLiteral("ablateButton"));
+    ablationBar->addWidget(new QLabel(tr("Scale the selected latent by"), ablationBox));
+    ablationBar->addWidget(scale_);
+    ablationBar->addWidget(ablate_);
+    ablationBar->addStretch();
+    ablationLayout->addLayout(ablationBar);
     ablation_ = new QTextBrowser(ablationBox);
     ablationLayout->addWidget(ablation_);
+    connect(ablate_, &QPushButton::clicked, this, [this] {
+        const int latent = selectedLatentIndex();
+        if (latent < 0) return;
+        ablation_->setHtml(tr("<p>Running: latent %1 × %2 …</p>").arg(latent).arg(scale_->value()));
+        emit ablationRequested(selection_->runId(), latent, scale_->value());
+    });
+    setAblationAvailable(false, tr("this build has no RecSAE engine"));
     rightLayout->addWidget(ablationBox, 1);
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
@@ -229,6 +251,61 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
 
 QString SaeDashboard::summaryText() const { return summary_->text(); }
 QString SaeDashboard::sequencesText() const { return sequences_->toPlainText(); }
+
+int SaeDashboard::selectedLatentIndex() const {
+    for (int r = 0; r < model_->rowCount(); ++r)
+        if (model_->row(r).id == selection_->conceptId()) return model_->row(r).index;
+    return -1;
+}
+
+void SaeDashboard::setAblationAvailable(bool available, const QString& why) {
+    ablationAvailable_ = available;
+    ablationUnavailable_ = why;
+    ablate_->setEnabled(available && selectedLatentIndex() >= 0);
+    ablate_->setToolTip(available ? tr("Decode with the latent scaled and compare each user's top-N before and after")
+                                  : tr("Unavailable: %1").arg(why));
+}
+
+QString SaeDashboard::ablationText() const { return ablation_->toPlainText(); }
+
+void SaeDashboard::showAblationResult(const QString& json) {
+    const QJsonDocument doc = QJsonDocument::fromJson(json.toUtf8());
+    if (!doc.isObject()) {
+        ablation_->setHtml(QStringLiteral("<p style='color:#d33'>%1</p>").arg(json.toHtmlEscaped()));
+        return;
+    }
+    const QJsonObject o = doc.object();
+    QString html = tr("<p><b>Latent %1 × %2</b> over %3 users: top-%4 lists keep %5% of their items on average.</p>")
+                       .arg(o.value(QLatin1String("latent")).toVariant().toString())
+                       .arg(o.value(QLatin1String("scale")).toDouble())
+                       .arg(o.value(QLatin1String("users")).toVariant().toString())
+                       .arg(o.value(QLatin1String("top_n")).toVariant().toString())
+                       .arg(100.0 * o.value(QLatin1String("mean_overlap")).toDouble(), 0, 'f', 0);
+    auto tags = [&](const char* key) {
+        QStringList out;
+        for (const auto& v : o.value(QLatin1String(key)).toArray()) {
+            const QJsonObject t = v.toObject();
+            out << QStringLiteral("%1 (%2%3)")
+                       .arg(t.value(QLatin1String("tag")).toString().toHtmlEscaped())
+                       .arg(t.value(QLatin1String("delta")).toDouble() >= 0 ? QStringLiteral("+") : QString())
+                       .arg(t.value(QLatin1String("delta")).toDouble(), 0, 'g', 3);
+        }
+        return out.isEmpty() ? tr("none") : out.join(QStringLiteral(", "));
+    };
+    html += tr("<p>Rose: %1<br>Fell: %2</p>").arg(tags("tags_rose"), tags("tags_fell"));
+    const QJsonArray examples = o.value(QLatin1String("examples")).toArray();
+    for (int i = 0; i < std::min<int>(3, examples.size()); ++i) {
+        const QJsonObject e = examples[i].toObject();
+        auto items = [&](const char* key) {
+            QStringList out;
+            for (const auto& v : e.value(QLatin1String(key)).toArray()) out << v.toVariant().toString().toHtmlEscaped();
+            return out.join(QStringLiteral(", "));
+        };
+        html += tr("<p>user %1<br>before: %2<br>after: %3</p>").arg(e.value(QLatin1String("user")).toVariant().toString(),
+                                                                    items("before"), items("after"));
+    }
+    ablation_->setHtml(html);
+}
 
 void SaeDashboard::setFilterText(const QString& text) {
     if (filter_->text() != text) filter_->setText(text);
@@ -343,6 +420,7 @@ void SaeDashboard::fillDensityChart() {
 
 void SaeDashboard::showLatent(qint64 latentId) {
     histogramBars_ = 0;
+    ablate_->setEnabled(ablationAvailable_ && selectedLatentIndex() >= 0);
     int row = -1;
     for (int r = 0; r < model_->rowCount(); ++r)
         if (model_->row(r).id == latentId) row = r;

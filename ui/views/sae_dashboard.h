@@ -16,6 +16,8 @@ class QTableView;
 class QTextBrowser;
 class QChartView;
 class QChart;
+class QDoubleSpinBox;
+class QPushButton;
 
 namespace cs::ui {
 
@@ -76,6 +78,16 @@ public:
     QString sequencesText() const;
     int histogramBars() const { return histogramBars_; }
 
+    int selectedLatentIndex() const;  // -1 when none
+    // Shows an ablation result ({latent, scale, mean_overlap, tags_rose, tags_fell, examples}).
+    void showAblationResult(const QString& json);
+    void setAblationAvailable(bool available, const QString& why = {});
+    QString ablationText() const;
+    QPushButton* ablateButton() const { return ablate_; }
+
+signals:
+    void ablationRequested(qint64 runId, int latent, double scale);
+
 public slots:
     void reload();
 
@@ -95,6 +107,10 @@ private:
     QChartView* density_;
     QTextBrowser* sequences_;
     QTextBrowser* ablation_;
+    QDoubleSpinBox* scale_;
+    QPushButton* ablate_;
+    bool ablationAvailable_ = false;
+    QString ablationUnavailable_;
     int deadCount_ = 0;
     int histogramBars_ = 0;
 };
