@@ -27,20 +27,27 @@ namespace cs::layout {
 namespace {
 
 struct Piece {
-    Point origin;   // absolute position of the local frame
-    Polygon local;  // relative to origin, centred on its centroid
+    Point origin;    // absolute position of the local frame
+    Polygon local;   // relative to origin, centred on its centroid
+    Point fromNode;  // origin relative to the frame of the node being divided (exact at its scale)
 };
 
-Piece recentre(Point origin, const Polygon& polygon) {
+// The piece `polygon`, given relative to `at` (relative to `piece`'s frame), in a frame of its own.
+Piece recentre(const Piece& piece, Point at, const Polygon& polygon) {
     const Point c = polygonCentroid(polygon);
-    return Piece{origin + c, translated(polygon, c)};
+    return Piece{piece.origin + (at + c), translated(polygon, c), piece.fromNode + (at + c)};
 }
 
+// Candidate cuts come in pairs with the same line orientation: side A (normal with x > 0, or along +y)
+// puts the first group left/below the line, side B puts it right/above. Pairs are tried in a fixed order
+// of preference: vertical cuts first, then alternating either side of vertical.
 class CutChooser {
 public:
     explicit CutChooser(const FatOptions& options) : options_(options) {
-        for (int k = 0; k < options.uniformDirections; ++k) {
-            const double angle = 2 * M_PI * k / options.uniformDirections;
+        const int orientations = (options.uniformDirections + 1) / 2;
+        for (int rank = 0; rank < orientations; ++rank) {
+            const int k = rank % 2 == 1 ? (rank + 1) / 2 : -(rank / 2);  // 0, 1, -1, 2, -2, ...
+            const double angle = M_PI * k / orientations;                 // in (-pi/2, pi/2]
             uniform_.push_back({std::cos(angle), std::sin(angle)});
         }
     }
@@ -50,60 +57,62 @@ public:
     void choose(const Polygon& polygon, double lowShare, double highShare, AreaCut& best) {
         collectNormals(polygon);
         const double area = polygonArea(polygon);
-        candidates_.resize(normals_.size());
+        const size_t count = 2 * orientations_.size();
+        candidates_.resize(count);
         double fattest = std::numeric_limits<double>::infinity();
-        for (size_t c = 0; c < normals_.size(); ++c) {
+        for (size_t c = 0; c < count; ++c) {
+            const Point a = orientations_[c / 2];
+            const Point normal = c % 2 == 0 ? a : Point{-a.x, -a.y};
             AreaCut& cut = candidates_[c].cut;
-            cutByAreaShares(polygon, area, normals_[c], lowShare, highShare, cut, scratch_);
+            cutByAreaShares(polygon, area, normal, lowShare, highShare, cut, scratch_);
             double score = std::numeric_limits<double>::infinity();
-            if (cut.low.size() >= 3 && cut.high.size() >= 3) {
-                score = aspectRatio(cut.low);
-                if (score <= fattest * (1 + options_.preferenceTolerance)) score = std::max(score, aspectRatio(cut.high));
-            }
+            if (cut.low.size() >= 3 && cut.high.size() >= 3)
+                score = std::max(aspectRatio(cut.low), aspectRatio(cut.high));
             candidates_[c].score = score;
             fattest = std::min(fattest, score);
         }
         if (!std::isfinite(fattest))
             throw Error("layout", "no cut of a " + std::to_string(polygon.size()) + "-gon gives two proper pieces");
-        size_t chosen = normals_.size();
-        double preference = -std::numeric_limits<double>::infinity();
-        for (size_t c = 0; c < normals_.size(); ++c) {
-            if (!(candidates_[c].score <= fattest * (1 + options_.preferenceTolerance))) continue;
-            const Point n = normals_[c];
-            const double towardsX = n.x / std::hypot(n.x, n.y);
-            if (towardsX > preference + 1e-12) {
-                preference = towardsX;
-                chosen = c;
+        // Side B only when clearly better than A: swapping the two groups moves every leaf below this
+        // node, so near-mirror cases must not flip with a small change of the weights.
+        // Then the first orientation in order of preference within the tolerance of the fattest.
+        const double limit = fattest * (1 + options_.preferenceTolerance);
+        for (size_t pair = 0; pair < orientations_.size(); ++pair) {
+            const double a = candidates_[2 * pair].score, b = candidates_[2 * pair + 1].score;
+            const size_t side = a <= b * (1 + options_.sideTolerance) ? 2 * pair : 2 * pair + 1;
+            if (candidates_[side].score <= limit) {
+                std::swap(best, candidates_[side].cut);
+                return;
             }
         }
-        std::swap(best, candidates_[chosen].cut);
+        // No pair qualified (the fattest cut's preferred side is within the side tolerance but beyond
+        // the limit): take the fattest cut itself.
+        for (Candidate& candidate : candidates_)
+            if (candidate.score == fattest) {
+                std::swap(best, candidate.cut);
+                return;
+            }
     }
 
 private:
-    // Evenly spaced normals, plus for every edge the normals parallel to it (a cut parallel to an edge)
-    // and for every corner the normals along its bisector (a small piece there is an isosceles triangle).
+    // The evenly spaced orientations, then (if asked) each edge's orientation (a cut parallel to the
+    // edge) and each corner's bisector (a small piece there is an isosceles triangle).
     void collectNormals(const Polygon& polygon) {
-        normals_.assign(uniform_.begin(), uniform_.end());
+        orientations_.assign(uniform_.begin(), uniform_.end());
+        if (!options_.polygonDirections) return;
+        auto sideA = [](Point n) { return n.x > 0 || (n.x == 0 && n.y > 0) ? n : Point{-n.x, -n.y}; };
         const size_t n = polygon.size();
         for (size_t i = 0; i < n; ++i) {
             const Point prev = polygon[(i + n - 1) % n], here = polygon[i], next = polygon[(i + 1) % n];
             const Point edge = next - here;
             const double edgeLength = std::hypot(edge.x, edge.y);
-            if (edgeLength > 0) {
-                const Point inward{-edge.y / edgeLength, edge.x / edgeLength};
-                normals_.push_back(inward);
-                normals_.push_back({-inward.x, -inward.y});
-            }
+            if (edgeLength > 0) orientations_.push_back(sideA({-edge.y / edgeLength, edge.x / edgeLength}));
             const Point toPrev = prev - here;
             const double prevLength = std::hypot(toPrev.x, toPrev.y);
             if (edgeLength > 0 && prevLength > 0) {
-                Point bisector = (1 / edgeLength) * edge + (1 / prevLength) * toPrev;
+                const Point bisector = (1 / edgeLength) * edge + (1 / prevLength) * toPrev;
                 const double bisectorLength = std::hypot(bisector.x, bisector.y);
-                if (bisectorLength > 0) {
-                    bisector = (1 / bisectorLength) * bisector;
-                    normals_.push_back(bisector);
-                    normals_.push_back({-bisector.x, -bisector.y});
-                }
+                if (bisectorLength > 0) orientations_.push_back(sideA((1 / bisectorLength) * bisector));
             }
         }
     }
@@ -114,7 +123,7 @@ private:
     };
     FatOptions options_;
     std::vector<Point> uniform_;
-    std::vector<Point> normals_;
+    std::vector<Point> orientations_;
     std::vector<Candidate> candidates_;  // reused across cuts: no allocation once warmed up
     CutScratch scratch_;
 };
@@ -129,8 +138,9 @@ struct Task {
 
 std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundary, const FatOptions& options) {
     validateTree(tree, "tree");
-    if (options.uniformDirections < 0 || !(options.preferenceTolerance >= 0))
-        throw Error("layout", "fat layout options must be non-negative");
+    if (options.uniformDirections < 0 || (options.uniformDirections == 0 && !options.polygonDirections) ||
+        !(options.preferenceTolerance >= 0) || !(options.sideTolerance >= 0))
+        throw Error("layout", "fat layout options need some cut directions and a tolerance >= 0");
     Polygon outline = boundary;
     if (polygonArea(outline) < 0) std::reverse(outline.begin(), outline.end());
     if (!isConvexCCW(outline)) throw Error("boundary", "the layout boundary must be a convex polygon with positive area");
@@ -145,11 +155,13 @@ std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundar
     auto assign = [&](int id, Piece piece) {
         LayoutCell& cell = cells[id];
         cell.origin = piece.origin;
+        cell.offsetFromParent = piece.fromNode;
         cell.localPolygon = std::move(piece.local);
         if (!flat.children[id].empty())
-            stack.push_back(Task{Piece{cell.origin, cell.localPolygon}, flat.children[id]});
+            stack.push_back(Task{Piece{cell.origin, cell.localPolygon, Point{}}, flat.children[id]});
     };
-    assign(0, recentre(Point{}, outline));
+    assign(0, recentre(Piece{}, Point{}, outline));
+    cells[0].offsetFromParent = Point{};
 
     std::vector<double> prefix;
     while (!stack.empty()) {
@@ -184,8 +196,8 @@ std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundar
         for (int id : first) firstWeight += weight[id];
         for (int id : second) secondWeight += weight[id];
         chooser.choose(task.piece.local, firstWeight, secondWeight, cut);
-        stack.push_back(Task{recentre(task.piece.origin, cut.high), std::move(second)});
-        stack.push_back(Task{recentre(task.piece.origin, cut.low), std::move(first)});
+        stack.push_back(Task{recentre(task.piece, cut.highOrigin, cut.high), std::move(second)});
+        stack.push_back(Task{recentre(task.piece, cut.lowOrigin, cut.low), std::move(first)});
     }
     detail::finishPolygons(cells);
     return cells;

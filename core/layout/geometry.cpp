@@ -15,19 +15,26 @@ double length(Point p) { return std::hypot(p.x, p.y); }
 
 // Largest distance of a vertex from the first one: the scale for relative tolerances.
 double polygonScale(const Polygon& polygon) {
-    double scale = 0;
-    for (const Point& p : polygon) scale = std::max(scale, length(p - polygon.front()));
-    return scale;
+    double scale2 = 0;
+    for (const Point& p : polygon) {
+        const Point d = p - polygon.front();
+        scale2 = std::max(scale2, d.x * d.x + d.y * d.y);
+    }
+    return std::sqrt(scale2);
 }
 
-// Drops consecutive vertices that coincide up to rounding (they make zero-length edges). In place.
-void removeDuplicateVertices(Polygon& polygon) {
+// Drops consecutive vertices closer than `tolerance` (rounding leftovers that make zero-length edges).
+void removeDuplicateVertices(Polygon& polygon, double tolerance) {
     if (polygon.size() < 2) return;
-    const double tolerance = 8 * kEps * polygonScale(polygon);
+    const double tolerance2 = tolerance * tolerance;
+    auto apart = [&](Point a, Point b) {
+        const Point d = a - b;
+        return d.x * d.x + d.y * d.y > tolerance2;
+    };
     size_t kept = 1;
     for (size_t i = 1; i < polygon.size(); ++i)
-        if (length(polygon[i] - polygon[kept - 1]) > tolerance) polygon[kept++] = polygon[i];
-    while (kept > 1 && length(polygon[0] - polygon[kept - 1]) <= tolerance) --kept;
+        if (apart(polygon[i], polygon[kept - 1])) polygon[kept++] = polygon[i];
+    while (kept > 1 && !apart(polygon[0], polygon[kept - 1])) --kept;
     polygon.resize(kept);
 }
 
@@ -82,26 +89,33 @@ Calipers rotatingCalipers(const Polygon& p) {
         result.diameter = length(p[1] - p[0]);
         return result;
     }
-    // Twice the area of the triangle (edge i, vertex j): the height of j above edge i's line.
-    auto heightAbove = [&](size_t edge, size_t vertex) {
-        const Point a = p[edge], b = p[(edge + 1) % n];
-        return cross(b - a, p[vertex % n] - a);
-    };
-    result.width = std::numeric_limits<double>::infinity();
+    // Squared distances and one square root per edge: this runs for every candidate cut.
+    auto squared = [](Point d) { return d.x * d.x + d.y * d.y; };
+    auto nextIndex = [n](size_t k) { return k + 1 == n ? 0 : k + 1; };
+    double diameter2 = 0;
+    double width = std::numeric_limits<double>::infinity();
     size_t j = 1;  // antipodal pointer; only moves forward (cyclically)
     for (size_t i = 0; i < n; ++i) {
-        const Point a = p[i], b = p[(i + 1) % n];
+        const Point a = p[i], b = p[nextIndex(i)];
+        const Point edge = b - a;
         // Every vertex the pointer passes while edge i turns is antipodal to vertex i.
-        result.diameter = std::max(result.diameter, length(p[j % n] - a));
-        for (size_t steps = 0; steps < n && heightAbove(i, j + 1) >= heightAbove(i, j); ++steps) {
-            ++j;
-            result.diameter = std::max(result.diameter, length(p[j % n] - a));
+        diameter2 = std::max(diameter2, squared(p[j] - a));
+        // cross(edge, v - a): twice the area of (a, b, v), i.e. v's height above the edge's line.
+        double h = cross(edge, p[j] - a);
+        for (size_t steps = 0; steps < n; ++steps) {
+            const size_t k = nextIndex(j);
+            const double next = cross(edge, p[k] - a);
+            if (next < h) break;
+            h = next;
+            j = k;
+            diameter2 = std::max(diameter2, squared(p[j] - a));
         }
-        result.diameter = std::max(result.diameter, length(p[j % n] - b));
-        const double edgeLength = length(b - a);
-        if (edgeLength > 0) result.width = std::min(result.width, heightAbove(i, j) / edgeLength);
+        diameter2 = std::max(diameter2, squared(p[j] - b));
+        const double edge2 = squared(edge);
+        if (edge2 > 0) width = std::min(width, h / std::sqrt(edge2));
     }
-    if (!std::isfinite(result.width)) result.width = 0;
+    result.diameter = std::sqrt(diameter2);
+    result.width = std::isfinite(width) ? width : 0;
     return result;
 }
 
@@ -150,9 +164,18 @@ void cutByAreaShares(const Polygon& convex, double area, Point normal, double lo
     if (lowShare > highShare) {
         cutByAreaShares(convex, area, Point{-normal.x, -normal.y}, highShare, lowShare, out, scratch);
         std::swap(out.low, out.high);
+        std::swap(out.lowOrigin, out.highOrigin);
         out.offset = -out.offset;
         return;
     }
+    // Heights and chords in true lengths need a unit normal; the offset is scaled back at the end.
+    const double normalLength = std::hypot(normal.x, normal.y);
+    if (!(normalLength > 0) || !std::isfinite(normalLength)) {
+        out.low.clear();
+        out.high.clear();
+        return;
+    }
+    normal = (1 / normalLength) * normal;
     const double target = area * (lowShare / (lowShare + highShare));
     const size_t n = convex.size();
     size_t lowest = 0;
@@ -162,78 +185,98 @@ void cutByAreaShares(const Polygon& convex, double area, Point normal, double lo
     std::vector<double>& height = scratch.height;
     height.resize(n);
     for (size_t i = 0; i < n; ++i) height[i] = dot(normal, convex[i] - convex[lowest]);
+    double maxHeight = 0;
+    for (size_t i = 0; i < n; ++i) maxHeight = std::max(maxHeight, height[i]);
     const Point along{-normal.y, normal.x};
-    std::vector<double>& levels = scratch.levels;
-    levels.assign(height.begin(), height.end());
-    std::sort(levels.begin(), levels.end());
-    levels.erase(std::unique(levels.begin(), levels.end()), levels.end());
 
-    // Chord length of the polygon at a level: linear between consecutive vertex levels, so the area
-    // below a level is exact by trapezoids and quadratic inside a strip.
-    auto chordAt = [&](double level) {
-        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-        for (size_t i = 0; i < n; ++i) {
-            const size_t k = i + 1 == n ? 0 : i + 1;
-            const double ha = height[i], hb = height[k];
-            if ((ha < level && hb < level) || (ha > level && hb > level)) continue;
-            if (ha == hb) {
-                const double ua = dot(along, convex[i]), ub = dot(along, convex[k]);
-                lo = std::min({lo, ua, ub});
-                hi = std::max({hi, ua, ub});
-            } else {
-                const Point p = convex[i] + ((level - ha) / (hb - ha)) * (convex[k] - convex[i]);
-                const double u = dot(along, p);
-                lo = std::min(lo, u);
-                hi = std::max(hi, u);
-            }
+    // Sweep a line up from the lowest vertex along both boundary chains (forward = increasing index).
+    // Between two vertex heights the chord between the chains is linear in the height, so each strip's
+    // area is a trapezoid and the area below the line is quadratic inside the strip holding the target.
+    auto next = [n](size_t k) { return k + 1 == n ? 0 : k + 1; };
+    auto prev = [n](size_t k) { return k == 0 ? n - 1 : k - 1; };
+    size_t forwardFrom = lowest, forwardTo = next(lowest), backwardFrom = lowest, backwardTo = prev(lowest);
+    double level = 0;
+    auto settle = [&] {  // move each chain to the edge that spans `level` (skips flat edges)
+        for (size_t steps = 0; steps < n && height[forwardTo] <= level && level < maxHeight; ++steps) {
+            forwardFrom = forwardTo;
+            forwardTo = next(forwardTo);
         }
-        return hi > lo ? hi - lo : 0.0;
+        for (size_t steps = 0; steps < n && height[backwardTo] <= level && level < maxHeight; ++steps) {
+            backwardFrom = backwardTo;
+            backwardTo = prev(backwardTo);
+        }
     };
-    // Walk up the strips until the one holding the target area (the last strip if rounding leaves
-    // the target a hair above the trapezoid total).
-    size_t strip = 0;
-    double below = 0, chordLow = chordAt(levels[0]), chordHigh = 0;
-    for (;; ++strip) {
-        chordHigh = chordAt(levels[strip + 1]);
-        const double next = below + 0.5 * (chordLow + chordHigh) * (levels[strip + 1] - levels[strip]);
-        if (next >= target || strip + 2 >= levels.size()) break;
-        below = next;
+    // Relative to the lowest vertex, so the chords near it are small numbers with all their digits.
+    auto pointOn = [&](size_t from, size_t to, double at) {
+        const double span = height[to] - height[from];
+        const double t = span > 0 ? std::clamp((at - height[from]) / span, 0.0, 1.0) : 0.0;
+        return (convex[from] - convex[lowest]) + t * (convex[to] - convex[from]);
+    };
+    auto chordAt = [&](double at) {
+        return std::abs(dot(along, pointOn(forwardFrom, forwardTo, at) - pointOn(backwardFrom, backwardTo, at)));
+    };
+    settle();
+    double below = 0, chordLow = chordAt(level), chordHigh = chordLow, top = level;
+    for (size_t strips = 0; strips <= n; ++strips) {
+        top = std::min(height[forwardTo], height[backwardTo]);
+        chordHigh = chordAt(top);
+        const double strip = 0.5 * (chordLow + chordHigh) * (top - level);
+        // The last strip also takes a target a hair above the trapezoid total (rounding).
+        if (below + strip >= target || top >= maxHeight) break;
+        below += strip;
+        level = top;
         chordLow = chordHigh;
+        settle();
     }
     const double rest = std::max(0.0, target - below);
-    const double stripHeight = levels[strip + 1] - levels[strip];
-    // area(s) = below + chordLow*s + c*s², solved in the cancellation-free form.
-    const double curvature = (chordHigh - chordLow) / (2 * stripHeight);
-    const double discriminant = std::max(0.0, chordLow * chordLow + 4 * curvature * rest);
-    const double denominator = chordLow + std::sqrt(discriminant);
-    double s = denominator > 0 ? 2 * rest / denominator : 0.0;
-    s = std::clamp(s, 0.0, stripHeight);
-    const double base = levels[strip];
+    const double stripHeight = top - level;
+    double s = 0;
+    if (stripHeight > 0) {
+        // area(s) = below + chordLow*s + c*s², solved in the cancellation-free form.
+        const double curvature = (chordHigh - chordLow) / (2 * stripHeight);
+        const double discriminant = std::max(0.0, chordLow * chordLow + 4 * curvature * rest);
+        const double denominator = chordLow + std::sqrt(discriminant);
+        s = denominator > 0 ? std::clamp(2 * rest / denominator, 0.0, stripHeight) : 0.0;
+    }
+    const double base = level;
 
-    out.offset = dot(normal, convex[lowest]) + base + s;
+    out.offset = (dot(normal, convex[lowest]) + base + s) * normalLength;
     out.low.clear();
     out.high.clear();
-    // Signed distance to the cut (in units of |normal|) is (height - base) - s: exactly 0 at vertices on
-    // the cut, and computed without cancellation for a piece at the lowest vertex (base = 0).
+    // The low (smaller) piece is written relative to the lowest vertex: a tiny corner piece then keeps
+    // all its digits instead of being rounded to the parent's coordinate grid.
+    const Point apex = convex[lowest];
+    out.lowOrigin = apex;
+    out.highOrigin = Point{};
+    // Signed distance to the cut is (height - base) - s: exactly 0 at vertices on the cut, and computed
+    // without cancellation for a piece at the lowest vertex (base = 0).
     for (size_t i = 0; i < n; ++i) {
         const size_t k = i + 1 == n ? 0 : i + 1;
         const double si = (height[i] - base) - s, sk = (height[k] - base) - s;
-        if (si <= 0) out.low.push_back(convex[i]);
+        if (si <= 0) out.low.push_back(convex[i] - apex);
         if (si >= 0) out.high.push_back(convex[i]);
         if ((si < 0 && sk > 0) || (si > 0 && sk < 0)) {
-            const Point p = convex[i] + (si / (si - sk)) * (convex[k] - convex[i]);
-            out.low.push_back(p);
-            out.high.push_back(p);
+            // Interpolate from the edge's low end: near the apex that is a small step from a small
+            // number, where interpolating from the far end would cancel most digits.
+            const size_t from = si < 0 ? i : k, to = si < 0 ? k : i;
+            const double sf = si < 0 ? si : sk, st = si < 0 ? sk : si;
+            const Point step = (sf / (sf - st)) * (convex[to] - convex[from]);
+            out.low.push_back((convex[from] - apex) + step);
+            out.high.push_back(convex[from] + step);
         }
     }
-    removeDuplicateVertices(out.low);
-    removeDuplicateVertices(out.high);
+    const double tolerance = 8 * kEps * polygonScale(convex);
+    removeDuplicateVertices(out.low, tolerance);
+    removeDuplicateVertices(out.high, tolerance);
 }
 
 AreaCut cutByAreaFraction(const Polygon& convex, Point normal, double fraction) {
     AreaCut cut;
     CutScratch scratch;
     cutByAreaShares(convex, polygonArea(convex), normal, fraction, 1 - fraction, cut, scratch);
+    for (Point& p : cut.low) p = cut.lowOrigin + p;
+    for (Point& p : cut.high) p = cut.highOrigin + p;
+    cut.lowOrigin = cut.highOrigin = Point{};
     return cut;
 }
 

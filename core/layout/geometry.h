@@ -49,19 +49,22 @@ Polygon translated(const Polygon& polygon, Point offset);
 struct AreaCut {
     Polygon low;   // {p : normal·p <= offset}, area = fraction * area(polygon)
     Polygon high;  // the rest
+    Point lowOrigin, highOrigin;  // vertex of a piece = its origin + the listed point
     double offset = 0;
 };
 // Cuts a convex CCW polygon with the line normal·p = offset chosen so that the low side holds exactly
-// `fraction` (0 < fraction < 1) of the area. `normal` need not be unit length. The two pieces share the
-// same cut vertices. The smaller piece is always solved from its own end, so tiny fractions (1e-12)
-// keep full relative precision.
+// `fraction` (0 < fraction < 1) of the area. `normal` need not be unit length. The smaller piece is
+// solved from its own end (the offset is a small number measured from a vertex). Returns absolute
+// coordinates (both origins zero).
 AreaCut cutByAreaFraction(const Polygon& convex, Point normal, double fraction);
 
-// The same cut for many candidate directions without allocating: the low side gets
+// The same cut for many candidate directions without allocating: the smaller piece comes relative to
+// the polygon vertex it was cut from (its origin), so a 1e-12 share keeps full relative precision; the
+// bigger piece is in the polygon's coordinates (origin zero). The low side gets
 // lowShare / (lowShare + highShare) of `area` (the polygon's area, computed once by the caller). Giving
 // the two shares, not a fraction, keeps a tiny share exact next to a big one (1 - (1 - 1e-9) is not 1e-9).
 struct CutScratch {
-    std::vector<double> height, levels;
+    std::vector<double> height;
 };
 void cutByAreaShares(const Polygon& convex, double area, Point normal, double lowShare, double highShare,
                      AreaCut& out, CutScratch& scratch);

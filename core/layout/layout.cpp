@@ -128,8 +128,8 @@ void finishPolygons(std::vector<LayoutCell>& cells) {
 
 }  // namespace detail
 
-std::vector<LayoutCell> layoutInUnitSquare(const LayoutNode& tree, LayoutMethod method) {
-    if (method == LayoutMethod::Fat) return layoutFat(tree, Polygon{{0, 0}, {1, 0}, {1, 1}, {0, 1}});
+std::vector<LayoutCell> layoutInUnitSquare(const LayoutNode& tree, LayoutMethod method, const FatOptions& fat) {
+    if (method == LayoutMethod::Fat) return layoutFat(tree, Polygon{{0, 0}, {1, 0}, {1, 1}, {0, 1}}, fat);
     return layoutSquarified(tree, Rect{0, 0, 1, 1});
 }
 
@@ -166,8 +166,9 @@ LayoutMetrics measureLayout(const std::vector<LayoutCell>& cells) {
     return m;
 }
 
-double measureStability(const LayoutNode& tree, LayoutMethod method, int trials, unsigned seed) {
-    const std::vector<LayoutCell> base = layoutInUnitSquare(tree, method);
+double measureStability(const LayoutNode& tree, LayoutMethod method, const FatOptions& fat, int trials,
+                        unsigned seed) {
+    const std::vector<LayoutCell> base = layoutInUnitSquare(tree, method, fat);
     auto centroidOf = [](const LayoutCell& cell) { return cell.origin + polygonCentroid(cell.localPolygon); };
     std::mt19937_64 rng(seed);
     std::uniform_real_distribution<double> noise(-1.0, 1.0);
@@ -181,7 +182,7 @@ double measureStability(const LayoutNode& tree, LayoutMethod method, int trials,
             if (node->children.empty()) node->weight *= 1 + 0.01 * noise(rng);
             for (LayoutNode& child : node->children) stack.push_back(&child);
         }
-        const std::vector<LayoutCell> moved = layoutInUnitSquare(perturbed, method);
+        const std::vector<LayoutCell> moved = layoutInUnitSquare(perturbed, method, fat);
         double shift = 0;
         size_t leaves = 0;
         for (size_t id = 0; id < base.size(); ++id) {

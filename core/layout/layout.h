@@ -48,6 +48,7 @@ struct LayoutCell {
     Polygon polygon;       // absolute coordinates, convex, counter-clockwise
     Point origin;          // polygon == origin + localPolygon
     Polygon localPolygon;  // exact shape, relative to origin
+    Point offsetFromParent;  // origin - parent's origin, exact at the parent's scale (for deep zoom)
     double targetArea = 0; // weight / root weight * area of the boundary
 };
 
@@ -56,20 +57,25 @@ const char* methodName(LayoutMethod method);
 LayoutMethod parseMethod(const std::string& name);  // "fat" | "squarified"; throws cs::UsageError
 
 struct FatOptions {
-    // Evenly spaced cut normals tried at every cut, besides the ones derived from the polygon's edges
-    // and corners.
+    // Evenly spaced cut normals tried at every cut (both sides of uniformDirections/2 orientations),
+    // in a fixed order of preference: vertical cuts first, then alternating either side of vertical.
     int uniformDirections = 16;
-    // Among the cuts whose worse piece is within this factor of the fattest, the one whose normal is
-    // closest to +x (a vertical cut, first group on the left) wins: near-ties then do not flip the
-    // layout when a weight changes a little (stability), at a bounded cost in aspect ratio.
+    // Also try, after those, the orientations of the polygon's edges and corner bisectors.
+    bool polygonDirections = false;
+    // The first orientation (in order of preference) whose worse piece is within this factor of the
+    // fattest cut wins: near-ties then do not flip the layout when a weight changes a little
+    // (stability), at a bounded cost in aspect ratio.
     double preferenceTolerance = 0.1;
+    // For a given orientation, the first group goes left/below the cut unless the other side is better
+    // by more than this factor (swapping the groups moves every leaf below the node).
+    double sideTolerance = 0.3;
 };
 
 // The boundary must be a convex polygon (either orientation) with positive area.
 std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundary, const FatOptions& options = {});
 std::vector<LayoutCell> layoutSquarified(const LayoutNode& tree, const Rect& rect);
 // Either method in the unit square [0,1]² (the CLI's and the bench's frame).
-std::vector<LayoutCell> layoutInUnitSquare(const LayoutNode& tree, LayoutMethod method);
+std::vector<LayoutCell> layoutInUnitSquare(const LayoutNode& tree, LayoutMethod method, const FatOptions& fat = {});
 
 struct LayoutMetrics {
     size_t cells = 0;
@@ -86,7 +92,8 @@ LayoutMetrics measureLayout(const std::vector<LayoutCell>& cells);
 
 // Mean distance a leaf's centroid moves when every leaf weight is multiplied by (1 + 0.01 u),
 // u uniform in [-1, 1], relative to sqrt(area of the root); averaged over `trials` seeded draws.
-double measureStability(const LayoutNode& tree, LayoutMethod method, int trials = 3, unsigned seed = 1);
+double measureStability(const LayoutNode& tree, LayoutMethod method, const FatOptions& fat = {}, int trials = 3,
+                        unsigned seed = 1);
 
 // Where to put a cell's label: its pole of inaccessibility, in absolute coordinates.
 Point labelAnchor(const LayoutCell& cell);

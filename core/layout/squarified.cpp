@@ -18,6 +18,7 @@ namespace {
 struct Box {
     Point origin;  // absolute lower-left corner
     double width = 0, height = 0;
+    Point fromParent;  // origin relative to the parent's lower-left corner
 };
 
 Polygon boxPolygon(double width, double height) { return {{0, 0}, {width, 0}, {width, height}, {0, height}}; }
@@ -57,8 +58,9 @@ void squarify(const std::vector<int>& ids, const std::vector<double>& areas, Box
         double along = 0;
         for (size_t i = start; i < end; ++i) {
             const double length = side * (areas[i] / sum);
-            const Box child = vertical ? Box{box.origin + Point{x, y + along}, thickness, length}
-                                       : Box{box.origin + Point{x + along, y}, length, thickness};
+            const Point offset = vertical ? Point{x, y + along} : Point{x + along, y};
+            const Box child = vertical ? Box{box.origin + offset, thickness, length, offset}
+                                       : Box{box.origin + offset, length, thickness, offset};
             out.emplace_back(ids[i], child);
             along += length;
         }
@@ -84,12 +86,13 @@ std::vector<LayoutCell> layoutSquarified(const LayoutNode& tree, const Rect& rec
     const detail::FlatTree flat = detail::flatten(tree);
     std::vector<LayoutCell> cells = detail::makeCells(flat, rect.width * rect.height);
 
-    std::vector<std::pair<int, Box>> stack{{0, Box{{rect.x, rect.y}, rect.width, rect.height}}};
+    std::vector<std::pair<int, Box>> stack{{0, Box{{rect.x, rect.y}, rect.width, rect.height, {}}}};
     std::vector<std::pair<int, Box>> placed;
     while (!stack.empty()) {
         const auto [id, box] = stack.back();
         stack.pop_back();
         cells[id].origin = box.origin;
+        cells[id].offsetFromParent = box.fromParent;
         cells[id].localPolygon = boxPolygon(box.width, box.height);
         if (flat.children[id].empty()) continue;
         std::vector<int> ids = flat.children[id];

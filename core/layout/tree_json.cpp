@@ -53,6 +53,12 @@ LayoutNode parseLayoutTree(const std::string& jsonText, const std::string& subje
         const auto bracket = what.find("] ");
         if (bracket != std::string::npos) what = what.substr(bracket + 2);
         throw Error(subject, "malformed JSON at byte " + std::to_string(e.byte) + ": " + what);
+    } catch (const nlohmann::json::exception& e) {
+        // e.g. a number too large for a double (1e999)
+        std::string what = e.what();
+        const auto bracket = what.find("] ");
+        if (bracket != std::string::npos) what = what.substr(bracket + 2);
+        throw Error(subject, "unreadable JSON: " + what);
     }
     LayoutNode tree = nodeFromJson(document, subject, "the root", 0);
     validateTree(tree, subject);
