@@ -5,6 +5,8 @@
 #include "model/model_loader.h"
 #include "model/torchscript_support.h"
 
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
 #include <torch/script.h>
 
 #include <nlohmann/json.hpp>
@@ -161,7 +163,8 @@ public:
         torch::NoGradGuard noGrad;
         // Two left-padded sequences over the first item ids (0 = padding).
         const int64_t top = std::max<int64_t>(1, std::min<int64_t>(info_.numItems, 3));
-        at::Tensor seq = torch::tensor({0, 0, 1, std::min<int64_t>(2, top), top, 1, 1, 1}, torch::kLong).view({2, 4});
+        const std::vector<int64_t> ids{0, 0, 1, std::min<int64_t>(2, top), top, 1, 1, 1};
+        at::Tensor seq = torch::tensor(ids, torch::kLong).view({2, 4});
         score(encode(seq));
     }
 
@@ -222,7 +225,13 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
         // Freezing folds parameters and batch norms into constants; autograd with respect to the
         // input (implicit-differentiation maps) still works because only parameters are frozen.
         try {
-            module = torch::jit::freeze(module, std::vector<std::string>{"activations", "logits_from"});
+            // torch::jit::freeze optimises only forward (and requires it); freeze the convention's
+            // methods and run the frozen-graph optimisations (conv/batch-norm folding) on each.
+            module = torch::jit::freeze_module(module, std::vector<std::string>{"activations", "logits_from"});
+            for (const char* method : {"activations", "logits_from"}) {
+                std::shared_ptr<torch::jit::Graph> graph = module.get_method(method).graph();
+                torch::jit::OptimizeFrozenGraph(graph, true);
+            }
         } catch (const std::exception& e) {
             throw Error(path, std::string("freezing the module failed: ") + firstLine(e.what()));
         }

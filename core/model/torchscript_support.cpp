@@ -74,7 +74,10 @@ void requireMethod(const torch::jit::Module& module, const std::string& path, co
                    const std::string& name, const std::vector<std::pair<std::string, c10::TypePtr>>& args,
                    const c10::TypePtr& returns, const std::string& signature) {
     auto method = module.find_method(name);
-    if (!method) throw Error(path, "method " + signature + " is missing (" + convention + ", see docs/models.md)");
+    if (!method)
+        throw Error(path, "method " + signature + " is missing (" + convention +
+                              "; torch.jit.script keeps methods other than forward only when they are decorated "
+                              "with @torch.jit.export, see docs/models.md)");
     const c10::FunctionSchema& schema = method->function().getSchema();
     const auto& actual = schema.arguments();
     bool fits = actual.size() >= args.size() + 1;
