@@ -667,7 +667,8 @@ private:
         std::vector<std::pair<std::string, json>> sources;
         for (const auto* a : run.artifactsWithRole(ArtifactRole::Faithfulness))
             if (auto full = store_.artifact(a->id)) sources.emplace_back(a->name, parseStoredJson(full->bytes));
-        if (run.summary.is_object() && run.summary.contains("faithfulness"))
+        // The engine may keep the same record in the summary too: show it once.
+        if (sources.empty() && run.summary.is_object() && run.summary.contains("faithfulness"))
             sources.emplace_back("summary", run.summary["faithfulness"]);
         if (sources.empty()) {
             out_ << "<p class=\"note\">This run stored no faithfulness curves.</p>\n";

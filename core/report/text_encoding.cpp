@@ -84,6 +84,11 @@ std::string formatNumber(double value, int digits) {
     if (std::isnan(value)) return "NaN";
     if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
     char buffer[64];
+    // Counts and integral ticks read better as integers than as "1e+03".
+    if (value == std::floor(value) && std::abs(value) < 1e15) {
+        std::snprintf(buffer, sizeof buffer, "%.0f", value);
+        return buffer;
+    }
     std::snprintf(buffer, sizeof buffer, "%.*g", digits, value);
     return buffer;
 }
