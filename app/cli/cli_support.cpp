@@ -1,6 +1,7 @@
 #include "cli_support.h"
 
 #include "common/error.h"
+#include "model/model_loader.h"
 
 #include <unistd.h>
 
@@ -23,7 +24,7 @@ void onSignal(int) {
 }
 }  // namespace
 
-__attribute__((weak)) void initEngineThread() {}
+void initEngineThread() { model::configureTorchThreads(); }
 
 jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     const bool tty = isatty(STDERR_FILENO);

@@ -18,8 +18,7 @@ int exitCodeFor(const jobs::JobOutcome& outcome);
 // Writes JSON atomically (temp file + rename); throws cs::Error naming the file.
 void writeJsonFile(const std::string& path, const nlohmann::json& value);
 
-// Sets LibTorch intra-op threads to the available cores; called once per engine thread.
-// (Defined where LibTorch is linked; a no-op when the CLI is built without models.)
+// Sets LibTorch intra-op threads to the available cores; called once on the engine thread.
 void initEngineThread();
 
 }  // namespace cs::cli

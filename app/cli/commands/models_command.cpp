@@ -14,10 +14,6 @@
 
 namespace cs::cli {
 
-// The engine thread's LibTorch set-up (declared weak in cli_support.cpp): lives here because
-// this file is always built with cs_model.
-void initEngineThread() { model::configureTorchThreads(); }
-
 namespace {
 
 class ModelsCommand final : public Command {
@@ -41,7 +37,7 @@ public:
         std::cout << "Adapters:\n";
         for (const auto& a : adapters) {
             const std::string origin = a.plugin.empty() ? "built-in" : "plugin " + a.plugin;
-            std::cout << "  " << std::left << std::setw(26) << a.name << std::setw(24) << a.kind << std::setw(22) << origin
+            std::cout << "  " << std::left << std::setw(26) << a.name << std::setw(24) << a.kind << std::setw(30) << origin
                       << a.description << "\n";
         }
         std::cout << "Plugins (ABI version " << CS_PLUGIN_ABI_VERSION << "):\n";
