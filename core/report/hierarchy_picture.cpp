@@ -54,6 +54,7 @@ const json* childrenOf(const json& node) {
 // One node of the drawn tree: its JSON, its fill colour, and its share of the whole picture.
 struct DrawNode {
     const json* node = nullptr;
+    std::string label;  // the name, prefixed by the parent's below the first level ("concept 1 › a")
     std::string fill;
     int depth = 0;
     double absoluteShare = 1.0;
@@ -72,6 +73,7 @@ std::vector<DrawNode> flattenForDrawing(const json& tree) {
             if (node.contains("color") && node["color"].is_string()) base = node["color"].get<std::string>();
             if (base.empty() && depth > 0) base = paletteColor(sibling);
             nodes[id].node = &node;
+            nodes[id].label = nodeName(node);
             nodes[id].depth = depth;
             nodes[id].absoluteShare = share;
             nodes[id].fill = depth == 0 ? "#f4f4f4" : lighten(base, std::min(0.75, 0.25 * (depth - 1)));
@@ -86,6 +88,8 @@ std::vector<DrawNode> flattenForDrawing(const json& tree) {
             for (double s : shares) sum += s;
             for (size_t i = 0; i < children->size(); ++i) {
                 const int child = add((*children)[i], depth + 1, share * shares[i] / sum, base, i);
+                // Sub-concept names repeat across parents (e.g. "block2/1"); the parent tells them apart.
+                if (depth >= 1) nodes[child].label = nodeName(node) + " \u203a " + nodes[child].label;
                 nodes[id].children.push_back(child);
             }
             return id;
@@ -101,7 +105,7 @@ PolygonShape shapeFor(const DrawNode& n, std::vector<std::pair<double, double>> 
     shape.tooltip = nodeName(*n.node) + " (" + formatNumber(nodeWeight(*n.node), 3) + ")";
     // Children tile their parent, so only the drawn leaves carry a visible label; the colour
     // family names the top-level ancestor and the tooltip names every region.
-    if (n.children.empty()) shape.label = nodeName(*n.node);
+    if (n.children.empty()) shape.label = n.label;
     shape.anchorX = ax;
     shape.anchorY = ay;
     shape.depth = n.depth;
