@@ -4,13 +4,15 @@
 // the group's weight is split off alone, otherwise the children (in the tree's order) are split at the
 // point that balances the two sides' weights best. Each binary step cuts the group's convex polygon
 // with one straight line into two convex pieces whose areas have exactly the two sides' weight ratio
-// (cutByAreaShares). Of a set of candidate directions the cut whose worse piece is fattest (smallest
-// diameter/width) wins, with a tolerance that prefers one canonical direction among near-ties. A piece
-// that must be tiny becomes a triangle at one of the polygon's corners, whose shape does not depend on
-// how tiny it is: that is why the aspect ratio stays bounded however skewed the weights are.
+// (cutByAreaShares). Candidate directions (16 normals) are tried in a fixed order of preference
+// (vertical, horizontal, diagonals, finer); the first whose worse piece (diameter/width) is within 10 %
+// of the fattest candidate, or below 2.2 anyway, wins. A piece that must be tiny becomes a triangle at
+// one of the polygon's corners, whose shape does not depend on how tiny it is: that is why the aspect
+// ratio stays bounded however skewed the weights are.
 //
-// Keeping the tree's order (not sorting by weight) and the canonical preference are for stability:
-// a 1 % change of the weights then rarely changes which children share a side or where a cut goes.
+// Keeping the tree's order (not sorting by weight) and the fixed preference are for stability: with
+// a free argmin among near-equal cuts, a 1 % change of the weights flips cuts and groups and moves
+// whole subtrees (measured: mean leaf shift 10-100x the squarified treemap's).
 //
 // Every polygon is translated to its own centroid before it is cut (a local frame), so a cell a
 // billion times smaller than the root is still cut with full relative precision.
@@ -40,15 +42,29 @@ Piece recentre(const Piece& piece, Point at, const Polygon& polygon) {
 
 // Candidate cuts come in pairs with the same line orientation: side A (normal with x > 0, or along +y)
 // puts the first group left/below the line, side B puts it right/above. Pairs are tried in a fixed order
-// of preference: vertical cuts first, then alternating either side of vertical.
+// of preference: vertical, horizontal, then the diagonals, then finer angles.
 class CutChooser {
 public:
     explicit CutChooser(const FatOptions& options) : options_(options) {
-        const int orientations = (options.uniformDirections + 1) / 2;
-        for (int rank = 0; rank < orientations; ++rank) {
-            const int k = rank % 2 == 1 ? (rank + 1) / 2 : -(rank / 2);  // 0, 1, -1, 2, -2, ...
-            const double angle = M_PI * k / orientations;                 // in (-pi/2, pi/2]
-            uniform_.push_back({std::cos(angle), std::sin(angle)});
+        // Orientations in [0, pi) from coarse to fine: 0 (vertical cut), pi/2, pi/4, 3pi/4, pi/8, ...
+        // so the simplest cuts are preferred, in an order that does not depend on the polygon.
+        const int orientations = std::max(1, (options.uniformDirections + 1) / 2);
+        std::vector<int> order;
+        std::vector<bool> taken(orientations, false);
+        for (int step = orientations; step >= 1; step /= 2)
+            for (int k = 0; k < orientations; k += step)
+                if (!taken[k]) {
+                    taken[k] = true;
+                    order.push_back(k);
+                }
+        for (int k = 0; k < orientations; ++k)
+            if (!taken[k]) order.push_back(k);
+        for (int k : order) {
+            const double angle = M_PI * k / orientations;
+            // Side A: the normal with x > 0 (or +y): the first group left of / below the cut.
+            Point normal{std::cos(angle), std::sin(angle)};
+            if (normal.x < -1e-12 || (std::abs(normal.x) <= 1e-12 && normal.y < 0)) normal = Point{-normal.x, -normal.y};
+            uniform_.push_back(normal);
         }
     }
 
@@ -76,7 +92,7 @@ public:
         // Side B only when clearly better than A: swapping the two groups moves every leaf below this
         // node, so near-mirror cases must not flip with a small change of the weights.
         // Then the first orientation in order of preference within the tolerance of the fattest.
-        const double limit = fattest * (1 + options_.preferenceTolerance);
+        const double limit = std::max(fattest * (1 + options_.preferenceTolerance), options_.acceptableAspect);
         for (size_t pair = 0; pair < orientations_.size(); ++pair) {
             const double a = candidates_[2 * pair].score, b = candidates_[2 * pair + 1].score;
             const size_t side = a <= b * (1 + options_.sideTolerance) ? 2 * pair : 2 * pair + 1;
@@ -139,7 +155,7 @@ struct Task {
 std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundary, const FatOptions& options) {
     validateTree(tree, "tree");
     if (options.uniformDirections < 0 || (options.uniformDirections == 0 && !options.polygonDirections) ||
-        !(options.preferenceTolerance >= 0) || !(options.sideTolerance >= 0))
+        !(options.preferenceTolerance >= 0) || !(options.sideTolerance >= 0) || !(options.acceptableAspect >= 0))
         throw Error("layout", "fat layout options need some cut directions and a tolerance >= 0");
     Polygon outline = boundary;
     if (polygonArea(outline) < 0) std::reverse(outline.begin(), outline.end());

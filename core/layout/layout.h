@@ -58,7 +58,7 @@ LayoutMethod parseMethod(const std::string& name);  // "fat" | "squarified"; thr
 
 struct FatOptions {
     // Evenly spaced cut normals tried at every cut (both sides of uniformDirections/2 orientations),
-    // in a fixed order of preference: vertical cuts first, then alternating either side of vertical.
+    // in a fixed order of preference: vertical, horizontal, the diagonals, then finer angles.
     int uniformDirections = 16;
     // Also try, after those, the orientations of the polygon's edges and corner bisectors.
     bool polygonDirections = false;
@@ -66,6 +66,9 @@ struct FatOptions {
     // fattest cut wins: near-ties then do not flip the layout when a weight changes a little
     // (stability), at a bounded cost in aspect ratio.
     double preferenceTolerance = 0.1;
+    // ... or whose worse piece is at most this fat (diameter/width) anyway: simple, stable cuts win
+    // unless they are bad in absolute terms.
+    double acceptableAspect = 2.2;
     // For a given orientation, the first group goes left/below the cut unless the other side is better
     // by more than this factor (swapping the groups moves every leaf below the node).
     double sideTolerance = 0.3;
