@@ -1,6 +1,7 @@
 #include "craft/craft_engine.h"
 
 #include "craft/attribution_maps.h"
+#include "craft/dense_ops.h"
 
 #include "common/error.h"
 #include "jobs/job.h"
@@ -231,7 +232,7 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
             at::Tensor m = rows.slice(0, from, std::min(rows.size(0), from + o.hBatch));
             std::vector<int64_t> full{m.size(0)};
             full.insert(full.end(), shape.begin(), shape.end());
-            at::Tensor rebuilt = pol.toModel(m.mm(B).view(full));
+            at::Tensor rebuilt = pol.toModel(combineRows(m, B).view(full));
             const auto hStart = Clock::now();
             out.push_back(model_.logitsFrom(rebuilt, layer).select(1, classIndex).to(torch::kFloat32));
             hSeconds += secondsSince(hStart);

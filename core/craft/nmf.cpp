@@ -1,5 +1,7 @@
 #include "craft/nmf.h"
 
+#include "craft/dense_ops.h"
+
 #include "common/error.h"
 
 #include <torch/torch.h>
@@ -30,10 +32,12 @@ double coordinateSweep(double* x, int64_t n, int64_t r, const double* gram, cons
     return violation;
 }
 
-// Updates X (n×r, contiguous float64) for M ≈ X Yᵀ with Y (m×r) fixed.
-double updateFactor(at::Tensor& X, const at::Tensor& M, const at::Tensor& Y) {
+// Updates X (n×r, contiguous float64) for M ≈ X Yᵀ with Y (m×r) fixed. M32 is M as float32:
+// the product M·Y streams M once (dense_ops.h), float32 data with float64 sums like sklearn's
+// float32 run.
+double updateFactor(at::Tensor& X, const at::Tensor& M32, const at::Tensor& Y) {
     at::Tensor gram = Y.t().mm(Y).contiguous();
-    at::Tensor proj = M.mm(Y).contiguous();
+    at::Tensor proj = productWithTransposed(M32, Y.t().contiguous());
     return coordinateSweep(X.data_ptr<double>(), X.size(0), X.size(1), gram.data_ptr<double>(), proj.data_ptr<double>());
 }
 
@@ -116,13 +120,14 @@ NmfStats fitNmf(const at::Tensor& A, const NmfOptions& options, at::Tensor& U, a
     nndsvdaInit(a, options.rank, u, w);
     u = u.contiguous();
     at::Tensor wt = w.t().contiguous();  // C×r, updated as the "X" of the transposed problem
-    at::Tensor at_ = a.t().contiguous();
+    at::Tensor a32 = a.to(torch::kFloat32).contiguous();
+    at::Tensor at32 = a32.t().contiguous();
 
     NmfStats stats;
     double initialViolation = 0.0;
     for (int iteration = 1; iteration <= options.maxIterations; ++iteration) {
-        double violation = updateFactor(u, a, wt);
-        violation += updateFactor(wt, at_, u);
+        double violation = updateFactor(u, a32, wt);
+        violation += updateFactor(wt, at32, u);
         stats.iterations = iteration;
         if (iteration == 1) initialViolation = violation;
         if (initialViolation == 0.0) break;
@@ -144,7 +149,8 @@ at::Tensor nnlsTransform(const at::Tensor& A, const at::Tensor& W, int maxIterat
     at::Tensor u = torch::zeros({a.size(0), W.size(0)}, torch::kFloat64);
     // Gram and projection do not change while W is fixed.
     at::Tensor gram = wt.t().mm(wt).contiguous();
-    at::Tensor proj = a.mm(wt).contiguous();
+    // float64 callers (finite-difference checks) keep a float64 product.
+    at::Tensor proj = A.scalar_type() == torch::kFloat64 ? a.mm(wt).contiguous() : productWithTransposed(A, wt.t().contiguous());
     double initialViolation = 0.0;
     int done = 0;
     for (int iteration = 1; iteration <= maxIterations; ++iteration) {
