@@ -265,9 +265,10 @@ void cutByAreaShares(const Polygon& convex, double area, Point normal, double lo
             out.high.push_back(convex[from] + step);
         }
     }
-    const double tolerance = 8 * kEps * polygonScale(convex);
-    removeDuplicateVertices(out.low, tolerance);
-    removeDuplicateVertices(out.high, tolerance);
+    // Rounding leftovers are judged at each piece's own scale: the small piece (in the apex frame) may be
+    // 1e-50 of the polygon and still be a perfectly good triangle.
+    removeDuplicateVertices(out.low, 8 * kEps * polygonScale(out.low));
+    removeDuplicateVertices(out.high, 8 * kEps * polygonScale(convex));
 }
 
 AreaCut cutByAreaFraction(const Polygon& convex, Point normal, double fraction) {

@@ -100,6 +100,13 @@ TEST(FatLayout, AdversarialSiblingsStayFatAsEpsilonShrinks) {
         largest = std::max(largest, aspect);
     }
     EXPECT_LE(largest - smallest, 0.05);  // flat in epsilon
+    // Far beyond the range: a 1e-100 sibling is still a fat, exact triangle.
+    for (double epsilon : {1e-40, 1e-100, 1e-190}) {
+        const LayoutNode tree{"root", 0, {{"big", 1, {}}, {"small", epsilon, {}}}};
+        const auto cells = layoutInUnitSquare(tree, LayoutMethod::Fat);
+        expectSoundLayout(cells);
+        EXPECT_LE(measureLayout(cells).maxAspectRatio, 2.5) << epsilon;
+    }
     const auto crowd = layoutInUnitSquare(families::unitsPlusTiny(100, 1e-6), LayoutMethod::Fat);
     expectSoundLayout(crowd);
     EXPECT_LE(measureLayout(crowd).maxAspectRatio, 2.5);
