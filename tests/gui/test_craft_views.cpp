@@ -97,7 +97,7 @@ private slots:
         heatmap_->setPercentile(90);
         heatmap_->setOpacity(0.65);
         const QImage normal = heatmap_->composed();
-        QCOMPARE(normal.size(), QSize(96, 96));
+        QCOMPARE(normal.size(), QSize(288, 288));  // 96 px images are enlarged 3x (to >= 224) before composing
         heatmap_->grab().save(QStringLiteral(CS_TEST_TMP "/heatmap.png"));
         // All overlays off: the plain image.
         for (int c = 0; c < 6; ++c) heatmap_->setConceptEnabled(c, false);

@@ -138,19 +138,15 @@ QFrame* ConceptAtlas::makeCard(const ConceptInfo& concept, double maxImportance)
     layout->addWidget(subtitle);
     auto* thumbs = new QHBoxLayout;
     thumbs->setSpacing(4);
-    const auto it = results_.thumbnailIds.find(concept.id);
     int shown = 0;
-    if (it != results_.thumbnailIds.end()) {
-        for (qint64 artifactId : it->second) {
-            if (shown == kThumbs) break;
-            const QImage image = loadArtifactImage(*session_->store(), artifactId);
-            if (image.isNull()) continue;
-            auto* label = new QLabel(card);
-            label->setPixmap(QPixmap::fromImage(image.scaled(kThumbSize, kThumbSize, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-            label->setStyleSheet(QStringLiteral("border: 2px solid %1;").arg(color.name()));
-            thumbs->addWidget(label);
-            ++shown;
-        }
+    for (const QImage& image : conceptCropImages(*session_->store(), results_, concept.id, kThumbs)) {
+        auto* label = new QLabel(card);
+        // Small crops (28 px MNIST patches) are scaled up without blurring them.
+        label->setPixmap(QPixmap::fromImage(image.scaled(kThumbSize, kThumbSize, Qt::KeepAspectRatio,
+                                                         image.width() < kThumbSize / 2 ? Qt::FastTransformation : Qt::SmoothTransformation)));
+        label->setStyleSheet(QStringLiteral("border: 2px solid %1;").arg(color.name()));
+        thumbs->addWidget(label);
+        ++shown;
     }
     if (shown == 0) {
         auto* none = new QLabel(tr("no crops stored"), card);

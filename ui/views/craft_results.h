@@ -14,6 +14,7 @@
 #include "common/tensor_blob.h"
 
 #include <QImage>
+#include <QRect>
 #include <QList>
 #include <QString>
 
@@ -50,11 +51,18 @@ struct ConceptMapInfo {
     bool isTensor = true;
 };
 
+// A crop to cut from a source image (engines that store boxes rather than thumbnails).
+struct CropRef {
+    QString image;  // file path, or path#index for an IDX file
+    QRect box;      // in source pixels
+};
+
 struct CraftResults {
     std::vector<ConceptInfo> concepts;       // all levels, top level first, by index
     std::vector<RunImageInfo> images;
     std::vector<ConceptMapInfo> maps;
     std::map<qint64, std::vector<qint64>> thumbnailIds;  // concept id -> artifact ids, best first
+    std::map<qint64, std::vector<CropRef>> cropRefs;     // concept id -> best crops from the run summary
 
     std::vector<const ConceptInfo*> topLevel() const;
     const ConceptInfo* concept(qint64 id) const;
@@ -64,6 +72,12 @@ struct CraftResults {
 
 CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId);
 QImage loadArtifactImage(const store::ProjectStore& store, qint64 artifactId);
+// A source image by the name runs give it: a file path, or path#index into an IDX file (gzipped
+// or not). Null when unreadable; recently used images are cached.
+QImage loadSourceImage(const QString& spec);
+// Thumbnails of a concept, best first: stored crop artifacts, else crops cut from source images.
+std::vector<QImage> conceptCropImages(const store::ProjectStore& store, const CraftResults& results, qint64 conceptId,
+                                      size_t limit);
 
 // Concept maps of one image as r planes of h×w, whichever layout the tensor was stored in.
 struct ConceptMaps {

@@ -7,6 +7,7 @@
 
 #include <QComboBox>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -257,11 +258,21 @@ void HeatmapView::reload() {
         if (!names.contains(map.image)) names << map.image;
     for (const QString& name : names) {
         auto* item = new QListWidgetItem(name, images_);
+        item->setData(Qt::UserRole, name);
+        bool stored = false;
         for (const auto& image : results_.images)
             if (image.name == name) {
                 item->setIcon(QIcon(QPixmap::fromImage(loadArtifactImage(*session_->store(), image.artifactId))));
                 item->setToolTip(image.source);
+                stored = true;
             }
+        if (!stored) {  // a source image named by path (path#index inside an IDX file)
+            item->setText(QFileInfo(name.section(QLatin1Char('#'), 0, 0)).fileName() +
+                          (name.contains(QLatin1Char('#')) ? QStringLiteral(" #") + name.section(QLatin1Char('#'), -1) : QString()));
+            item->setToolTip(name);
+            const QImage source = loadSourceImage(name);
+            if (!source.isNull()) item->setIcon(QIcon(QPixmap::fromImage(source.scaled(56, 56, Qt::KeepAspectRatio))));
+        }
     }
     const int top = int(results_.topLevel().size());
     enabled_.assign(std::max(top, 1), true);
@@ -302,9 +313,10 @@ void HeatmapView::showImage(int index) {
                              : QString());
         return;
     }
-    const QString name = images_->item(index)->text();
+    const QString name = images_->item(index)->data(Qt::UserRole).toString();
     for (const auto& image : results_.images)
         if (image.name == name) baseImage_ = loadArtifactImage(*session_->store(), image.artifactId);
+    if (baseImage_.isNull()) baseImage_ = loadSourceImage(name);
     // Availability of each method for this image decides which entries of the combo work.
     bool hasMethod[2] = {false, false};
     for (const auto& map : results_.maps)
@@ -353,7 +365,14 @@ void HeatmapView::recompose() {
         canvas_->setImage(QImage());
         return;
     }
-    canvas_->setImage(composeHeatmap(baseImage_, maps_, settings));
+    // Tiny sources (28 px digits) are enlarged first, so the overlays are resampled smoothly
+    // over them while the pixels of the image itself stay visible.
+    QImage base = baseImage_;
+    if (!base.isNull() && std::max(base.width(), base.height()) < 224) {
+        const int factor = (224 + std::max(base.width(), base.height()) - 1) / std::max(base.width(), base.height());
+        base = base.scaled(base.width() * factor, base.height() * factor, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    }
+    canvas_->setImage(composeHeatmap(base, maps_, settings));
 }
 
 void HeatmapView::onSelectionChanged() {

@@ -84,6 +84,24 @@ QChart* makeBarChart(const QString& title, const QStringList& categories, const 
     series->attachAxis(y);
     return chart;
 }
+// A stored histogram {"counts": [...], "edges": [...]} (edges one longer than counts).
+bool readJsonHistogram(const store::ProjectStore& store, qint64 runId, const char* name, QStringList& categories,
+                       QList<qreal>& values) {
+    for (const auto& listing : store.artifacts(runId)) {
+        if (listing.name != name || listing.kind.find("hist") == std::string::npos) continue;
+        const auto artifact = store.artifact(listing.id);
+        if (!artifact) continue;
+        const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+        const QJsonArray counts = o.value(QLatin1String("counts")).toArray(), edges = o.value(QLatin1String("edges")).toArray();
+        if (counts.isEmpty() || edges.size() != counts.size() + 1) return false;
+        for (int i = 0; i < counts.size(); ++i) {
+            values << counts[i].toDouble();
+            categories << QString::number((edges[i].toDouble() + edges[i + 1].toDouble()) / 2, 'g', 2);
+        }
+        return true;
+    }
+    return false;
+}
 }  // namespace
 
 void LatentTableModel::setRows(std::vector<LatentRow> rows) {
@@ -305,6 +323,7 @@ void SaeDashboard::showAblationResult(const QString& json) {
                                                                     items("before"), items("after"));
     }
     ablation_->setHtml(html);
+    showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
 }
 
 void SaeDashboard::setFilterText(const QString& text) {
@@ -365,7 +384,6 @@ void SaeDashboard::reload() {
     summary_->setText(summaryText);
     model_->setRows(std::move(rows));
     fillDensityChart();
-    showLatent(selection_->conceptId());
 
     // Stored ablation/steering results, if the engine wrote any.
     QString html;
@@ -377,6 +395,10 @@ void SaeDashboard::reload() {
                 const auto artifact = session_->store()->artifact(listing.id);
                 if (!artifact) continue;
                 const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+                if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
+                    html += tr("<p>Stored: %1 (select the latent to see it)</p>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+                    continue;
+                }
                 html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
                 auto list = [&](const char* key) {
                     QStringList items;
@@ -399,6 +421,15 @@ void SaeDashboard::reload() {
 }
 
 void SaeDashboard::fillDensityChart() {
+    {  // the engine's own density histogram when it stored one
+        QStringList categories;
+        QList<qreal> values;
+        if (session_->isOpen() && selection_->runId() &&
+            readJsonHistogram(*session_->store(), selection_->runId(), "latent_log10_frequency", categories, values)) {
+            density_->setChart(makeBarChart(tr("Latent density (log10 frequency)"), categories, values, QColor(118, 183, 178)));
+            return;
+        }
+    }
     // Density histogram: log10 frequency of the live latents, dead ones in their own bar.
     const int bins = 12;
     const double lo = -6.0, hi = 0.0;
@@ -455,9 +486,29 @@ void SaeDashboard::showLatent(qint64 latentId) {
     } catch (const std::exception&) {
     }
     histogramBars_ = int(values.size());
-    histogram_->setChart(makeBarChart(values.isEmpty() ? tr("Latent %1: no activation histogram stored").arg(latent.index)
-                                                       : tr("Latent %1 activations").arg(latent.index),
-                                      categories, values, conceptColor(latent.index)));
+    QString title = tr("Latent %1 activations").arg(latent.index);
+    if (values.isEmpty()) {
+        // No per-latent histogram: the run's distribution of all active latents' values.
+        try {
+            if (readJsonHistogram(*session_->store(), selection_->runId(), "activation_values", categories, values))
+                title = tr("Activations of all latents (run)");
+        } catch (const std::exception&) {
+        }
+        if (values.isEmpty()) title = tr("Latent %1: no activation histogram stored").arg(latent.index);
+    }
+    histogram_->setChart(makeBarChart(title, categories, values, conceptColor(latent.index)));
+
+    // A stored ablation of this latent ("latent_<N>" of an ablation kind) is shown right away.
+    try {
+        for (const auto& listing : session_->store()->artifacts(selection_->runId())) {
+            const QString kind = QString::fromStdString(listing.kind).toLower();
+            if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
+            if (listing.name != "latent_" + std::to_string(latent.index)) continue;
+            if (const auto artifact = session_->store()->artifact(listing.id))
+                showAblationResult(QString::fromStdString(artifact->bytes));
+        }
+    } catch (const std::exception&) {
+    }
 
     const QJsonObject meta = QJsonDocument::fromJson(latent.metadataJson.toUtf8()).object();
     QString html = tr("<p><b>Latent %1</b> — tags: %2</p>")
@@ -473,7 +524,9 @@ void SaeDashboard::showLatent(qint64 latentId) {
         }
         const QJsonObject seq = value.toObject();
         QStringList items;
-        for (const auto& item : seq.value(QLatin1String("items")).toArray())
+        const QJsonArray itemList = seq.contains(QLatin1String("items")) ? seq.value(QLatin1String("items")).toArray()
+                                                                        : seq.value(QLatin1String("recent_items")).toArray();
+        for (const auto& item : itemList)
             items << (item.isObject() ? item.toObject().value(QLatin1String("title")).toString() : item.toVariant().toString()).toHtmlEscaped();
         html += tr("<li>activation %1 · user %2<br>%3</li>")
                     .arg(seq.value(QLatin1String("activation")).toDouble(), 0, 'f', 2)
