@@ -1,5 +1,7 @@
 #include "craft/craft_job.h"
 
+#include "craft/attribution_maps.h"
+
 #include "common/error.h"
 #include "data/image_source.h"
 #include "model/model_loader.h"
@@ -163,6 +165,14 @@ void CraftJob::run(jobs::JobContext& context) {
             return json{{"image", sourceOf(b.image)}, {"box", boxJson(b, sx, sy)}, {"coefficient", coefficient}};
         };
 
+        // What the user sees: the model input with the normalisation undone (min-max when undeclared).
+        auto displayImage = [&](int64_t image) {
+            at::Tensor x = images[image];
+            if (static_cast<int64_t>(info.mean.size()) == channels && info.std.size() == info.mean.size())
+                return (x * torch::tensor(info.std).view({-1, 1, 1}) + torch::tensor(info.mean).view({-1, 1, 1})).clamp(0, 1);
+            return (x - x.min()) / std::max(1e-12, (x.max() - x.min()).item<double>());
+        };
+
         json summary;
         store->transaction([&] {
             // Crops first so concepts can point at them.
@@ -212,6 +222,21 @@ void CraftJob::run(jobs::JobContext& context) {
                                             {"top_crops", crops}}
                                            .dump();
                 conceptIds[i] = store->addConcept(concept);
+                // Thumbnails of the concept's best crops (model-input pixels, best first) for the views.
+                for (size_t t = 0; t < node.topCrops.size(); ++t) {
+                    const CropBox& b = result.crops[node.topCrops[t].first];
+                    at::Tensor crop = displayImage(b.image).slice(1, b.y, b.y + b.h).slice(2, b.x, b.x + b.w);
+                    store::ArtifactRecord thumb;
+                    thumb.runId = runId;
+                    thumb.kind = "thumbnail";
+                    thumb.name = "concept" + std::to_string(conceptIds[i]) + "#" + std::to_string(t);
+                    thumb.mime = "image/png";
+                    thumb.bytes = overlayPng(crop, {}, {});
+                    thumb.metadataJson = json{{"concept_id", conceptIds[i]}, {"rank", t}, {"crop_id", cropIds[node.topCrops[t].first]},
+                                              {"image", sourceOf(b.image)}}
+                                             .dump();
+                    store->addArtifact(thumb);
+                }
                 tree.push_back({{"id", conceptIds[i]},
                                 {"parent", node.parent >= 0 ? json(conceptIds[node.parent]) : json(nullptr)},
                                 {"layer", node.layer},
@@ -235,6 +260,7 @@ void CraftJob::run(jobs::JobContext& context) {
             };
             for (const ImageMaps& maps : result.maps) {
                 const std::string image = sourceOf(maps.image);
+                addArtifact("image", image, "image/png", overlayPng(displayImage(maps.image), {}, {}), json{{"source", image}});
                 json conceptList = json::array();
                 for (int64_t k : maps.concepts) conceptList.push_back(conceptIds[k]);
                 const json meta{{"image", image}, {"concepts", conceptList}};

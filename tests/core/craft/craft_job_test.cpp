@@ -143,6 +143,11 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     auto png = store->artifact(overlays[0].id);
     ASSERT_TRUE(png);
     EXPECT_EQ(png->bytes.compare(0, 4, "\x89PNG"), 0);
+    // Thumbnails: every concept's best crops (8 images × 4 crops = 32 ≥ 10 per concept), ranked.
+    auto thumbnails = store->artifacts(output->runId, "thumbnail");
+    EXPECT_EQ(thumbnails.size(), 9u * 10u);
+    EXPECT_NE(thumbnails[0].metadataJson.find("concept_id"), std::string::npos);
+    EXPECT_EQ(store->artifacts(output->runId, "image").size(), 2u);
     EXPECT_TRUE(store->artifact(output->runId, "tree", "concept-tree"));
     EXPECT_TRUE(store->artifact(output->runId, "curve", "faithfulness"));
     EXPECT_EQ(store->artifacts(output->runId, "tensor").size(), 8u + 2u);
