@@ -3,6 +3,8 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace cs::craft {
 
 at::Tensor productWithTransposed(const at::Tensor& P, const at::Tensor& Q) {
@@ -13,7 +15,10 @@ at::Tensor productWithTransposed(const at::Tensor& P, const at::Tensor& Q) {
     const float* pp = p.data_ptr<float>();
     const float* qp = q.data_ptr<float>();
     double* op = out.data_ptr<double>();
-    at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
+    // Small products run on the calling thread: waking the OpenMP team costs more than the work
+    // when the machine is busy (the NMF loop calls this 400 times).
+    const int64_t grain = n * k * r < (int64_t{1} << 24) ? n + 1 : 16;
+    at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             const float* row = pp + i * k;
             for (int64_t j = 0; j < r; ++j) {
