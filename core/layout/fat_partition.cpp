@@ -5,7 +5,8 @@
 // point that balances the two sides' weights best. Each binary step cuts the group's convex polygon
 // with one straight line into two convex pieces whose areas have exactly the two sides' weight ratio
 // (cutByAreaShares). Candidate directions (16 normals) are tried in a fixed order of preference
-// (vertical, horizontal, diagonals, finer); the first whose worse piece (diameter/width) is within 10 %
+// (the orientation across the parent cut first, then vertical, horizontal, diagonals, finer); the
+// first whose worse piece (diameter/width) is within 10 %
 // of the fattest candidate, or below 2.2 anyway, wins. A piece that must be tiny becomes a triangle at
 // one of the polygon's corners, whose shape does not depend on how tiny it is: that is why the aspect
 // ratio stays bounded however skewed the weights are.
@@ -61,6 +62,7 @@ public:
             if (!taken[k]) order.push_back(k);
         for (int k : order) {
             const double angle = M_PI * k / orientations;
+            orientationStep_.push_back(k);
             // Side A: the normal with x > 0 (or +y): the first group left of / below the cut.
             Point normal{std::cos(angle), std::sin(angle)};
             if (normal.x < -1e-12 || (std::abs(normal.x) <= 1e-12 && normal.y < 0)) normal = Point{-normal.x, -normal.y};
@@ -70,7 +72,8 @@ public:
 
     // Cuts `polygon` so the low side gets lowShare / (lowShare + highShare) of its area; the result is
     // in `best`.
-    void choose(const Polygon& polygon, double lowShare, double highShare, AreaCut& best) {
+    // Returns the chosen orientation's step (angle = step * pi / orientations), or -1.
+    int choose(const Polygon& polygon, double lowShare, double highShare, AreaCut& best, int parentStep) {
         collectNormals(polygon);
         const double area = polygonArea(polygon);
         const size_t count = 2 * orientations_.size();
@@ -93,12 +96,20 @@ public:
         // node, so near-mirror cases must not flip with a small change of the weights.
         // Then the first orientation in order of preference within the tolerance of the fattest.
         const double limit = std::max(fattest * (1 + options_.preferenceTolerance), options_.acceptableAspect);
-        for (size_t pair = 0; pair < orientations_.size(); ++pair) {
+        // The orientation across the parent's cut first (as slice-and-dice alternates), then the fixed order.
+        const int stepCount = static_cast<int>(orientationStep_.size());
+        int first = -1;
+        if (options_.alternate && parentStep >= 0)
+            for (int pair = 0; pair < stepCount; ++pair)
+                if (orientationStep_[pair] == (parentStep + stepCount / 2) % stepCount) first = pair;
+        for (int attempt = -1; attempt < static_cast<int>(orientations_.size()); ++attempt) {
+            const int pair = attempt < 0 ? first : attempt;
+            if (pair < 0 || (attempt >= 0 && pair == first)) continue;
             const double a = candidates_[2 * pair].score, b = candidates_[2 * pair + 1].score;
             const size_t side = a <= b * (1 + options_.sideTolerance) ? 2 * pair : 2 * pair + 1;
             if (candidates_[side].score <= limit) {
                 std::swap(best, candidates_[side].cut);
-                return;
+                return pair < stepCount ? orientationStep_[pair] : -1;
             }
         }
         // No pair qualified (the fattest cut's preferred side is within the side tolerance but beyond
@@ -106,8 +117,9 @@ public:
         for (Candidate& candidate : candidates_)
             if (candidate.score == fattest) {
                 std::swap(best, candidate.cut);
-                return;
+                return -1;
             }
+        return -1;
     }
 
 private:
@@ -139,6 +151,7 @@ private:
     };
     FatOptions options_;
     std::vector<Point> uniform_;
+    std::vector<int> orientationStep_;  // step of each uniform orientation
     std::vector<Point> orientations_;
     std::vector<Candidate> candidates_;  // reused across cuts: no allocation once warmed up
     CutScratch scratch_;
@@ -148,6 +161,7 @@ private:
 struct Task {
     Piece piece;
     std::vector<int> group;
+    int parentStep = -1;  // orientation of the cut that made this piece
 };
 
 }  // namespace
@@ -174,7 +188,7 @@ std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundar
         cell.offsetFromParent = piece.fromNode;
         cell.localPolygon = std::move(piece.local);
         if (!flat.children[id].empty())
-            stack.push_back(Task{Piece{cell.origin, cell.localPolygon, Point{}}, flat.children[id]});
+            stack.push_back(Task{Piece{cell.origin, cell.localPolygon, Point{}}, flat.children[id], -1});
     };
     assign(0, recentre(Piece{}, Point{}, outline));
     cells[0].offsetFromParent = Point{};
@@ -211,9 +225,9 @@ std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundar
         double firstWeight = 0, secondWeight = 0;
         for (int id : first) firstWeight += weight[id];
         for (int id : second) secondWeight += weight[id];
-        chooser.choose(task.piece.local, firstWeight, secondWeight, cut);
-        stack.push_back(Task{recentre(task.piece, cut.highOrigin, cut.high), std::move(second)});
-        stack.push_back(Task{recentre(task.piece, cut.lowOrigin, cut.low), std::move(first)});
+        const int step = chooser.choose(task.piece.local, firstWeight, secondWeight, cut, task.parentStep);
+        stack.push_back(Task{recentre(task.piece, cut.highOrigin, cut.high), std::move(second), step});
+        stack.push_back(Task{recentre(task.piece, cut.lowOrigin, cut.low), std::move(first), step});
     }
     detail::finishPolygons(cells);
     return cells;

@@ -72,6 +72,9 @@ struct FatOptions {
     // For a given orientation, the first group goes left/below the cut unless the other side is better
     // by more than this factor (swapping the groups moves every leaf below the node).
     double sideTolerance = 0.3;
+    // Try the orientation across the cut that made the piece first (slice-and-dice alternation), so a
+    // piece keeps its parent's logic unless that cut is not fat enough.
+    bool alternate = true;
 };
 
 // The boundary must be a convex polygon (either orientation) with positive area.
