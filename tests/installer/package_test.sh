@@ -39,10 +39,14 @@ for path in bin/concept-studio-cli share/applications/concept-studio.desktop \
 done
 if grep -q 'bin/concept-studio$' "$work/contents.txt"; then echo "GUI program: packaged"; else echo "GUI program: not in this build"; fi
 
-# Extract and run.
-dpkg-deb -x "$deb" "$work/root"
-cli=$(find "$work/root" -path '*/bin/concept-studio-cli' | head -1)
-plugins=$(find "$work/root" -type d -path '*/concept-studio/plugins' | head -1)
+# Extract and run, outside the build tree: a CLI run from inside the build folder also loads
+# the plugins built there (a developer convenience of the loader), which would mask the
+# packaged ones.
+root=$(mktemp -d "${TMPDIR:-/tmp}/cs-package.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+dpkg-deb -x "$deb" "$root"
+cli=$(find "$root" -path '*/bin/concept-studio-cli' | head -1)
+plugins=$(find "$root" -type d -path '*/concept-studio/plugins' | head -1)
 [ -x "$cli" ] || fail "extracted CLI missing"
 out=$("$cli" --version) || fail "extracted CLI --version failed"
 echo "$out" | grep -q "$version" || fail "--version printed '$out', not $version"
@@ -53,8 +57,8 @@ export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
 mkdir -p "$HOME"
 models=$("$cli" models --plugin-dir "$plugins" 2>&1) || { echo "$models"; fail "models failed"; }
 echo "$models"
-echo "$models" | grep -qi 'torchvision' || fail "models did not list the packaged torchvision plugin"
-echo "$models" | grep -qi 'example' || fail "models did not list the packaged example plugin"
+echo "$models" | grep -q "ready .*$plugins/.*torchvision" || fail "models did not load the packaged torchvision plugin"
+echo "$models" | grep -q "ready .*$plugins/.*example" || fail "models did not load the packaged example plugin"
 # Without --plugin-dir the CLI looks in its compiled-in install folder; that finds the packaged
 # plugins only once the package is installed (not merely extracted) unless the loader also
 # looks beside the executable.
