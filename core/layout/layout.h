@@ -11,8 +11,9 @@
 // Fat partition (de Berg, Onak, Sidiropoulos, "Fat Polygonal Partitions with Applications to
 // Visualization and Embeddings", JoCG 2013): each node's children are binarised by weight, and each
 // binary step cuts the current convex polygon with one straight line into two convex pieces whose areas
-// have exactly the weight ratio; the cut direction is the one (of a set of candidates) that keeps the
-// worse piece fattest. Every cell is convex and its area is its weight's share of the boundary's area.
+// have exactly the weight ratio; the cut direction is the first of a fixed order of candidates whose
+// worse piece is nearly as fat as the fattest candidate's (FatOptions: fat and stable under small
+// weight changes). Every cell is convex and its area is its weight's share of the boundary's area.
 // Squarified treemap (Bruls, Huizing, van Wijk 2000) is the familiar rectangular baseline.
 //
 // Cells are in preorder: cells[0] is the root, a parent always precedes its children, `id` is the
@@ -20,13 +21,13 @@
 // children's. For drawing use `polygon` (absolute coordinates, counter-clockwise). A node deep in a
 // tree of tiny weights can be smaller than double precision resolves at the root's scale, so each
 // cell also keeps `localPolygon` relative to `origin` (polygon = origin + localPolygon), which is
-// exact; a view that zooms deep in should draw from that.
+// exact, and `offsetFromParent`; a view that zooms deep in should compose offsets from the zoomed node
+// down and draw `localPolygon`, not the absolute `polygon`. See docs/layout.md.
 //
 // All functions are pure and thread-safe. Bad trees (weights that are not finite and > 0, duplicate
 // names, empty names) throw cs::Error with subject "tree" (or the file name when loaded from a file).
 #include "layout/geometry.h"
 
-#include <functional>
 #include <string>
 #include <vector>
 
