@@ -53,7 +53,13 @@ std::unique_ptr<TorchScriptRecommender> TorchScriptRecommender::load(const std::
 at::Tensor TorchScriptRecommender::encode(const at::Tensor& itemSeq) {
     torch::NoGradGuard noGrad;
     torch::jit::GraphOptimizerEnabledGuard noGraphOptimizer(false);
-    auto out = impl_->module.get_method("encode")({itemSeq});
+    c10::IValue out;
+    try {
+        out = impl_->module.get_method("encode")({itemSeq});
+    } catch (const std::exception& e) {  // c10::Error or a TorchScript interpreter error
+        throw Error(info_.path, "encode failed on a batch of shape " + std::string(c10::str(itemSeq.sizes())) +
+                                    ": " + e.what());
+    }
     if (!out.isTensor()) throw Error(info_.path, "encode must return a Tensor");
     auto t = out.toTensor();
     if (t.dim() != 2 || t.size(0) != itemSeq.size(0))
@@ -68,9 +74,9 @@ at::Tensor TorchScriptRecommender::score(const at::Tensor& state) {
     c10::IValue out;
     try {
         out = impl_->module.get_method("score")({state});
-    } catch (const c10::Error& e) {
+    } catch (const std::exception& e) {  // c10::Error or a TorchScript interpreter error
         throw Error(info_.path, "score failed on a state of shape " + std::string(c10::str(state.sizes())) +
-                                    " (does encode's output match score's input?): " + e.what_without_backtrace());
+                                    " (does encode's output match score's input?): " + e.what());
     }
     if (!out.isTensor()) throw Error(info_.path, "score must return a Tensor");
     return out.toTensor().to(torch::kFloat32);
