@@ -245,6 +245,19 @@ int64_t writeSaeRun(store::ProjectStore& store, int64_t modelId, int64_t dataset
         treeArt.bytes = json(tree);
         store.addArtifact(treeArt);
 
+        // A stored ablation of latent 5, in the RecSAE engine's format.
+        store::ArtifactRecord ablation;
+        ablation.runId = runId;
+        ablation.kind = "ablation";
+        ablation.name = "latent_5";
+        ablation.mime = "application/json";
+        ablation.bytes = json(QJsonObject{{"latent", 5}, {"scale", 0.0}, {"users", 4}, {"top_n", 10}, {"mean_overlap", 0.6},
+                                          {"tags_rose", QJsonArray{QJsonObject{{"tag", "Drama"}, {"delta", 0.25}}}},
+                                          {"tags_fell", QJsonArray{QJsonObject{{"tag", "Sci-Fi"}, {"delta", -0.4}}}},
+                                          {"examples", QJsonArray{QJsonObject{{"user", "7"}, {"before", QJsonArray{"1", "2"}},
+                                                                              {"after", QJsonArray{"2", "3"}}}}}});
+        store.addArtifact(ablation);
+
         store::ArtifactRecord density;
         density.runId = runId;
         density.kind = "latent_density";

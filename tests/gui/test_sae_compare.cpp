@@ -145,6 +145,11 @@ private slots:
         QCOMPARE(dashboard.histogramBars(), 20);
         QVERIFY(dashboard.sequencesText().contains(QStringLiteral("Movie")));
         dashboard.grab().save(QStringLiteral(CS_TEST_TMP "/sae.png"));
+        // A latent with a stored ablation shows it (before/after, tags that rose and fell).
+        for (const auto& latent : session_.store()->latents(runs_.sae))
+            if (latent.index == 5) selection_.setConcept(latent.id);
+        QVERIFY2(dashboard.ablationText().contains(QStringLiteral("Rose: Drama")), qPrintable(dashboard.ablationText()));
+        QVERIFY(dashboard.ablationText().contains(QStringLiteral("60%")));
         // A CRAFT run has no latents: said plainly.
         selection_.setRun(runs_.craft);
         QCOMPARE(dashboard.proxy()->rowCount(), 0);

@@ -323,7 +323,6 @@ void SaeDashboard::showAblationResult(const QString& json) {
                                                                     items("before"), items("after"));
     }
     ablation_->setHtml(html);
-    showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
 }
 
 void SaeDashboard::setFilterText(const QString& text) {
@@ -418,6 +417,7 @@ void SaeDashboard::reload() {
                   "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
                   "and its results appear here.</p>");
     ablation_->setHtml(html);
+    showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
 }
 
 void SaeDashboard::fillDensityChart() {
