@@ -14,6 +14,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sys/wait.h>
+
 using namespace cs::craft;
 using namespace cs::craft::test;
 namespace fs = std::filesystem;
@@ -204,4 +206,44 @@ TEST(CraftJob, BadClassAndLayerAreReported) {
     }
     EXPECT_EQ(resolveClass("7", {}, {}), 7);
     EXPECT_THROW(resolveClass("", {"a"}, {}), cs::Error);
+}
+
+namespace {
+// Runs the CLI; returns (exit code, stdout+stderr).
+std::pair<int, std::string> runCli(const std::string& arguments) {
+    const std::string command = std::string(CS_CLI_PATH) + " " + arguments + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    std::string out;
+    char buffer[4096];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+}  // namespace
+
+TEST(CraftCli, WritesTheSummaryAndExitsWithTheContractCodes) {
+    const auto& f = fixture();
+    const fs::path project = f.dir / "cli.cstudio", summary = f.dir / "cli.json";
+    fs::remove(project);
+    fs::remove(summary);
+    const std::string common = "craft --project " + project.string() + " --model " + f.model.string() + " --images " + f.images.string() +
+                               " --concepts 3 --patch-size 14 --sobol-designs 8 --map-images 1";
+    auto [code, out] = runCli(common + " --class class1 --layer block2 --json " + summary.string());
+    ASSERT_EQ(code, 0) << out;
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(summary));
+    EXPECT_EQ(s["n_images"], 8);
+    EXPECT_EQ(s["n_crops"], 32);
+    EXPECT_EQ(s["concepts"].size(), 3u);
+    EXPECT_TRUE(s.contains("faithfulness"));
+
+    auto [badClass, badClassOut] = runCli(common + " --class 9 --layer block2");
+    EXPECT_EQ(badClass, 1) << badClassOut;
+    // A labelled source is filtered first: the file and the class are named.
+    EXPECT_NE(badClassOut.find("t10k-images-idx3-ubyte: there are no images of class 9"), std::string::npos) << badClassOut;
+    auto [badModel, badModelOut] = runCli("craft --project " + project.string() + " --model " + (f.dir / "missing.pt").string() +
+                                          " --images " + f.images.string() + " --class 1 --layer block2");
+    EXPECT_EQ(badModel, 1) << badModelOut;
+    EXPECT_NE(badModelOut.find("missing.pt"), std::string::npos) << badModelOut;
+    auto [usage, usageOut] = runCli(common + " --class 1");  // no --layer
+    EXPECT_EQ(usage, 2) << usageOut;
 }
