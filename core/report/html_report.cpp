@@ -396,7 +396,15 @@ private:
                  << "</b> <span class=\"note\">importance " << formatNumber(c->importance, 3) << "</span></p><p class=\"crops\">";
             int pictures = 0;
             auto& stored = cropArtifacts[c->index];
-            std::sort(stored.begin(), stored.end(), [](auto* a, auto* b) { return a->name < b->name; });
+            // Best first: the engine's "rank" when it gives one, else the name.
+            auto rankOf = [](const store::ArtifactRecord* a) {
+                const json meta = parseStoredJson(a->metadataJson);
+                return meta.is_object() && meta.contains("rank") && meta["rank"].is_number() ? meta["rank"].get<double>() : 1e18;
+            };
+            std::sort(stored.begin(), stored.end(), [&](auto* a, auto* b) {
+                const double ra = rankOf(a), rb = rankOf(b);
+                return ra != rb ? ra < rb : a->name < b->name;
+            });
             for (const auto* a : stored) {
                 if (pictures >= options_.maxCropsPerConcept) break;
                 auto full = store_.artifact(a->id);
@@ -522,6 +530,13 @@ private:
             auto& list = byImage[image];
             std::stable_sort(list.begin(), list.end(), [&](auto* a, auto* b) { return typeRank(a) < typeRank(b); });
             out_ << "<p><b>" << escapeHtml(image) << "</b></p><p class=\"maps\">";
+            // The picture itself first, when the engine stored it (kind "image", metadata "source").
+            for (const auto* a : run.artifactsWithRole(ArtifactRole::OtherImage))
+                if (imageOf(a) == image || parseStoredJson(a->metadataJson).value("source", std::string()) == image) {
+                    mapPicture(*a, 240);
+                    shownSources_.insert(a->id);
+                    break;
+                }
             int pictures = 0;
             for (const auto* a : list) {
                 if (pictures++ >= 4) break;
@@ -884,7 +899,9 @@ private:
     }
 
     void renderOtherPictures(const RunData& run) {
-        const auto pictures = run.artifactsWithRole(ArtifactRole::OtherImage);
+        std::vector<const store::ArtifactRecord*> pictures;
+        for (const auto* a : run.artifactsWithRole(ArtifactRole::OtherImage))
+            if (!shownSources_.count(a->id)) pictures.push_back(a);
         if (pictures.empty()) return;
         heading(run, kSectionOtherPictures);
         out_ << "<p class=\"maps\">";
@@ -952,6 +969,7 @@ private:
     const ReportOptions& options_;
     std::ostringstream out_;
     std::map<int64_t, std::string> colorOf_;
+    std::set<int64_t> shownSources_;  // source pictures already shown beside their maps
     CropCutter cutter_;
 };
 

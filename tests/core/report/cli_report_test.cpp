@@ -111,7 +111,7 @@ TEST_F(CliReportTest, ExportsEveryFinishedRun) {
             ++files;
             EXPECT_EQ(entry.path().extension(), ".png");
         }
-    EXPECT_EQ(files, 5u);  // 2 heatmaps, 2 overlays, 1 crop
+    EXPECT_EQ(files, 8u);  // 2 heatmaps, 2 overlays, 1 crop, 2 thumbnails, 1 source picture
 }
 
 #ifdef CS_CLI_HAS_PDF

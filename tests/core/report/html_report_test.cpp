@@ -111,6 +111,12 @@ TEST_F(HtmlReportTest, HasEverySectionOfBothRuns) {
     EXPECT_NE(html.find("<title>deletion_random</title>"), std::string::npos);
     EXPECT_NE(html.find("deletion_auc"), std::string::npos);
     EXPECT_EQ(html.find("<title>order</title>"), std::string::npos);
+    // The mapped image's own picture leads its panel and is not repeated under other pictures.
+    const auto maps = html.find(">Concept attribution maps</h3>");
+    const auto sourcePicture = html.find("title=\"image: " + project_.imageDir + "/sneaker_2.png\"");
+    EXPECT_GT(sourcePicture, maps);
+    EXPECT_LT(sourcePicture, html.find(">Concept hierarchy</h3>"));
+    EXPECT_EQ(html.find(">Other pictures</h3>"), std::string::npos);
     // Overlays are the attribution panels, projection first.
     const auto projection = html.find("sneaker_2.png#projection");
     ASSERT_NE(projection, std::string::npos);
@@ -177,6 +183,10 @@ TEST_F(HtmlReportTest, CropsComeFromSourceImagesAndStoredThumbnails) {
     // 4 concepts; up to 8 crops each from the 12 readable crops; concept 3 shows its stored thumbnail.
     EXPECT_GE(count(section, "<img "), 10u);
     EXPECT_NE(section.find("title=\"concept-3-best\""), std::string::npos);
+    // Stored thumbnails come best rank first (not in name order).
+    const auto best = section.find("#best\"");
+    ASSERT_NE(best, std::string::npos);
+    EXPECT_LT(best, section.find("#a-second\""));
     // The crop whose source image is missing is listed by its box.
     EXPECT_NE(section.find("gone.png [0, 72, 32, 32]"), std::string::npos);
 }

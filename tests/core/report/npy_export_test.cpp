@@ -169,8 +169,11 @@ TEST_F(ExportTest, EveryPictureOfARun) {
     // Per-image overlays ("<path>#<map type>") are named by the image's folder, file and type.
     EXPECT_EQ(files, (std::vector<std::string>{dir + "/crop/concept-3-best.png", dir + "/heatmap/sneaker_0_projection.png",
                                                dir + "/heatmap/sneaker_1_projection.png",
+                                               dir + "/image/images_sneaker_2.png",
                                                dir + "/overlay/images_sneaker_2.png_grad-cam.png",
-                                               dir + "/overlay/images_sneaker_2.png_projection.png"}));
+                                               dir + "/overlay/images_sneaker_2.png_projection.png",
+                                               dir + "/thumbnail/concept" + std::to_string(project_.conceptIds[2]) + "_a-second.png",
+                                               dir + "/thumbnail/concept" + std::to_string(project_.conceptIds[2]) + "_best.png"}));
     EXPECT_EQ(readFile(dir + "/heatmap/sneaker_0_projection.png"), project_.heatmapPng);
 }
 

@@ -168,6 +168,26 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         curve.bytes = json{{"deletion", {1.0, 0.5, 0.2, 0.1, 0.0}}, {"deletion_random", {1.0, 0.8, 0.5, 0.3, 0.0}},
                            {"deletion_auc", 0.36}, {"order", {1, 3, 0, 2}}}.dump();
         store->addArtifact(curve);
+        // Ranked thumbnails as the CRAFT engine stores them (rank 0 = best), named so that
+        // name order and rank order disagree; and the source picture of a mapped image.
+        for (int rank : {1, 0}) {
+            store::ArtifactRecord ranked;
+            ranked.runId = p.craftRunId;
+            ranked.kind = "thumbnail";
+            ranked.name = "concept" + std::to_string(p.conceptIds[2]) + (rank == 0 ? "#best" : "#a-second");
+            ranked.mime = "image/png";
+            ranked.bytes = makePng(24, 24, 30 + rank);
+            ranked.metadataJson = json{{"concept_id", p.conceptIds[2]}, {"rank", rank}}.dump();
+            store->addArtifact(ranked);
+        }
+        store::ArtifactRecord source;
+        source.runId = p.craftRunId;
+        source.kind = "image";
+        source.name = p.imageDir + "/sneaker_2.png";
+        source.mime = "image/png";
+        source.bytes = makePng(80, 60, 40);
+        source.metadataJson = json{{"source", source.name}}.dump();
+        store->addArtifact(source);
         store::ArtifactRecord thumb;
         thumb.runId = p.craftRunId;
         thumb.kind = "crop";
