@@ -5,9 +5,13 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,14 +31,22 @@ void onSignal(int) {
 void initEngineThread() { model::configureTorchThreads(); }
 
 jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
-    const bool tty = isatty(STDERR_FILENO);
+    // CS_PROGRESS=jsonl: one JSON object per progress report, for the GUI that runs us as a subprocess.
+    const char* progressMode = std::getenv("CS_PROGRESS");
+    const bool jsonLines = progressMode && std::strcmp(progressMode, "jsonl") == 0;
+    const bool tty = !jsonLines && isatty(STDERR_FILENO);
     std::mutex printMutex;
     std::string lastStage;
     int lastPercent = -1;
     auto onProgress = [&](const jobs::Progress& p) {
         std::lock_guard<std::mutex> lock(printMutex);
         const int percent = static_cast<int>(p.fraction * 100.0 + 0.5);
-        if (tty) {
+        if (jsonLines) {
+            const nlohmann::json line = {{"stage", p.stage}, {"fraction", p.fraction}, {"message", p.message}};
+            // Invalid UTF-8 in a message (e.g. a file name) must not abort the job.
+            std::fprintf(stderr, "%s\n", line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+            std::fflush(stderr);
+        } else if (tty) {
             const int width = 30;
             const int filled = std::max(0, std::min(width, static_cast<int>(p.fraction * width)));
             std::fprintf(stderr, "\r[%s%s] %3d%% %-12s %-40.40s", std::string(filled, '#').c_str(),
