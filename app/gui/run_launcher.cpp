@@ -1,5 +1,7 @@
 #include "run_launcher.h"
 
+#include "app/cli_run_job.h"
+
 #ifdef CS_HAVE_CRAFT_JOB
 #include "craft/craft_job.h"
 #endif
@@ -10,7 +12,8 @@
 #include <QStringList>
 
 cs::ui::RunLauncher makeEngineLauncher() {
-    return [](const cs::ui::RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
+    // Kinds without an in-process engine (the default build) run through concept-studio-cli.
+    return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
 #ifdef CS_HAVE_CRAFT_JOB
         if (request.kind == cs::ui::RunRequest::Kind::Craft) {
             cs::craft::CraftJobSpec spec;
@@ -45,8 +48,7 @@ cs::ui::RunLauncher makeEngineLauncher() {
             return std::make_unique<cs::sae::RecSaeJob>(std::move(options));
         }
 #endif
-        (void)request;
-        return nullptr;  // the window says which engine this build lacks
+        return cliLauncher(request);
     };
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// The engines this build links, as a RunLauncher for the studio window's New Run dialog.
+// The engines this build links, as a RunLauncher for the studio window's New Run dialog; runs of
+// a kind without a linked engine start concept-studio-cli as a subprocess (ui/app/cli_run_job.h).
 #include "dialogs/new_run_dialog.h"
 
 cs::ui::RunLauncher makeEngineLauncher();
-cs::ui::AblationLauncher makeAblationLauncher();  // empty when this build has no RecSAE engine
+cs::ui::AblationLauncher makeAblationLauncher();  // empty when this build has no RecSAE engine (the CLI has no ablation command)

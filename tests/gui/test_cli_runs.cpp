@@ -1,0 +1,219 @@
+// Runs started from the studio go through concept-studio-cli as a subprocess (the default build
+// links no engine): a real CRAFT run on a tiny TorchScript model shows progress in the run panel
+// and ends as a done run in the project; cancel from the panel stops the CLI and the run is stored
+// as cancelled; a run the CLI refuses ends in a dialog with the CLI's own message.
+#include "app/cli_run_job.h"
+#include "app/job_monitor.h"
+#include "app/studio_window.h"
+#include "panels/project_explorer.h"
+#include "panels/run_panel.h"
+#include "store/project_store.h"
+#include "vtk/vtk_view_widget.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QFile>
+#include <QMessageBox>
+#include <QProcess>
+#include <QProgressBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+#include <QTreeWidget>
+
+#include <cmath>
+
+using namespace cs::ui;
+
+namespace {
+
+void putBigEndian(QByteArray& out, quint32 v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.append(char((v >> shift) & 0xff));
+}
+
+// An MNIST-format pair of n 32×32 images with smooth, image-dependent patterns; labels i % 2.
+bool writeIdx(const QString& images, const QString& labels, int n) {
+    QByteArray img, lab;
+    putBigEndian(img, 0x00000803);
+    putBigEndian(img, quint32(n));
+    putBigEndian(img, 32);
+    putBigEndian(img, 32);
+    putBigEndian(lab, 0x00000801);
+    putBigEndian(lab, quint32(n));
+    for (int i = 0; i < n; ++i) {
+        for (int y = 0; y < 32; ++y)
+            for (int x = 0; x < 32; ++x) {
+                const double v = 0.5 + 0.5 * std::sin(0.3 * (i + 1) * x + 0.2 * y * (i % 4 + 1)) * std::cos(0.1 * x * y / (i + 1));
+                img.append(char(quint8(std::clamp(v * 255.0, 0.0, 255.0))));
+            }
+        lab.append(char(i % 2));
+    }
+    QFile fi(images), fl(labels);
+    return fi.open(QIODevice::WriteOnly) && fi.write(img) == img.size() && fl.open(QIODevice::WriteOnly) && fl.write(lab) == lab.size();
+}
+
+cs::store::RunStatus onlyRunStatus(const QString& project, std::string* error = nullptr) {
+    auto store = cs::store::ProjectStore::open(project.toStdString(), true);
+    const auto runs = store->runs();
+    if (runs.size() != 1) return cs::store::RunStatus::Queued;
+    if (error) *error = runs.front().error;
+    return runs.front().status;
+}
+
+}  // namespace
+
+class TestCliRuns : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QVERIFY2(QFileInfo(QStringLiteral(CS_CLI_PATH)).isExecutable(), CS_CLI_PATH);
+        model_ = dir_.filePath(QStringLiteral("tiny_split.pt"));
+        QProcess python;
+        python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral(CS_SOURCE_DIR "/tests/core/craft/export_split_model.py"), model_,
+                                                          QStringLiteral("1"), QStringLiteral("32"), QStringLiteral("2"), QStringLiteral("0")});
+        QVERIFY(python.waitForFinished(120000));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        images_ = dir_.filePath(QStringLiteral("t10k-images-idx3-ubyte"));
+        QVERIFY(writeIdx(images_, dir_.filePath(QStringLiteral("t10k-labels-idx1-ubyte")), 48));
+    }
+
+    void argumentsFollowTheCliOptions() {
+        RunRequest r = craftRequest(QStringLiteral("/p/x.cstudio"));
+        r.recursiveLayers = QStringLiteral(" block1 ");
+        r.adapter = QStringLiteral("torchscript-split");
+        const QStringList args = cliArguments(r);
+        QCOMPARE(args.first(), QStringLiteral("craft"));
+        for (const char* option : {"--project", "--model", "--images", "--class", "--layer", "--concepts", "--patch-size", "--sobol-designs",
+                                   "--recursive-layers", "--seed", "--adapter"})
+            QVERIFY2(args.contains(QString::fromLatin1(option)), option);
+        QCOMPARE(args.at(args.indexOf(QStringLiteral("--recursive-layers")) + 1), QStringLiteral("block1"));
+        QCOMPARE(args.at(args.indexOf(QStringLiteral("--patch-size")) + 1), QStringLiteral("16"));
+        RunRequest s;
+        s.kind = RunRequest::Kind::RecSae;
+        s.interactionsPath = QStringLiteral("/d/ratings.dat");
+        const QStringList sae = cliArguments(s);
+        QCOMPARE(sae.first(), QStringLiteral("recsae"));
+        for (const char* option : {"--project", "--model", "--interactions", "--format", "--expansion", "--k", "--epochs", "--seed"})
+            QVERIFY2(sae.contains(QString::fromLatin1(option)), option);
+        QVERIFY(!sae.contains(QStringLiteral("--item-meta")));  // optional and empty
+    }
+
+    void aCraftRunThroughTheCliShowsProgressAndLandsInTheProject() {
+        const QString project = dir_.filePath(QStringLiteral("craft.cstudio"));
+        StudioWindow window;
+        window.resize(1200, 800);
+        window.show();
+        QVERIFY(window.newProject(project));
+        window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
+
+        QStringList stagesSeen;
+        double maxFraction = 0.0;
+        bool grabbed = false;
+        connect(window.jobs(), &JobMonitor::jobChanged, this, [&](quint64 id) {
+            const JobStatus* s = window.jobs()->status(id);
+            if (!s || s->state != cs::jobs::JobState::Running || s->stage.isEmpty()) return;
+            if (!stagesSeen.contains(s->stage)) stagesSeen << s->stage;
+            maxFraction = std::max(maxFraction, s->fraction);
+            if (!grabbed && s->fraction > 0.2) {  // for the report: the panel mid-run
+                grabbed = window.runPanel()->grab().save(QStringLiteral(CS_TEST_TMP "/cli_run_panel_midrun.png"));
+            }
+        });
+        const quint64 id = window.startRun(craftRequest(project));
+        QVERIFY(id != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 180000);
+        const JobStatus* status = window.jobs()->status(id);
+        QVERIFY2(status->state == cs::jobs::JobState::Done, qPrintable(status->error));
+        QVERIFY2(stagesSeen.size() >= 2, qPrintable(stagesSeen.join(QLatin1Char(','))));
+        QVERIFY(maxFraction > 0.2);
+        QCOMPARE(window.runPanel()->progressBar(id)->value(), window.runPanel()->progressBar(id)->maximum());
+        QCOMPARE(onlyRunStatus(project), cs::store::RunStatus::Done);
+        // The finished job reloads the explorer: the CLI's run is there, done.
+        QTRY_COMPARE(window.explorer()->tree()->topLevelItem(2)->childCount(), 1);
+        QCOMPARE(window.explorer()->tree()->topLevelItem(2)->child(0)->text(1), QStringLiteral("done"));
+        QVERIFY(window.lastErrorDialog() == nullptr);
+    }
+
+    void cancelFromTheRunPanelStopsTheCliAndStoresACancelledRun() {
+        const QString project = dir_.filePath(QStringLiteral("cancel.cstudio"));
+        StudioWindow window;
+        window.show();
+        QVERIFY(window.newProject(project));
+        window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
+        RunRequest request = craftRequest(project);
+        request.sobolDesigns = 4000;  // long enough to be cancelled mid-run
+        request.concepts = 6;
+        const quint64 id = window.startRun(request);
+        QVERIFY(id != 0);
+        // Cancel once the CLI reports work (the run row exists in the project by then).
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->status(id)->fraction > 0.0, 60000);
+        QVERIFY(window.jobs()->activeCount() == 1);
+        QToolButton* cancel = window.runPanel()->cancelButton(id);
+        QVERIFY(cancel && cancel->isEnabled());
+        cancel->click();
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 60000);
+        QCOMPARE(window.jobs()->status(id)->state, cs::jobs::JobState::Cancelled);
+        QCOMPARE(onlyRunStatus(project), cs::store::RunStatus::Cancelled);
+        QVERIFY(window.lastErrorDialog() == nullptr);  // a cancel is not an error
+    }
+
+    void aRunTheCliRefusesShowsItsMessage() {
+        const QString project = dir_.filePath(QStringLiteral("refused.cstudio"));
+        StudioWindow window;
+        window.show();
+        QVERIFY(window.newProject(project));
+        window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
+        RunRequest request = craftRequest(project);
+        request.classSpec = QStringLiteral("9");
+        const quint64 id = window.startRun(request);
+        QVERIFY(id != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 60000);
+        QCOMPARE(window.jobs()->status(id)->state, cs::jobs::JobState::Failed);
+        QTRY_VERIFY(window.lastErrorDialog() != nullptr);
+        const QString text = window.lastErrorDialog()->text();
+        QVERIFY2(text.contains(QStringLiteral("t10k-images-idx3-ubyte")) && text.contains(QStringLiteral("no images of class 9")), qPrintable(text));
+        QVERIFY2(!text.contains(QStringLiteral("{\"stage\"")), qPrintable(text));  // progress lines are not error text
+    }
+
+    void aMissingCliIsNamedBeforeAnythingStarts() {
+        StudioWindow window;
+        window.show();
+        window.setRunLauncher(makeCliRunLauncher(dir_.filePath(QStringLiteral("no-such-cli"))));
+        const quint64 id = window.startRun(craftRequest(dir_.filePath(QStringLiteral("x.cstudio"))));
+        QVERIFY(id != 0);  // the launcher cannot know before starting; the job fails with the path
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 30000);
+        QCOMPARE(window.jobs()->status(id)->state, cs::jobs::JobState::Failed);
+        QVERIFY2(window.jobs()->status(id)->error.contains(QStringLiteral("no-such-cli")), qPrintable(window.jobs()->status(id)->error));
+    }
+
+private:
+    RunRequest craftRequest(const QString& project) const {
+        RunRequest r;
+        r.kind = RunRequest::Kind::Craft;
+        r.projectPath = project;
+        r.modelPath = model_;
+        r.imagesPath = images_;
+        r.classSpec = QStringLiteral("class1");
+        r.layer = QStringLiteral("block2");
+        r.concepts = 3;
+        r.patchSize = 16;
+        r.sobolDesigns = 64;
+        r.recursiveLayers = QStringLiteral("block1");
+        r.seed = 0;
+        return r;
+    }
+
+    QTemporaryDir dir_;
+    QString model_, images_;
+};
+
+int main(int argc, char** argv) {
+    QTemporaryDir home;
+    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
+    VtkViewWidget::setDefaultSurfaceFormat();
+    QApplication app(argc, argv);
+    TestCliRuns test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_cli_runs.moc"

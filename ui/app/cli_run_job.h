@@ -1,0 +1,40 @@
+#pragma once
+// Runs as engine jobs by launching concept-studio-cli as a subprocess. The studio cannot link the
+// LibTorch engines (Debian's libtorch_cpu pulls Qt 5 in through opencv_highgui, DESIGN.md §7),
+// and a child process also keeps an engine crash out of the window. The job runs on the
+// JobMonitor's engine thread, so the run panel, cancel and the explorer refresh work as for an
+// in-process job and the UI thread never waits on the child.
+#include "dialogs/new_run_dialog.h"
+#include "jobs/job.h"
+
+#include <QString>
+#include <QStringList>
+
+namespace cs::ui {
+
+// concept-studio-cli next to this executable, in the build tree's ../cli/, or on PATH; empty if none.
+QString findCliExecutable();
+
+// The CLI arguments (subcommand first) that start the run a New Run dialog describes.
+QStringList cliArguments(const RunRequest& request);
+
+// Runs `cli arguments` with CS_PROGRESS=jsonl, reports its JSON progress lines, turns cancel into
+// SIGTERM, and ends as the CLI did: exit 0 done, 130 cs::Cancelled, otherwise cs::Error carrying the
+// CLI's last stderr lines (which name the file and the problem).
+class CliRunJob : public jobs::Job {
+public:
+    CliRunJob(QString cliPath, QStringList arguments, QString displayName);
+    std::string name() const override { return displayName_.toStdString(); }
+    void run(jobs::JobContext& context) override;
+    const QStringList& arguments() const { return arguments_; }
+
+private:
+    QString cliPath_;
+    QStringList arguments_;
+    QString displayName_;
+};
+
+// A RunLauncher that starts every run through the CLI; an empty cliPath is looked up at each start.
+RunLauncher makeCliRunLauncher(QString cliPath = {});
+
+}  // namespace cs::ui
