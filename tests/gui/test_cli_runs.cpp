@@ -186,6 +186,18 @@ private slots:
         QVERIFY2(window.jobs()->status(id)->error.contains(QStringLiteral("no-such-cli")), qPrintable(window.jobs()->status(id)->error));
     }
 
+    void theCliIsFoundOnPathWhenNotBesideTheStudio() {
+        // This test binary lives in tests/gui/: neither it nor ../cli/ holds the CLI.
+        const QByteArray oldPath = qgetenv("PATH");
+        qputenv("PATH", QFileInfo(QStringLiteral(CS_CLI_PATH)).absolutePath().toUtf8());
+        const QString found = findCliExecutable();
+        qputenv("PATH", QByteArray("/nonexistent"));
+        const QString none = findCliExecutable();
+        qputenv("PATH", oldPath);
+        QCOMPARE(QFileInfo(found).canonicalFilePath(), QFileInfo(QStringLiteral(CS_CLI_PATH)).canonicalFilePath());
+        QCOMPARE(none, QString());
+    }
+
 private:
     RunRequest craftRequest(const QString& project) const {
         RunRequest r;
