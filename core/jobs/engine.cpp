@@ -27,10 +27,11 @@ void JobContext::report(const std::string& stage, double fraction, const std::st
     // At most ~20 reports a second, but always pass stage changes and completion through.
     const auto now = std::chrono::steady_clock::now();
     const bool due = now - lastReport_ >= std::chrono::milliseconds(50) || fraction >= 1.0 ||
-                     fraction < lastFraction_;
+                     fraction < lastFraction_ || stage != lastStage_;
     if (!due) return;
     lastReport_ = now;
     lastFraction_ = fraction;
+    lastStage_ = stage;
     onProgress_(Progress{stage, fraction, message});
 }
 

@@ -33,7 +33,8 @@ private:
 class JobContext {
 public:
     JobContext(std::shared_ptr<CancelToken> token, ProgressCallback onProgress);
-    // Thread-safe; rate-limited so tight loops can call it freely.
+    // Rate-limited (~20 Hz) so tight loops can call it freely; stage changes, completion and
+    // restarts always pass. Call from the job's own thread.
     void report(const std::string& stage, double fraction, const std::string& message = {});
     void checkCancelled() const { token_->throwIfCancelled(); }
     bool cancelled() const { return token_->cancelled(); }
@@ -44,6 +45,7 @@ private:
     ProgressCallback onProgress_;
     std::chrono::steady_clock::time_point lastReport_{};
     double lastFraction_ = -1.0;
+    std::string lastStage_;
 };
 
 class Job {

@@ -35,14 +35,19 @@ bool PluginRegistry::isBuiltInAdapterName(const std::string& name) {
 
 std::vector<std::string> PluginRegistry::defaultSearchDirs() {
     std::vector<std::string> dirs{CS_INSTALL_PLUGIN_DIR};
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    // A relocated install (an extracted package, another prefix): <prefix>/bin/../lib/.../plugins.
+    if (!ec) {
+        const fs::path relocated = fs::weakly_canonical(exe.parent_path() / ".." / CS_INSTALL_PLUGIN_RELDIR, ec);
+        if (!ec && relocated != fs::weakly_canonical(CS_INSTALL_PLUGIN_DIR, ec)) dirs.push_back(relocated.string());
+    }
     if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
         dirs.push_back(std::string(xdg) + "/concept-studio/plugins");
     else if (const char* home = std::getenv("HOME"); home && *home)
         dirs.push_back(std::string(home) + "/.local/share/concept-studio/plugins");
     // A developer running the programs from the build tree gets the plugins built beside them.
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
+    if (!exe.empty()) {
         fs::path build = fs::weakly_canonical(CS_BUILD_DIR, ec);
         auto [end, _] = std::mismatch(build.begin(), build.end(), exe.begin(), exe.end());
         if (!ec && end == build.end()) dirs.push_back((build / "plugins").string());

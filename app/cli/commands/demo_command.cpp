@@ -98,10 +98,19 @@ public:
         // 3. Recommendation demo: data with planted tags → SASRec → RecSAE.
         if (!skipRecsae_) {
             const std::string recDir = (fs::path(outDir_) / "recsys").string();
-            const sae::DemoDataFiles files = sae::generateDemoData(recDir, /*seed=*/0);
+            // The size and seed that tests/core/sae/recsae_pipeline_test.cpp holds to the quality
+            // bar (FVU, dead latents, NDCG, planted tags recovered), so the demo shows what is tested.
+            sae::DemoDataOptions dataOptions;
+            dataOptions.numItems = 500;
+            dataOptions.numTags = 16;
+            dataOptions.numUsers = 1000;
+            dataOptions.minLength = 20;
+            dataOptions.maxLength = 30;
+            const sae::DemoDataFiles files = sae::generateDemoData(recDir, /*seed=*/7, dataOptions);
             const data::InteractionLog log = data::loadInteractions(files.sasrec);
             const std::string sasrecPath = (fs::path(recDir) / "sasrec.pt").string();
             sae::SasRecConfig sasrecConfig;
+            sasrecConfig.epochs = 12;
             const sae::SasRecResult trained = sae::trainSasRec(log, sasrecPath, sasrecConfig, &context);
             const nlohmann::json sasrecJson = {{"ndcg10", trained.test.ndcg10},
                                                {"hr10", trained.test.hr10},
@@ -120,6 +129,7 @@ public:
             options.modelPath = sasrecPath;
             options.interactionsPath = files.sasrec;
             options.itemMetaPath = files.itemMeta;
+            options.sae.epochs = 10;
             sae::RecSaeJob recsae(options);
             recsae.run(context);
             writeJsonFile((fs::path(outDir_) / "recsae.json").string(), recsae.summary());

@@ -102,3 +102,13 @@ TEST(Engine, DestructorCancelsRunningJob) {
     }
     EXPECT_EQ(h.state(), JobState::Cancelled);
 }
+
+TEST(JobContext, StageChangesPassTheRateLimit) {
+    std::vector<std::string> stages;
+    JobContext context(std::make_shared<CancelToken>(), [&](const Progress& p) { stages.push_back(p.stage); });
+    context.report("activations", 0.1);
+    context.report("nmf", 0.2);  // within 50 ms of the previous report, but a new stage
+    context.report("nmf", 0.21); // same stage, too soon: dropped
+    context.report("sobol", 0.3);
+    EXPECT_EQ(stages, (std::vector<std::string>{"activations", "nmf", "sobol"}));
+}
