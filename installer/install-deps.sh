@@ -12,11 +12,11 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libcli11-dev nlohmann-json3-dev zlib1g-dev
   # GUI
-  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libqt6svg6-dev qt6-charts-dev
+  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-svg-dev qt6-charts-dev
   libgl1-mesa-dev libvtk9-dev qt6-qpa-plugins
   # tests and benches
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  xvfb xauth x11-utils imagemagick poppler-utils
+  xvfb xauth x11-utils imagemagick poppler-utils fonts-dejavu-core
   python3 python3-torch python3-torchvision python3-sklearn python3-numpy python3-scipy
   # data
   dataset-fashion-mnist
