@@ -40,7 +40,9 @@ std::vector<std::string> PluginRegistry::defaultSearchDirs() {
     // A relocated install (an extracted package, another prefix): <prefix>/bin/../lib/.../plugins.
     if (!ec) {
         const fs::path relocated = fs::weakly_canonical(exe.parent_path() / ".." / CS_INSTALL_PLUGIN_RELDIR, ec);
-        if (!ec && relocated != fs::weakly_canonical(CS_INSTALL_PLUGIN_DIR, ec)) dirs.push_back(relocated.string());
+        // Only when it exists, so the list shows real places (a build tree has no such folder).
+        if (!ec && fs::is_directory(relocated, ec) && relocated != fs::weakly_canonical(CS_INSTALL_PLUGIN_DIR, ec))
+            dirs.push_back(relocated.string());
     }
     if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg)
         dirs.push_back(std::string(xdg) + "/concept-studio/plugins");
