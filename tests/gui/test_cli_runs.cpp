@@ -10,6 +10,8 @@
 #include "store/project_store.h"
 #include "vtk/vtk_view_widget.h"
 
+#include <QFileInfo>
+#include <QStatusBar>
 #include <QApplication>
 #include <QDir>
 #include <QFile>
@@ -131,6 +133,32 @@ private slots:
         // The finished job reloads the explorer: the CLI's run is there, done.
         QTRY_COMPARE(window.explorer()->tree()->topLevelItem(2)->childCount(), 1);
         QCOMPARE(window.explorer()->tree()->topLevelItem(2)->child(0)->text(1), QStringLiteral("done"));
+        QVERIFY(window.lastErrorDialog() == nullptr);
+    }
+
+    void exportReportWritesHtmlAndPdfThroughTheCli() {
+        // Runs after the CRAFT test above, whose project holds one finished run.
+        const QString project = dir_.filePath(QStringLiteral("craft.cstudio"));
+        const QString out = dir_.filePath(QStringLiteral("report-out"));
+        const QByteArray oldPath = qgetenv("PATH");
+        qputenv("PATH", QFileInfo(QStringLiteral(CS_CLI_PATH)).absolutePath().toUtf8() + ":" + oldPath);
+        StudioWindow window;
+        window.show();
+        QVERIFY(window.openProject(project));
+        const quint64 id = window.exportReport(out);
+        qputenv("PATH", oldPath);
+        QVERIFY(id != 0);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 120000);
+        const JobStatus* status = window.jobs()->status(id);
+        QVERIFY2(status->state == cs::jobs::JobState::Done, qPrintable(status->error));
+        QFile html(QDir(out).filePath(QStringLiteral("report.html")));
+        QVERIFY(html.open(QIODevice::ReadOnly));
+        const QByteArray text = html.readAll();
+        QVERIFY(text.contains("craft.cstudio") || text.contains("CRAFT"));
+        QFile pdf(QDir(out).filePath(QStringLiteral("report.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        QVERIFY(pdf.read(5) == QByteArray("%PDF-"));
+        QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("report.html")));
         QVERIFY(window.lastErrorDialog() == nullptr);
     }
 

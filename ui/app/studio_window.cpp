@@ -1,5 +1,6 @@
 #include "app/studio_window.h"
 
+#include "app/cli_run_job.h"
 #include "app/job_monitor.h"
 #include "app/project_session.h"
 #include "app/selection_model.h"
@@ -122,6 +123,16 @@ void StudioWindow::buildMenus() {
     rebuildRecentMenu();
     QAction* demo = file->addAction(tr("Open &Demo Project"), this, [this] { openDemoProject(); });
     demo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_D));
+    file->addSeparator();
+    QAction* exportReportAction = file->addAction(tr("&Export Report…"), this, [this] {
+        if (!session_->isOpen()) {
+            showError(tr("No project"), tr("Open a project first: the report is made from its runs."));
+            return;
+        }
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Folder for report.html and report.pdf"));
+        if (!dir.isEmpty()) exportReport(dir);
+    });
+    exportReportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     file->addSeparator();
     QAction* close = file->addAction(tr("&Close Project"), this, [this] { session_->close(); });
     close->setShortcut(QKeySequence::Close);
@@ -283,8 +294,27 @@ void StudioWindow::updateTitle() {
     statusProject_->setText(session_->isOpen() ? session_->path() : QString());
 }
 
+quint64 StudioWindow::exportReport(const QString& outDir) {
+    // The report is written by `concept-studio-cli report` (the same HTML and PDF as headless use),
+    // as a job: the UI thread never waits on it and the run panel shows it.
+    const QString cli = findCliExecutable();
+    if (cli.isEmpty()) {
+        showError(tr("Cannot export the report"), tr("concept-studio-cli was found neither beside the studio nor on PATH."));
+        return 0;
+    }
+    const QStringList args{"report", "--project", session_->path(), "--out", outDir, "--pdf"};
+    const quint64 id = jobs_->submit(std::make_unique<CliRunJob>(cli, args, tr("Export report")), tr("Export report"));
+    reportJobs_[id] = outDir;
+    return id;
+}
+
 void StudioWindow::onJobFinished(quint64 id) {
     const JobStatus* status = jobs_->status(id);
+    if (reportJobs_.contains(id)) {
+        const QString dir = reportJobs_.take(id);
+        if (status && status->state == jobs::JobState::Done)
+            statusBar()->showMessage(tr("Report written to %1").arg(QDir(dir).filePath("report.html")), 10000);
+    }
     if (session_->isOpen()) session_->notifyDataChanged();  // the job wrote rows: reload views
     if (status && status->state == jobs::JobState::Failed)
         showError(tr("Job failed"), tr("%1 failed:\n%2").arg(status->name, status->error));

@@ -6,6 +6,7 @@
 #include "app/theme.h"
 #include "dialogs/new_run_dialog.h"
 
+#include <QHash>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -60,6 +61,9 @@ public:
 
     // Set by the application when it links the engines; without one, New Run says so.
     void setRunLauncher(RunLauncher launcher) { launcher_ = std::move(launcher); }
+    // File > Export Report: writes DIR/report.html and report.pdf of the open project through
+    // concept-studio-cli, as a job; returns its id (0 when it could not start).
+    quint64 exportReport(const QString& outDir);
     void setAblationLauncher(AblationLauncher launcher);
     quint64 startAblation(const AblationRequest& request);
     // Starts a run on the engine thread; a dialog on failure. Returns the job id (0 = not started).
@@ -74,6 +78,7 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    QHash<quint64, QString> reportJobs_;  // export-report jobs → their output folder
     void buildMenus();
     void buildDocks();
     void addView(const QString& name, const QString& title, QWidget* view);
