@@ -41,6 +41,15 @@ int64_t resolveClass(const std::string& spec, const std::vector<std::string>& mo
 
 namespace {
 
+// "concept 8" for a top-level concept, "concept 8.2" for the second sub-concept of concept 8 (one
+// level deeper per recursive layer), so a label says where in the tree a concept sits.
+std::string conceptLabel(const std::vector<ConceptNode>& nodes, size_t i) {
+    const ConceptNode& node = nodes[i];
+    const std::string number = std::to_string(node.index + 1);
+    if (node.parent < 0) return "concept " + number;
+    return conceptLabel(nodes, static_cast<size_t>(node.parent)) + "." + number;
+}
+
 json boxJson(const CropBox& b, double sx, double sy) {
     return json::array({static_cast<int64_t>(std::lround(b.x * sx)), static_cast<int64_t>(std::lround(b.y * sy)),
                         static_cast<int64_t>(std::lround(b.w * sx)), static_cast<int64_t>(std::lround(b.h * sy))});
@@ -205,8 +214,7 @@ void CraftJob::run(jobs::JobContext& context) {
                 concept.index = node.index;
                 concept.importance = node.importance;
                 concept.importanceStd = node.importanceStd;
-                concept.label = node.parent < 0 ? "concept " + std::to_string(node.index + 1)
-                                                : result.nodes[node.parent].layer + "/" + std::to_string(node.index + 1);
+                concept.label = conceptLabel(result.nodes, i);
                 concept.vector.shape = {static_cast<int64_t>(node.vector.size())};
                 concept.vector.data = node.vector;
                 json crops = json::array();
