@@ -138,7 +138,10 @@ public:
 
         // 4. The project is complete: move it into place (replacing an older demo), then report.
         {
-            // Fold the WAL into the main file so the rename moves one self-contained file.
+            // Mark the project as the demo's. The jobs have closed their connections, so SQLite has
+            // folded the WAL into the main file and closing this one does so again: the rename below
+            // moves one self-contained file. An older demo's -wal/-shm are removed first, since a
+            // stale WAL beside the new file would be replayed into it.
             auto store = store::ProjectStore::open(project);
             store->setSetting("demo", "1");
         }
