@@ -69,6 +69,7 @@ cs::ui::AblationLauncher makeAblationLauncher() {
         return launched;
     };
 #else
-    return {};
+    // The default build: `concept-studio-cli ablate` as a job (ui/app/cli_run_job.h).
+    return cs::ui::makeCliAblationLauncher();
 #endif
 }

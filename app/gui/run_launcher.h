@@ -4,4 +4,5 @@
 #include "dialogs/new_run_dialog.h"
 
 cs::ui::RunLauncher makeEngineLauncher();
-cs::ui::AblationLauncher makeAblationLauncher();  // empty when this build has no RecSAE engine (the CLI has no ablation command)
+// In-process when the RecSAE engine is linked, else `concept-studio-cli ablate` as a subprocess job.
+cs::ui::AblationLauncher makeAblationLauncher();

@@ -4,12 +4,14 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 
 #include <chrono>
 #include <deque>
@@ -66,6 +68,12 @@ QStringList cliArguments(const RunRequest& r) {
         add("--seed", QString::number(r.seed));
     }
     return args;
+}
+
+QStringList cliArguments(const AblationRequest& r, const QString& jsonOut) {
+    return {QStringLiteral("ablate"), QStringLiteral("--project"), r.projectPath, QStringLiteral("--run"), QString::number(r.runId),
+            QStringLiteral("--latent"), QString::number(r.latent), QStringLiteral("--scale"), QString::number(r.scale, 'g', 10),
+            QStringLiteral("--top-n"), QString::number(r.topN), QStringLiteral("--json"), jsonOut};
 }
 
 CliRunJob::CliRunJob(QString cliPath, QStringList arguments, QString displayName)
@@ -136,13 +144,40 @@ void CliRunJob::run(jobs::JobContext& context) {
     throw Error(std::string(), problem.toStdString());
 }
 
+namespace {
+QString requireCli(const QString& cliPath) {
+    const QString cli = cliPath.isEmpty() ? findCliExecutable() : cliPath;
+    if (cli.isEmpty())
+        throw Error(kCliName.toStdString(), "not found next to the studio (" + QCoreApplication::applicationDirPath().toStdString() +
+                                                "), in its ../cli/ folder or on PATH; runs start through it");
+    return cli;
+}
+}  // namespace
+
 RunLauncher makeCliRunLauncher(QString cliPath) {
     return [cliPath](const RunRequest& request) -> std::unique_ptr<jobs::Job> {
-        const QString cli = cliPath.isEmpty() ? findCliExecutable() : cliPath;
-        if (cli.isEmpty())
-            throw Error(kCliName.toStdString(), "not found next to the studio (" + QCoreApplication::applicationDirPath().toStdString() +
-                                                    "), in its ../cli/ folder or on PATH; runs start through it");
-        return std::make_unique<CliRunJob>(cli, cliArguments(request), request.displayName());
+        return std::make_unique<CliRunJob>(requireCli(cliPath), cliArguments(request), request.displayName());
+    };
+}
+
+AblationLauncher makeCliAblationLauncher(QString cliPath) {
+    return [cliPath](const AblationRequest& request) {
+        const QString cli = requireCli(cliPath);
+        // The result file lives as long as someone may still read it (the job and the reader).
+        auto dir = std::make_shared<QTemporaryDir>(QDir::temp().filePath(QStringLiteral("concept-studio-ablate-XXXXXX")));
+        if (!dir->isValid())
+            throw Error(QDir::tempPath().toStdString(), "cannot create a temporary folder for the ablation result");
+        const QString jsonOut = dir->filePath(QStringLiteral("ablation.json"));
+        const QString name = request.scale == 0.0 ? QStringLiteral("Ablate latent %1").arg(request.latent)
+                                                  : QStringLiteral("Steer latent %1 x %2").arg(request.latent).arg(request.scale);
+        LaunchedJob launched;
+        launched.job = std::make_unique<CliRunJob>(cli, cliArguments(request, jsonOut), name);
+        launched.resultJson = [dir, jsonOut]() -> QString {
+            QFile file(jsonOut);
+            if (!file.open(QIODevice::ReadOnly)) return QStringLiteral("%1: cannot read the ablation result").arg(jsonOut);
+            return QString::fromUtf8(file.readAll());
+        };
+        return launched;
     };
 }
 

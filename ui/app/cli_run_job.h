@@ -17,6 +17,8 @@ QString findCliExecutable();
 
 // The CLI arguments (subcommand first) that start the run a New Run dialog describes.
 QStringList cliArguments(const RunRequest& request);
+// `ablate` arguments for the SAE dashboard's ablation/steering panel; the result goes to jsonOut.
+QStringList cliArguments(const AblationRequest& request, const QString& jsonOut);
 
 // Runs `cli arguments` with CS_PROGRESS=jsonl, reports its JSON progress lines, turns cancel into
 // SIGTERM, and ends as the CLI did: exit 0 done, 130 cs::Cancelled, otherwise cs::Error carrying the
@@ -36,5 +38,9 @@ private:
 
 // A RunLauncher that starts every run through the CLI; an empty cliPath is looked up at each start.
 RunLauncher makeCliRunLauncher(QString cliPath = {});
+// An AblationLauncher that runs `concept-studio-cli ablate … --json TMP` as a job; the launched
+// job's resultJson reads TMP (the CLI also stores the result in the project). Throws cs::Error
+// when no CLI is found.
+AblationLauncher makeCliAblationLauncher(QString cliPath = {});
 
 }  // namespace cs::ui

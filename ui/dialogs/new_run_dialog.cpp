@@ -100,6 +100,10 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     expansion_ = spin(sae, 1, 256, 32, tr("Latents = state size × expansion (default 32)"));
     k_ = spin(sae, 1, 1024, 32, tr("Active latents per state: TopK sparsity (default 32)"));
     epochs_ = spin(sae, 1, 1000, 20, tr("Passes over the recommender's states while training the SAE"));
+    itemMeta_->setObjectName(QStringLiteral("itemMetaPath"));
+    expansion_->setObjectName(QStringLiteral("expansion"));
+    k_->setObjectName(QStringLiteral("k"));
+    epochs_->setObjectName(QStringLiteral("saeEpochs"));
     saeForm->addRow(tr("Interactions"), fileRow(interactions_, tr("Choose an interaction log"), false, tr("All files (*)")));
     saeForm->addRow(tr("Format"), format_);
     saeForm->addRow(tr("Item metadata"), fileRow(itemMeta_, tr("Choose item metadata"), false, tr("Tab-separated (*.tsv *.txt *.csv);;All files (*)")));

@@ -218,12 +218,12 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
     auto* charts = new QHBoxLayout;
     charts->addWidget(histogram_);
     charts->addWidget(density_);
-    rightLayout->addLayout(charts, 2);
+    rightLayout->addLayout(charts, 3);
     auto* sequencesBox = new QGroupBox(tr("Top-activating sequences"), right);
     auto* sequencesLayout = new QVBoxLayout(sequencesBox);
     sequences_ = new QTextBrowser(sequencesBox);
     sequencesLayout->addWidget(sequences_);
-    rightLayout->addWidget(sequencesBox, 1);
+    rightLayout->addWidget(sequencesBox, 2);
     auto* ablationBox = new QGroupBox(tr("Ablation and steering"), right);
     auto* ablationLayout = new QVBoxLayout(ablationBox);
     auto* ablationBar = new QHBoxLayout;
@@ -248,7 +248,7 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
         emit ablationRequested(selection_->runId(), latent, scale_->value());
     });
     setAblationAvailable(false, tr("this build has no RecSAE engine"));
-    rightLayout->addWidget(ablationBox, 1);
+    rightLayout->addWidget(ablationBox, 4);  // the before/after lists need the room
     splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
     layout->addWidget(splitter, 1);
@@ -293,9 +293,11 @@ void SaeDashboard::showAblationResult(const QString& json) {
         return;
     }
     const QJsonObject o = doc.object();
-    QString html = tr("<p><b>Latent %1 × %2</b> over %3 users: top-%4 lists keep %5% of their items on average.</p>")
+    const double scale = o.value(QLatin1String("scale")).toDouble();
+    QString html = tr("<p><b>Latent %1 × %2</b> (%3) over %4 users: top-%5 lists keep %6% of their items on average.</p>")
                        .arg(o.value(QLatin1String("latent")).toVariant().toString())
-                       .arg(o.value(QLatin1String("scale")).toDouble())
+                       .arg(scale)
+                       .arg(scale == 0.0 ? tr("ablated") : tr("steered"))
                        .arg(o.value(QLatin1String("users")).toVariant().toString())
                        .arg(o.value(QLatin1String("top_n")).toVariant().toString())
                        .arg(100.0 * o.value(QLatin1String("mean_overlap")).toDouble(), 0, 'f', 0);
@@ -310,17 +312,39 @@ void SaeDashboard::showAblationResult(const QString& json) {
         }
         return out.isEmpty() ? tr("none") : out.join(QStringLiteral(", "));
     };
-    html += tr("<p>Rose: %1<br>Fell: %2</p>").arg(tags("tags_rose"), tags("tags_fell"));
+    html += tr("<p><span style='color:#2a9d4b'>Rose: %1</span><br><span style='color:#d33'>Fell: %2</span></p>")
+                .arg(tags("tags_rose"), tags("tags_fell"));
+    // Each example user's list before and after, rank by rank: items that left the list are red,
+    // items that entered it green (titles when the run has item metadata, else the item ids).
     const QJsonArray examples = o.value(QLatin1String("examples")).toArray();
     for (int i = 0; i < std::min<int>(3, examples.size()); ++i) {
         const QJsonObject e = examples[i].toObject();
         auto items = [&](const char* key) {
-            QStringList out;
-            for (const auto& v : e.value(QLatin1String(key)).toArray()) out << v.toVariant().toString().toHtmlEscaped();
-            return out.join(QStringLiteral(", "));
+            QStringList ids, shown;
+            const QJsonArray raw = e.value(QLatin1String(key)).toArray();
+            const QJsonArray titles = e.value(QLatin1String(key) + QStringLiteral("_titles")).toArray();
+            for (int j = 0; j < raw.size(); ++j) {
+                ids << raw[j].toVariant().toString();
+                shown << (j < titles.size() ? titles[j].toString() : ids.back());
+            }
+            return std::make_pair(ids, shown);
         };
-        html += tr("<p>user %1<br>before: %2<br>after: %3</p>").arg(e.value(QLatin1String("user")).toVariant().toString(),
-                                                                    items("before"), items("after"));
+        const auto [beforeIds, before] = items("before");
+        const auto [afterIds, after] = items("after");
+        html += tr("<p><b>User %1</b></p>").arg(e.value(QLatin1String("user")).toVariant().toString().toHtmlEscaped());
+        html += tr("<table cellspacing=0 cellpadding=2 width='100%'><tr><th align=left>#</th><th align=left>before</th>"
+                   "<th align=left>after</th></tr>");
+        for (int j = 0; j < std::max(before.size(), after.size()); ++j) {
+            QString b, a;
+            if (j < before.size())
+                b = afterIds.contains(beforeIds[j]) ? before[j].toHtmlEscaped()
+                                                    : QStringLiteral("<span style='color:#d33'>%1</span>").arg(before[j].toHtmlEscaped());
+            if (j < after.size())
+                a = beforeIds.contains(afterIds[j]) ? after[j].toHtmlEscaped()
+                                                    : QStringLiteral("<span style='color:#2a9d4b'><b>%1</b></span>").arg(after[j].toHtmlEscaped());
+            html += QStringLiteral("<tr><td>%1</td><td>%2</td><td>%3</td></tr>").arg(j + 1).arg(b, a);
+        }
+        html += QStringLiteral("</table>");
     }
     ablation_->setHtml(html);
 }
@@ -466,6 +490,7 @@ void SaeDashboard::showLatent(qint64 latentId) {
         if (proxyIndex.isValid() && table_->currentIndex().row() != proxyIndex.row()) {
             const QSignalBlocker blocker(table_->selectionModel());
             table_->selectRow(proxyIndex.row());
+            table_->scrollTo(proxyIndex);
         }
     }
     // Activation histogram: a tensor artifact "latent_histogram"/"latent<N>" with metadata min/max.
