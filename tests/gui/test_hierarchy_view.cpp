@@ -4,11 +4,16 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "fixture_project.h"
+#include "store/project_store.h"
+#include "views/hierarchy_model.h"
 #include "views/hierarchy_view.h"
 #include "vtk/vtk_view_widget.h"
 
 #include <QApplication>
 #include <QComboBox>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
@@ -127,6 +132,39 @@ private slots:
         } catch (const std::exception& e) {
             QVERIFY2(QString::fromUtf8(e.what()).startsWith(QStringLiteral("demo.cstudio (artifact t): tree JSON")), e.what());
         }
+    }
+
+    void titleNamesTheClassNotItsIndex() {
+        // The CRAFT engine stores the class as an index (summary "class": 2); the title shows the
+        // name the run's model gives it, then the images' name, and only then "class 2".
+        const auto titleOf = [this](const QString& file, const QJsonArray& modelNames, const QJsonArray& datasetNames) {
+            auto store = cs::store::ProjectStore::create(dir_.filePath(file).toStdString());
+            cs::store::ModelRecord model;
+            model.path = "/m/" + file.toStdString() + ".pt";
+            model.sha256 = "x";
+            model.kind = "vision";
+            model.metadataJson = QJsonDocument(QJsonObject{{"class_names", modelNames}}).toJson().toStdString();
+            cs::store::DatasetRecord dataset;
+            dataset.path = "/d/" + file.toStdString();
+            dataset.kind = "idx";
+            dataset.metadataJson = QJsonDocument(QJsonObject{{"class_names", datasetNames}}).toJson().toStdString();
+            const qint64 run = store->createRun("craft", R"({"class": "2", "class_index": 2})", store->addModel(model),
+                                                store->addDataset(dataset));
+            store->markRunning(run);
+            store->completeRun(run, R"({"class": 2})", [&] {
+                cs::store::ConceptRecord concept;
+                concept.runId = run;
+                concept.layer = "block2";
+                concept.importance = 1.0;
+                concept.vector.shape = {2};
+                concept.vector.data = {0.5f, 0.5f};
+                store->addConcept(concept);
+            });
+            return cs::ui::loadRunHierarchy(*store, run).title;
+        };
+        QCOMPARE(titleOf(QStringLiteral("named.cstudio"), {"T-shirt", "Trouser", "Pullover"}, {}), QStringLiteral("Pullover"));
+        QCOMPARE(titleOf(QStringLiteral("images.cstudio"), {}, {"cat", "dog", "bird"}), QStringLiteral("bird"));
+        QCOMPARE(titleOf(QStringLiteral("unnamed.cstudio"), {}, {}), QStringLiteral("class 2"));
     }
 
 private:

@@ -63,14 +63,48 @@ std::map<qint64, QImage> conceptThumbnails(const store::ProjectStore& store, qin
     return thumbnails;
 }
 
+// The analysed class as a person names it: a stored class name, else the name the run's model
+// (or its images) gives the class index, else "class N" (the engine stores the index).
+QString craftClassTitle(const store::ProjectStore& store, const store::RunRecord& run) {
+    const QJsonObject params = parseObject(run.parametersJson), summary = parseObject(run.summaryJson);
+    for (const QJsonObject* o : {&summary, &params})
+        if (const QString name = o->value(QLatin1String("class_name")).toString(); !name.isEmpty()) return name;
+    // The user may have given the class by name (--class Sneaker): that is the name.
+    const QString given = params.value(QLatin1String("class")).toVariant().toString().trimmed();
+    bool givenIsIndex = false;
+    given.toLongLong(&givenIsIndex);
+    if (!given.isEmpty() && !givenIsIndex) return given;
+    qint64 index = -1;
+    if (summary.value(QLatin1String("class")).isDouble()) index = summary.value(QLatin1String("class")).toInteger(-1);
+    else if (params.value(QLatin1String("class_index")).isDouble()) index = params.value(QLatin1String("class_index")).toInteger(-1);
+    else if (givenIsIndex) index = given.toLongLong();
+    else if (const QString s = summary.value(QLatin1String("class")).toString(); !s.isEmpty()) return s;
+    if (index < 0) return {};
+    auto nameFrom = [index](const std::string& metadata) {
+        const QJsonArray names = parseObject(metadata).value(QLatin1String("class_names")).toArray();
+        return index < names.size() ? names[int(index)].toString() : QString();
+    };
+    try {
+        if (run.modelId)
+            if (const auto model = store.model(*run.modelId))
+                if (const QString name = nameFrom(model->metadataJson); !name.isEmpty()) return name;
+        if (run.datasetId)
+            for (const auto& dataset : store.datasets())
+                if (dataset.id == *run.datasetId)
+                    if (const QString name = nameFrom(dataset.metadataJson); !name.isEmpty()) return name;
+    } catch (const std::exception&) {
+        // An unreadable model or dataset row: the index still identifies the class.
+    }
+    return QStringLiteral("class %1").arg(index);
+}
+
 HierarchyData loadCraftTree(const store::ProjectStore& store, qint64 runId, const store::RunRecord& run) {
     HierarchyData data;
     data.source = QStringLiteral("concept tree");
     const auto concepts = store.concepts(runId);
     const QJsonObject params = parseObject(run.parametersJson), summary = parseObject(run.summaryJson);
-    QString className = summary.value(QLatin1String("class")).toVariant().toString();
-    if (className.isEmpty()) className = params.value(QLatin1String("class")).toVariant().toString();
-    data.title = className.isEmpty() ? QStringLiteral("run %1").arg(runId) : className;
+    data.title = craftClassTitle(store, run);
+    if (data.title.isEmpty()) data.title = QStringLiteral("run %1").arg(runId);
     HierarchyNode root;
     root.key = QStringLiteral("root");
     root.label = data.title;
