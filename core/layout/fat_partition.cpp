@@ -1,9 +1,9 @@
 // Fat polygonal partition (de Berg, Onak, Sidiropoulos, JoCG 2013; DESIGN.md §6.3).
 //
-// Each node's children are split into a binary hierarchy of groups: a child holding at least half of
-// the group's weight is split off alone, otherwise the children (in the tree's order) are split at the
-// point that balances the two sides' weights best. Each binary step cuts the group's convex polygon
-// with one straight line into two convex pieces whose areas have exactly the two sides' weight ratio
+// Each node's children are split into a binary hierarchy of groups, always in the tree's order: the
+// run of children is split at the point that balances the two sides' weights best (a child holding at
+// least half of the weight in the middle of the run is split off alone, on its own side of the run).
+// Each binary step cuts the group's convex polygon with one straight line into two convex pieces whose areas have exactly the two sides' weight ratio
 // (cutByAreaShares). Candidate directions (16 normals) are tried in a fixed order of preference
 // (the orientation across the parent cut first, then vertical, horizontal, diagonals, finer); the
 // first whose worse piece (diameter/width) is within 10 %
@@ -209,12 +209,19 @@ std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundar
         std::vector<int> first, second;
         const auto heaviest = std::max_element(group.begin(), group.end(),
                                                [&](int a, int b) { return weight[a] < weight[b]; });
-        if (weight[*heaviest] >= total / 2) {
-            first.push_back(*heaviest);
+        if (weight[*heaviest] >= total / 2 && heaviest != group.begin() && heaviest != group.end() - 1) {
+            // A dominant child in the middle of the run is split off alone, on the side where it stands
+            // (a rule of positions, not weights, so it cannot flip under noise).
+            const size_t at = static_cast<size_t>(heaviest - group.begin());
+            std::vector<int>& alone = 2 * at <= m - 1 ? first : second;
+            std::vector<int>& rest = 2 * at <= m - 1 ? second : first;
+            alone.push_back(*heaviest);
             for (int id : group)
-                if (id != *heaviest) second.push_back(id);
+                if (id != *heaviest) rest.push_back(id);
         } else {
-            // The split point of the run closest to half the weight.
+            // The split point of the run closest to half the weight, the tree's order kept. A dominant
+            // child at either end is split off alone by this too (its prefix is the closest), so the
+            // grouping does not change as its weight crosses one half.
             size_t split = 1;
             for (size_t k = 2; k < m; ++k)
                 if (std::abs(prefix[k] - total / 2) < std::abs(prefix[split] - total / 2)) split = k;
