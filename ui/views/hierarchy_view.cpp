@@ -248,9 +248,11 @@ void HierarchyView::rebuildScene() {
     auto showMessage = [&](const QString& text) {
         auto label = vtkSmartPointer<vtkTextActor>::New();
         label->SetInput(text.toUtf8().constData());
-        label->GetTextProperty()->SetFontSize(16);
+        // VTK sizes text in framebuffer pixels: scale by the device pixel ratio (HiDPI).
+        const double ratio = canvas_->devicePixelRatioF();
+        label->GetTextProperty()->SetFontSize(int(std::lround(16 * ratio)));
         label->GetTextProperty()->SetColor(colors.text.redF(), colors.text.greenF(), colors.text.blueF());
-        label->SetPosition(20, 20);
+        label->SetPosition(20 * ratio, 20 * ratio);
         renderer->AddActor2D(label);
         scene_->labels.push_back(label);
         status_->setText(text);
@@ -340,7 +342,8 @@ void HierarchyView::rebuildScene() {
             if (hasChildren && cell.depth >= 1 && roomH < 40) text = node.label;  // short form in small rooms
             label->SetInput(text.toUtf8().constData());
             vtkTextProperty* tp = label->GetTextProperty();
-            tp->SetFontSize(cell.depth == 1 ? 15 : 12);
+            // Framebuffer pixels: scaled by the device pixel ratio so labels keep their size on HiDPI.
+            tp->SetFontSize(int(std::lround((cell.depth == 1 ? 15 : 12) * canvas_->devicePixelRatioF())));
             tp->SetBold(cell.depth == 1);
             tp->SetJustificationToCentered();
             tp->SetVerticalJustificationToCentered();
