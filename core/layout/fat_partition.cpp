@@ -92,8 +92,9 @@ public:
         }
         if (!std::isfinite(fattest))
             throw Error("layout", "no cut of a " + std::to_string(polygon.size()) + "-gon gives two proper pieces");
-        // Side B only when clearly better than A: swapping the two groups moves every leaf below this
-        // node, so near-mirror cases must not flip with a small change of the weights.
+        // The first group goes left of / below the cut (side A) unless the other side is better by more
+        // than sideTolerance (by default never: swapping the groups moves every leaf below the node, and
+        // a comparison of the two sides flips under small weight changes).
         // Then the first orientation in order of preference within the tolerance of the fattest.
         const double limit = std::max(fattest * (1 + options_.preferenceTolerance), options_.acceptableAspect);
         // The orientation across the parent's cut first (as slice-and-dice alternates), then the fixed order.
@@ -109,6 +110,17 @@ public:
             const size_t side = a <= b * (1 + options_.sideTolerance) ? 2 * pair : 2 * pair + 1;
             if (candidates_[side].score <= limit) {
                 std::swap(best, candidates_[side].cut);
+                return pair < stepCount ? orientationStep_[pair] : -1;
+            }
+        }
+        // None within the limit: the same order again, side A only, with a relaxed limit, before the
+        // fattest cut of all. Falling straight to the fattest (often a side-B or odd-angle cut) made a
+        // borderline case jump far; a nearly-as-fat side-A cut keeps the layout's logic.
+        for (int attempt = -1; attempt < static_cast<int>(orientations_.size()); ++attempt) {
+            const int pair = attempt < 0 ? first : attempt;
+            if (pair < 0 || (attempt >= 0 && pair == first)) continue;
+            if (candidates_[2 * pair].score <= limit * (1 + options_.relaxedTolerance)) {
+                std::swap(best, candidates_[2 * pair].cut);
                 return pair < stepCount ? orientationStep_[pair] : -1;
             }
         }
@@ -169,7 +181,8 @@ struct Task {
 std::vector<LayoutCell> layoutFat(const LayoutNode& tree, const Polygon& boundary, const FatOptions& options) {
     validateTree(tree, "tree");
     if (options.uniformDirections < 0 || (options.uniformDirections == 0 && !options.polygonDirections) ||
-        !(options.preferenceTolerance >= 0) || !(options.sideTolerance >= 0) || !(options.acceptableAspect >= 0))
+        !(options.preferenceTolerance >= 0) || !(options.sideTolerance >= 0) || !(options.acceptableAspect >= 0) ||
+        !(options.relaxedTolerance >= 0))
         throw Error("layout", "fat layout options need some cut directions and a tolerance >= 0");
     Polygon outline = boundary;
     if (polygonArea(outline) < 0) std::reverse(outline.begin(), outline.end());

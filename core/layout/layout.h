@@ -28,6 +28,7 @@
 // names, empty names) throw cs::Error with subject "tree" (or the file name when loaded from a file).
 #include "layout/geometry.h"
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,13 @@ struct FatOptions {
     // unless they are bad in absolute terms.
     double acceptableAspect = 2.2;
     // For a given orientation, the first group goes left/below the cut unless the other side is better
-    // by more than this factor (swapping the groups moves every leaf below the node).
-    double sideTolerance = 0.3;
+    // by more than this factor. Default: never (swapping the groups moves every leaf below the node, and
+    // comparing the two sides flips under 1 % weight noise); the other side is used only by the last
+    // resort, the fattest cut of all.
+    double sideTolerance = std::numeric_limits<double>::infinity();
+    // When no orientation's cut is within the limit above, the orientations are tried again in the same
+    // order (first group left/below) with the limit relaxed by this factor, before the fattest cut of all.
+    double relaxedTolerance = 0.3;
     // Try the orientation across the cut that made the piece first (slice-and-dice alternation), so a
     // piece keeps its parent's logic unless that cut is not fat enough.
     bool alternate = true;
