@@ -3,17 +3,20 @@
 // Each node's children are split into a binary hierarchy of groups, always in the tree's order: the
 // run of children is split at the point that balances the two sides' weights best (a child holding at
 // least half of the weight in the middle of the run is split off alone, on its own side of the run).
-// Each binary step cuts the group's convex polygon with one straight line into two convex pieces whose areas have exactly the two sides' weight ratio
-// (cutByAreaShares). Candidate directions (16 normals) are tried in a fixed order of preference
-// (the orientation across the parent cut first, then vertical, horizontal, diagonals, finer); the
-// first whose worse piece (diameter/width) is within 10 %
-// of the fattest candidate, or below 2.2 anyway, wins. A piece that must be tiny becomes a triangle at
-// one of the polygon's corners, whose shape does not depend on how tiny it is: that is why the aspect
-// ratio stays bounded however skewed the weights are.
+// Each binary step cuts the group's convex polygon with one straight line into two convex pieces whose
+// areas have exactly the two sides' weight ratio (cutByAreaShares). Candidate directions (16 normals)
+// are tried in a fixed order of preference (the orientation across the parent cut first, then
+// vertical, horizontal, diagonals, finer) with the first group left of / below the cut; the first
+// whose worse piece (diameter/width) is within 10 % of the fattest candidate, or below 2.2 anyway,
+// wins; failing that, the same order with a 30 % looser limit; failing that, the fattest cut. A piece
+// that must be tiny becomes a triangle at one of the polygon's corners, whose shape does not depend on
+// how tiny it is: that is why the aspect ratio stays bounded however skewed the weights are.
 //
-// Keeping the tree's order (not sorting by weight) and the fixed preference are for stability: with
-// a free argmin among near-equal cuts, a 1 % change of the weights flips cuts and groups and moves
-// whole subtrees (measured: mean leaf shift 10-100x the squarified treemap's).
+// Stability (mean leaf shift under 1 % weight noise) is decided by how often a discrete choice flips:
+// a flip moves a whole subtree. Hence the tree's order (two near-equal siblings never swap, as they did
+// when a child holding half the weight was put first), one side for the first group (comparing the two sides flips), the
+// fixed preference instead of an argmin among near-equal cuts, and the relaxed second pass (a jump to
+// the fattest cut, often at an odd angle, moved the most). See docs/layout.md for the measurements.
 //
 // Every polygon is translated to its own centroid before it is cut (a local frame), so a cell a
 // billion times smaller than the root is still cut with full relative precision.

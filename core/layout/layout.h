@@ -9,11 +9,11 @@
 //   loadLayoutTree(path) / parseLayoutTree(text)       read and validate a tree file (tree_json.h)
 //
 // Fat partition (de Berg, Onak, Sidiropoulos, "Fat Polygonal Partitions with Applications to
-// Visualization and Embeddings", JoCG 2013): each node's children are binarised by weight, and each
-// binary step cuts the current convex polygon with one straight line into two convex pieces whose areas
-// have exactly the weight ratio; the cut direction is the first of a fixed order of candidates whose
-// worse piece is nearly as fat as the fattest candidate's (FatOptions: fat and stable under small
-// weight changes). Every cell is convex and its area is its weight's share of the boundary's area.
+// Visualization and Embeddings", JoCG 2013): each node's children are binarised by weight in the
+// tree's order, and each binary step cuts the current convex polygon with one straight line into two
+// convex pieces whose areas have exactly the weight ratio; the cut direction is the first of a fixed
+// order of candidates whose worse piece is nearly as fat as the fattest candidate's, the first group
+// left of / below the cut (FatOptions: fat and stable under small weight changes). Every cell is convex and its area is its weight's share of the boundary's area.
 // Squarified treemap (Bruls, Huizing, van Wijk 2000) is the familiar rectangular baseline.
 //
 // Cells are in preorder: cells[0] is the root, a parent always precedes its children, `id` is the
