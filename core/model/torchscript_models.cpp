@@ -165,7 +165,13 @@ public:
         const int64_t top = std::max<int64_t>(1, std::min<int64_t>(info_.numItems, 3));
         const std::vector<int64_t> ids{0, 0, 1, std::min<int64_t>(2, top), top, 1, 1, 1};
         at::Tensor seq = torch::tensor(ids, torch::kLong).view({2, 4});
-        score(encode(seq));
+        const at::Tensor state = encode(seq);
+        try {
+            score(state);
+        } catch (const Error& e) {
+            throw Error(info_.path, "score(state) does not accept the states encode(item_seq) returns (shape " +
+                                        shapeString(state) + "): " + e.problem());
+        }
     }
 
 private:

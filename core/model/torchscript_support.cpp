@@ -9,8 +9,32 @@ namespace cs::model {
 namespace fs = std::filesystem;
 
 std::string firstLine(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    auto trimmed = [](std::string line) {
+        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+        return line;
+    };
+    std::string line = trimmed(text.substr(0, text.find('\n')));
+    // An error inside a TorchScript method reads "The following operation failed in the
+    // TorchScript interpreter." then the TorchScript traceback; the cause is the last
+    // "<Name>Error: ..." line, e.g. "RuntimeError: mat1 and mat2 shapes cannot be multiplied".
+    if (line.rfind("The following operation failed in the TorchScript interpreter", 0) == 0) {
+        size_t end = text.size();
+        while (end > 0) {
+            const size_t begin = text.rfind('\n', end - 1);
+            const size_t from = begin == std::string::npos ? 0 : begin + 1;
+            const std::string candidate = trimmed(text.substr(from, end - from));
+            const size_t colon = candidate.find(": ");
+            const std::string name = colon == std::string::npos ? std::string() : candidate.substr(0, colon);
+            auto endsWith = [&](const char* suffix) {
+                const size_t n = std::char_traits<char>::length(suffix);
+                return name.size() > n && name.compare(name.size() - n, n, suffix) == 0;
+            };
+            if (!name.empty() && name.find(' ') == std::string::npos && (endsWith("Error") || endsWith("Exception")))
+                return candidate;
+            if (begin == std::string::npos) break;
+            end = begin;
+        }
+    }
     return line;
 }
 

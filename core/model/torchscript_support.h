@@ -14,7 +14,8 @@
 
 namespace cs::model {
 
-// First line of an exception text (LibTorch messages carry long backtraces).
+// First line of an exception text (LibTorch messages carry long backtraces); for an error
+// raised inside a TorchScript method, the traceback's final "<Name>Error: ..." line instead.
 std::string firstLine(const std::string& text);
 
 // torch::jit::load with errors that name the file and the problem: missing, empty, not a ZIP
