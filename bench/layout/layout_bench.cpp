@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
                     r.stability[0] > 0 ? r.stability[1] / r.stability[0] : 0.0, r.seconds[0] / r.seconds[1]);
 
     // One tree's stability ratio is decided by whether a cut near a decision boundary flips under the
-    // noise (per-tree ratios range 0.2x-30x), so the rows above are single draws of a lottery. This
+    // noise (per-tree ratios range 0.1x-30x), so the rows above are single draws of a lottery. This
     // summary measures many trees of each family: the geometric mean of squarified/fat and the share
     // of trees where fat moves its leaves no more than squarified.
     std::printf("\nStability over many trees (seeds 1..N, 3 noise draws each; ratio squarified/fat, higher = fat more stable):\n");
