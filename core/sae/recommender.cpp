@@ -1,6 +1,8 @@
 #include "sae/recommender.h"
 
 #include "common/error.h"
+#include "model/model_loader.h"
+#include "model/torchscript_support.h"
 
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -11,75 +13,84 @@
 
 namespace cs::sae {
 
-struct TorchScriptRecommender::Impl {
-    torch::jit::Module module;
-};
+namespace {
 
-TorchScriptRecommender::TorchScriptRecommender() : impl_(std::make_unique<Impl>()) {}
-TorchScriptRecommender::~TorchScriptRecommender() = default;
-
-std::unique_ptr<TorchScriptRecommender> TorchScriptRecommender::load(const std::string& path) {
-    if (!std::filesystem::exists(path)) throw Error(path, "the model file does not exist");
-    std::unique_ptr<TorchScriptRecommender> model(new TorchScriptRecommender());
+// max_len and item_ids are not part of the adapter interface (nor of the plugin ABI): read them
+// from the file when it is TorchScript (train-sasrec writes both); anything else keeps defaults.
+void readSequenceAttributes(const std::string& path, int64_t numItems, int64_t& maxLength,
+                            std::vector<std::string>& vocabulary) {
+    torch::jit::Module m;
     try {
-        model->impl_->module = torch::jit::load(path);
-    } catch (const c10::Error& e) {
-        throw Error(path, std::string("not a TorchScript file: ") + e.what_without_backtrace());
+        m = torch::jit::load(path);
+    } catch (const std::exception&) {
+        return;  // a plugin's own format: nothing to read
     }
-    auto& m = model->impl_->module;
-    m.eval();
-    if (!m.find_method("encode"))
-        throw Error(path, "method encode(item_seq: Tensor) -> Tensor is missing (sequential-recommender convention)");
-    if (!m.find_method("score"))
-        throw Error(path, "method score(state: Tensor) -> Tensor is missing (sequential-recommender convention)");
-    if (!m.hasattr("num_items") || !m.attr("num_items").isInt())
-        throw Error(path, "attribute num_items: int is missing (sequential-recommender convention)");
-    model->info_.path = path;
-    model->info_.adapter = "torchscript-recommender";
-    model->info_.kind = model::ModelKind::SequentialRecommender;
-    model->info_.numItems = m.attr("num_items").toInt();
-    model->info_.probePoints = {"state"};
-    if (model->info_.numItems <= 0) throw Error(path, "num_items must be positive");
-    if (m.hasattr("max_len") && m.attr("max_len").isInt()) model->maxLength_ = m.attr("max_len").toInt();
+    if (m.hasattr("max_len") && m.attr("max_len").isInt()) {
+        maxLength = m.attr("max_len").toInt();
+        if (maxLength < 1) throw Error(path, "attribute max_len is " + std::to_string(maxLength) + "; expected >= 1");
+    }
     if (m.hasattr("item_ids") && m.attr("item_ids").isList()) {
-        for (const auto& id : m.attr("item_ids").toListRef()) model->vocabulary_.push_back(id.toStringRef());
-        if (static_cast<int64_t>(model->vocabulary_.size()) != model->info_.numItems + 1)
-            throw Error(path, "attribute item_ids has " + std::to_string(model->vocabulary_.size()) +
-                                  " entries, expected num_items + 1");
+        for (const auto& id : m.attr("item_ids").toListRef()) {
+            if (!id.isString()) throw Error(path, "attribute item_ids must be a List[str]");
+            vocabulary.push_back(id.toStringRef());
+        }
+        if (static_cast<int64_t>(vocabulary.size()) != numItems + 1)
+            throw Error(path, "attribute item_ids has " + std::to_string(vocabulary.size()) +
+                                  " entries, expected num_items + 1 = " + std::to_string(numItems + 1));
     }
+}
+
+}  // namespace
+
+ProbedRecommender::ProbedRecommender(std::unique_ptr<model::SequentialRecommender> inner) : inner_(std::move(inner)) {}
+ProbedRecommender::~ProbedRecommender() = default;
+
+const model::ModelInfo& ProbedRecommender::info() const { return inner_->info(); }
+
+std::unique_ptr<ProbedRecommender> ProbedRecommender::load(const std::string& path, const RecommenderLoadOptions& options) {
+    model::LoadOptions loadOptions;
+    loadOptions.adapter = options.adapter.empty() ? std::string("auto") : options.adapter;
+    loadOptions.pluginDirs = options.pluginDirs;
+    loadOptions.optionsJson = options.optionsJson;
+    std::unique_ptr<ProbedRecommender> model(new ProbedRecommender(model::loadRecommender(path, loadOptions)));
+    if (model->info().numItems <= 0)
+        throw Error(path, "adapter " + model->info().adapter + " reports num_items = " +
+                              std::to_string(model->info().numItems) + "; expected > 0");
+    readSequenceAttributes(path, model->info().numItems, model->maxLength_, model->vocabulary_);
     return model;
 }
 
-at::Tensor TorchScriptRecommender::encode(const at::Tensor& itemSeq) {
+at::Tensor ProbedRecommender::encode(const at::Tensor& itemSeq) {
     torch::NoGradGuard noGrad;
     torch::jit::GraphOptimizerEnabledGuard noGraphOptimizer(false);
-    c10::IValue out;
+    const auto& path = info().path;
+    at::Tensor state;
     try {
-        out = impl_->module.get_method("encode")({itemSeq});
-    } catch (const std::exception& e) {  // c10::Error or a TorchScript interpreter error
-        throw Error(info_.path, "encode failed on a batch of shape " + std::string(c10::str(itemSeq.sizes())) +
-                                    ": " + e.what());
+        state = inner_->encode(itemSeq);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {  // a plugin's LibTorch error: name the file, drop the backtrace
+        throw Error(path, "encode(item_seq) failed on sequences of shape " + std::string(c10::str(itemSeq.sizes())) +
+                              ": " + model::firstLine(e.what()));
     }
-    if (!out.isTensor()) throw Error(info_.path, "encode must return a Tensor");
-    auto t = out.toTensor();
-    if (t.dim() != 2 || t.size(0) != itemSeq.size(0))
-        throw Error(info_.path, "encode returned shape " + std::string(c10::str(t.sizes())) + ", expected [" +
-                                    std::to_string(itemSeq.size(0)) + ", d]");
-    return t.to(torch::kFloat32).contiguous();
+    if (state.dim() != 2 || state.size(0) != itemSeq.size(0))
+        throw Error(path, "encode(item_seq) returned shape " + std::string(c10::str(state.sizes())) +
+                              " for sequences of shape " + std::string(c10::str(itemSeq.sizes())) + "; expected [" +
+                              std::to_string(itemSeq.size(0)) + ", d]");
+    return state.to(torch::kFloat32).contiguous();
 }
 
-at::Tensor TorchScriptRecommender::score(const at::Tensor& state) {
+at::Tensor ProbedRecommender::score(const at::Tensor& state) {
     torch::NoGradGuard noGrad;
     torch::jit::GraphOptimizerEnabledGuard noGraphOptimizer(false);
-    c10::IValue out;
     try {
-        out = impl_->module.get_method("score")({state});
-    } catch (const std::exception& e) {  // c10::Error or a TorchScript interpreter error
-        throw Error(info_.path, "score failed on a state of shape " + std::string(c10::str(state.sizes())) +
-                                    " (does encode's output match score's input?): " + e.what());
+        return inner_->score(state).to(torch::kFloat32);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(info().path, "score(state) failed on states of shape " + std::string(c10::str(state.sizes())) +
+                                     ": " + model::firstLine(e.what()));
     }
-    if (!out.isTensor()) throw Error(info_.path, "score must return a Tensor");
-    return out.toTensor().to(torch::kFloat32);
 }
 
 at::Tensor padLeft(const std::vector<std::vector<int64_t>>& sequences, int64_t maxLength) {

@@ -1,11 +1,9 @@
 #pragma once
-// Recommender side of RecSAE: loading a TorchScript model in the sequential-recommender
-// convention (DESIGN.md §3: encode(item_seq) -> state, score(state) -> scores, num_items),
-// full-ranking evaluation (NDCG@10 / HR@10 with the user's history masked), the popularity
-// baseline, and batched state extraction for every prefix of a set of sequences.
-//
-// The loader here is this module's own, used until cs_model's loadRecommender is linked in;
-// it accepts the same files (a model saved by train-sasrec or scripted in Python).
+// Recommender side of RecSAE: loading a sequential recommender through cs_model's adapters
+// (the built-in TorchScript convention encode(item_seq) -> state, score(state) -> scores,
+// num_items, or a plugin's recommender adapter; DESIGN.md §3, docs/models.md), full-ranking
+// evaluation (NDCG@10 / HR@10 with the user's history masked), the popularity baseline, and
+// batched state extraction for every prefix of a set of sequences.
 #include "model/model_adapter.h"
 
 #include <cstdint>
@@ -16,25 +14,34 @@
 
 namespace cs::sae {
 
-class TorchScriptRecommender : public model::SequentialRecommender {
+// How to load the recommender: the same choices as `craft` (--adapter, --plugin-dir).
+struct RecommenderLoadOptions {
+    std::string adapter = "auto";          // auto | torchscript-recommender | <plugin adapter>
+    std::vector<std::string> pluginDirs;   // extra plugin folders, searched after the defaults
+    std::string optionsJson;               // adapter options (a JSON object), may be empty
+};
+
+// A recommender loaded with cs::model::loadRecommender, plus what RecSAE needs beyond the
+// adapter interface. encode/score run without autograd and with LibTorch's graph optimiser
+// off (batches of every prefix length would make the profiling executor re-specialise).
+class ProbedRecommender : public model::SequentialRecommender {
 public:
-    // Throws cs::Error naming the file and the missing method/attribute with its signature.
-    static std::unique_ptr<TorchScriptRecommender> load(const std::string& path);
-    ~TorchScriptRecommender() override;
-    const model::ModelInfo& info() const override { return info_; }
+    // Errors are cs_model's (file named, expected convention and signature spelled out), e.g.
+    // "method score(state: Tensor) -> Tensor is missing (the sequential-recommender convention ...)".
+    static std::unique_ptr<ProbedRecommender> load(const std::string& path, const RecommenderLoadOptions& options = {});
+    ~ProbedRecommender() override;
+    const model::ModelInfo& info() const override;
     at::Tensor encode(const at::Tensor& itemSeq) override;
     at::Tensor score(const at::Tensor& state) override;
-    // The model's max_len attribute when it has one, else 50.
+    // The file's TorchScript attribute max_len when it has one, else 50.
     int64_t maxLength() const { return maxLength_; }
-    // The model's item_ids attribute (file id of each internal id, [0] = padding) when it has
-    // one (train-sasrec models do); empty for models indexed by raw numeric ids.
+    // The file's TorchScript attribute item_ids (file id of each internal id, [0] = padding)
+    // when it has one (train-sasrec models do); empty for models indexed by raw numeric ids.
     const std::vector<std::string>& itemVocabulary() const { return vocabulary_; }
 
 private:
-    TorchScriptRecommender();
-    struct Impl;
-    std::unique_ptr<Impl> impl_;
-    model::ModelInfo info_;
+    explicit ProbedRecommender(std::unique_ptr<model::SequentialRecommender> inner);
+    std::unique_ptr<model::SequentialRecommender> inner_;
     int64_t maxLength_ = 50;
     std::vector<std::string> vocabulary_;
 };

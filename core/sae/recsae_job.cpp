@@ -5,10 +5,8 @@
 #include "data/item_metadata.h"
 #include "sae/concept_dictionary.h"
 #include "sae/recommender.h"
-#include "store/project_store.h"
-#ifdef CS_SAE_HAVE_MODEL_ABI
 #include "model/model_loader.h"
-#endif
+#include "store/project_store.h"
 
 #include <torch/torch.h>
 
@@ -28,7 +26,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 // The log indexed the way the model sees items: its own vocabulary (train-sasrec models), or
 // raw numeric ids 1..num_items for models that do not carry one.
-data::InteractionLog loadLogFor(const TorchScriptRecommender& model, const std::string& path,
+data::InteractionLog loadLogFor(const ProbedRecommender& model, const std::string& path,
                                 const std::string& format) {
     data::InteractionLoadOptions options;
     options.format = data::interactionFormatFromString(format);
@@ -182,15 +180,6 @@ json histogramJson(const std::vector<double>& values, double lo, double hi, int 
     return {{"quantity", what}, {"edges", edges}, {"counts", counts}};
 }
 
-std::string modelSha256(const std::string& path) {
-#ifdef CS_SAE_HAVE_MODEL_ABI
-    return model::sha256File(path);
-#else
-    (void)path;
-    return "";
-#endif
-}
-
 }  // namespace
 
 RecSaeJob::RecSaeJob(RecSaeOptions options) : options_(std::move(options)) {}
@@ -204,7 +193,7 @@ void RecSaeJob::run(jobs::JobContext& context) {
     if (saeConfig.expansion < 1 || saeConfig.expansion > 1024)
         throw Error("--expansion", "expansion " + std::to_string(saeConfig.expansion) + " is out of range (1 .. 1024)");
     context.report("load", 0.0, "loading " + o.modelPath);
-    auto model = TorchScriptRecommender::load(o.modelPath);
+    auto model = ProbedRecommender::load(o.modelPath, o.loader);
     auto log = loadLogFor(*model, o.interactionsPath, o.format);
     auto attrs = loadAttributes(o.itemMetaPath, log);
     const auto split = data::leaveOneOut(log);
@@ -226,7 +215,7 @@ void RecSaeJob::run(jobs::JobContext& context) {
     auto store = store::ProjectStore::openOrCreate(o.projectPath);
     store::ModelRecord modelRecord;
     modelRecord.path = o.modelPath;
-    modelRecord.sha256 = modelSha256(o.modelPath);
+    modelRecord.sha256 = model->info().sha256.empty() ? model::sha256File(o.modelPath) : model->info().sha256;
     modelRecord.adapter = model->info().adapter;
     modelRecord.kind = "sequential-recommender";
     modelRecord.metadataJson = json{{"num_items", numItems}, {"state_dim", d}, {"max_len", maxLength}}.dump();
@@ -241,7 +230,9 @@ void RecSaeJob::run(jobs::JobContext& context) {
                                 {"item_meta", o.itemMetaPath}}
                                .dump();
     const int64_t datasetId = store->addDataset(dataset);
-    json parameters = {{"model", o.modelPath},          {"interactions", o.interactionsPath},
+    json parameters = {{"model", o.modelPath},          {"adapter", model->info().adapter},
+                       {"plugin_dirs", o.loader.pluginDirs}, {"adapter_options", o.loader.optionsJson},
+                       {"interactions", o.interactionsPath},
                        {"format", o.format},            {"item_meta", o.itemMetaPath},
                        {"expansion", saeConfig.expansion}, {"k", saeConfig.k},
                        {"epochs", saeConfig.epochs},    {"seed", saeConfig.seed},
@@ -502,7 +493,12 @@ void LatentAblationJob::run(jobs::JobContext& context) {
     if (r.latent < 0 || r.latent >= sae.latents())
         throw Error(subject, "latent " + std::to_string(r.latent) + " is out of range (0 .. " +
                                  std::to_string(sae.latents() - 1) + ")");
-    auto model = TorchScriptRecommender::load(params.at("model").get<std::string>());
+    // The adapter that ran the probe (a plugin's, possibly), found in the same folders.
+    RecommenderLoadOptions loader;
+    loader.adapter = params.value("adapter", std::string("auto"));
+    loader.pluginDirs = params.value("plugin_dirs", std::vector<std::string>{});
+    loader.optionsJson = params.value("adapter_options", std::string());
+    auto model = ProbedRecommender::load(params.at("model").get<std::string>(), loader);
     auto log = loadLogFor(*model, params.at("interactions").get<std::string>(), params.at("format").get<std::string>());
     auto attrs = loadAttributes(params.value("item_meta", std::string()), log);
     const auto split = data::leaveOneOut(log);

@@ -7,6 +7,7 @@
 //  - LatentAblationJob ablates or steers one latent of a stored run (the GUI's ablation panel)
 //    and returns before/after top-N lists.
 #include "jobs/job.h"
+#include "sae/recommender.h"
 #include "sae/topk_sae.h"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@ struct RecSaeOptions {
     std::string interactionsPath;
     std::string format = "auto";       // auto | sasrec | rechorus | movielens
     std::string itemMetaPath;          // optional
+    RecommenderLoadOptions loader;     // adapter (auto by default), plugin folders, adapter options
     SaeConfig sae;
     int64_t maxTrainStates = 200000;   // prefixes sampled beyond this
     int64_t maxCorpusSequences = 60000;  // sequences the dictionary is built on

@@ -1,6 +1,8 @@
-// `concept-studio-cli recsae --project P --model M --interactions FILE [--format ...]
-// [--item-meta FILE] [--expansion 32] [--k 32] [--epochs N] [--seed 0] [--json OUT]`:
+// `concept-studio-cli recsae --project P --model M [--adapter A] [--plugin-dir D] --interactions FILE
+// [--format ...] [--item-meta FILE] [--expansion 32] [--k 32] [--epochs N] [--seed 0] [--json OUT]`:
 // probes a sequential recommender with a TopK SAE and stores the run (DESIGN.md §5, §6.2).
+// The model is loaded through cs_model like craft's: the built-in TorchScript convention or a
+// plugin's recommender adapter (`concept-studio-cli models` lists them).
 #include "cli_support.h"
 #include "command.h"
 
@@ -21,7 +23,14 @@ public:
     }
     void setup(CLI::App& sub) override {
         sub.add_option("--project", options_.projectPath, "Project file (.cstudio), created if missing")->required();
-        sub.add_option("--model", options_.modelPath, "TorchScript sequential recommender")->required();
+        sub.add_option("--model", options_.modelPath,
+                       "Sequential recommender: TorchScript (encode, score, num_items) or a plugin's model file")
+            ->required();
+        sub.add_option("--adapter", options_.loader.adapter,
+                       "Model adapter (auto, torchscript-recommender, or a plugin's recommender adapter)")
+            ->default_val("auto");
+        sub.add_option("--plugin-dir", options_.loader.pluginDirs, "Extra folder to search for plugins (repeatable)")
+            ->check(CLI::ExistingDirectory);
         sub.add_option("--interactions", options_.interactionsPath, "Interaction log")->required();
         sub.add_option("--format", options_.format, "auto | sasrec | rechorus | movielens")->default_val("auto");
         sub.add_option("--item-meta", options_.itemMetaPath, "Item metadata (TSV: item_id, title, genres|categories|tags)");
