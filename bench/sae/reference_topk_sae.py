@@ -1,8 +1,9 @@
 """PyTorch TopK SAE written in the manner of the RecSAE reference (dense latents, autograd),
 with the same hyper-parameters as the studio's C++ SAE, for the same-run speed comparison.
 
-usage: reference_topk_sae.py STATES.f32 N D EXPANSION K EPOCHS BATCH LR THREADS SEED
-prints one JSON line: {"samples_per_second", "fvu", "seconds"}
+usage: reference_topk_sae.py STATES N D EXPANSION K EPOCHS BATCH LR THREADS SEED
+STATES is a float32 N×D .npy file (numpy.load; what bench_sae_training writes) or raw
+float32 (.f32). prints one JSON line: {"samples_per_second", "fvu", "seconds", "threads"}
 """
 import json
 import sys
@@ -18,7 +19,13 @@ def main():
     lr = float(sys.argv[8])
     torch.set_num_threads(int(sys.argv[9]))
     torch.manual_seed(int(sys.argv[10]))
-    x_all = torch.from_numpy(np.fromfile(path, dtype=np.float32).reshape(n, d))
+    if path.endswith(".npy"):
+        array = np.load(path)
+        if array.dtype != np.float32 or array.shape != (n, d):
+            sys.exit("%s: expected float32 %dx%d, got %s %s" % (path, n, d, array.dtype, array.shape))
+    else:
+        array = np.fromfile(path, dtype=np.float32).reshape(n, d)
+    x_all = torch.from_numpy(np.ascontiguousarray(array))
     m = d * expansion
     encoder = torch.nn.Linear(d, m)
     encoder.bias.data.zero_()
@@ -72,7 +79,8 @@ def main():
         vals, idx = lin.topk(k, dim=1)
         z = torch.zeros_like(lin).scatter(1, idx, torch.relu(vals))
         fvu = float(((z @ w_dec + b_dec - x_all).pow(2).sum() / (x_all - x_all.mean(0)).pow(2).sum()))
-    print(json.dumps({"samples_per_second": seen / seconds, "fvu": fvu, "seconds": seconds}))
+    print(json.dumps({"samples_per_second": seen / seconds, "fvu": fvu, "seconds": seconds,
+                      "threads": torch.get_num_threads()}))
 
 
 if __name__ == "__main__":
