@@ -6,7 +6,10 @@
 #include "model/torchscript_support.h"
 
 #include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/passes/frozen_conv_add_relu_fusion.h>
 #include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
+#include <torch/csrc/jit/passes/frozen_linear_transpose.h>
+#include <torch/csrc/jit/passes/frozen_ops_to_mkldnn.h>
 #include <torch/script.h>
 
 #include <nlohmann/json.hpp>
@@ -71,10 +74,25 @@ std::vector<float> floatsOption(const json& options, const char* key, std::vecto
     return options.at(key).get<std::vector<float>>();
 }
 
+// The fast path of a frozen split module: torch.jit.optimize_for_inference's passes (conv+add+relu
+// fusion, frozen ops to oneDNN/MKLDNN layouts, linear transposes) applied to each convention
+// method, since optimize_for_inference itself insists on a `forward`. The result cannot be
+// differentiated and takes float32 only, so the autograd-capable frozen module is kept beside it.
+torch::jit::Module inferenceOptimised(const torch::jit::Module& frozen) {
+    torch::jit::Module fast = frozen.clone();
+    for (const char* method : {"activations", "logits_from"}) {
+        std::shared_ptr<torch::jit::Graph> graph = fast.get_method(method).graph();
+        torch::jit::FuseFrozenConvAddRelu(graph);
+        torch::jit::ConvertFrozenOpsToMKLDNN(graph);
+        torch::jit::FrozenLinearTranspose(graph);
+    }
+    return fast;
+}
+
 class SplitModuleVisionModel final : public VisionModel {
 public:
-    SplitModuleVisionModel(torch::jit::Module module, ModelInfo info)
-        : module_(std::move(module)), info_(std::move(info)) {}
+    SplitModuleVisionModel(torch::jit::Module module, ModelInfo info, c10::optional<torch::jit::Module> fast = c10::nullopt)
+        : module_(std::move(module)), fast_(std::move(fast)), info_(std::move(info)) {}
 
     const ModelInfo& info() const override { return info_; }
 
@@ -82,7 +100,7 @@ public:
         requireProbePoint(layer);
         checkInput(x);
         const std::string call = "activations(x, '" + layer + "')";
-        at::Tensor a = requireTensor(callMethod(module_, info_.path, "activations", {x, layer}, call), info_.path, call);
+        at::Tensor a = requireTensor(callMethod(moduleFor(x), info_.path, "activations", {x, layer}, call), info_.path, call);
         if ((a.dim() != 4 && a.dim() != 2) || a.size(0) != x.size(0))
             throw Error(info_.path, call + " returned a tensor of shape " + shapeString(a) + " for an input of shape " +
                                         shapeString(x) + "; expected N×C×H×W or N×C with N = " +
@@ -93,7 +111,7 @@ public:
     at::Tensor logitsFrom(const at::Tensor& a, const std::string& layer) override {
         requireProbePoint(layer);
         const std::string call = "logits_from(a, '" + layer + "')";
-        at::Tensor logits = requireTensor(callMethod(module_, info_.path, "logits_from", {a, layer}, call), info_.path, call);
+        at::Tensor logits = requireTensor(callMethod(moduleFor(a), info_.path, "logits_from", {a, layer}, call), info_.path, call);
         if (logits.dim() != 2 || logits.size(0) != a.size(0))
             throw Error(info_.path, call + " returned a tensor of shape " + shapeString(logits) + " for activations of shape " +
                                         shapeString(a) + "; expected N×classes with N = " + std::to_string(a.size(0)));
@@ -111,7 +129,48 @@ public:
         for (const auto& layer : info_.probePoints) logitsFrom(activations(x, layer), layer);
     }
 
+    // The optimised graph must give the frozen module's answers; a graph the oneDNN passes
+    // cannot handle faithfully (or at all), or a model without a declared input size to check
+    // with, falls back to the frozen module rather than failing.
+    void verifyFastPath() {
+        if (!fast_) return;
+        if (info_.inputSize.size() != 3) {
+            fast_.reset();
+            return;
+        }
+        torch::NoGradGuard noGrad;
+        // A fixed pattern in [-1, 1] rather than torch::rand: loading must not move the global RNG.
+        const int64_t count = 2 * info_.inputSize[0] * info_.inputSize[1] * info_.inputSize[2];
+        at::Tensor x = torch::sin(torch::arange(count, torch::kFloat32) * 0.37f)
+                           .view({2, info_.inputSize[0], info_.inputSize[1], info_.inputSize[2]});
+        try {
+            for (const auto& layer : info_.probePoints) {
+                const c10::IValue name(layer);
+                at::Tensor a = module_.get_method("activations")({x, name}).toTensor();
+                at::Tensor fastA = fast_->get_method("activations")({x, name}).toTensor();
+                at::Tensor l = module_.get_method("logits_from")({a, name}).toTensor();
+                at::Tensor fastL = fast_->get_method("logits_from")({a, name}).toTensor();
+                if (!fastA.is_same_size(a) || !fastL.is_same_size(l) || !torch::allclose(fastA, a, 1e-3, 1e-3) ||
+                    !torch::allclose(fastL, l, 1e-3, 1e-3)) {
+                    fast_.reset();
+                    return;
+                }
+            }
+        } catch (const std::exception&) {
+            fast_.reset();
+        }
+    }
+
+    bool hasFastPath() const { return fast_.has_value(); }
+
 private:
+    // The optimised module serves float32 inputs that need no gradient (every CRAFT stage but
+    // the implicit-differentiation maps); anything else goes to the autograd-capable module.
+    torch::jit::Module& moduleFor(const at::Tensor& input) {
+        if (fast_ && input.scalar_type() == torch::kFloat32 && !input.requires_grad()) return *fast_;
+        return module_;
+    }
+
     void requireProbePoint(const std::string& layer) const {
         for (const auto& point : info_.probePoints)
             if (point == layer) return;
@@ -127,6 +186,7 @@ private:
     }
 
     torch::jit::Module module_;
+    c10::optional<torch::jit::Module> fast_;  // inferenceOptimised(module_) when frozen
     ModelInfo info_;
 };
 
@@ -227,6 +287,7 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
     validateVisionInfo(info);
 
     module.eval();
+    c10::optional<torch::jit::Module> fast;
     if (options.value("freeze", false)) {
         // Freezing folds parameters and batch norms into constants; autograd with respect to the
         // input (implicit-differentiation maps) still works because only parameters are frozen.
@@ -241,9 +302,17 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
         } catch (const std::exception& e) {
             throw Error(path, std::string("freezing the module failed: ") + firstLine(e.what()));
         }
+        if (options.value("optimize_for_inference", true)) {
+            try {
+                fast = inferenceOptimised(module);
+            } catch (const std::exception&) {
+                fast = c10::nullopt;  // the frozen module alone still works
+            }
+        }
     }
-    auto model = std::make_unique<SplitModuleVisionModel>(std::move(module), std::move(info));
+    auto model = std::make_unique<SplitModuleVisionModel>(std::move(module), std::move(info), std::move(fast));
     if (options.value("probe", true)) model->probe();
+    model->verifyFastPath();
     return model;
 }
 

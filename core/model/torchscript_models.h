@@ -20,8 +20,11 @@ inline constexpr const char* kRecommenderAdapterName = "torchscript-recommender"
 enum class TorchScriptConvention { None, VisionSplit, SequentialRecommender };
 TorchScriptConvention detectConvention(const std::string& path);
 
-// optionsJson (may be empty): {"freeze": bool, "probe": bool, "input_size": [C,H,W],
-// "mean": [...], "std": [...], "class_names": [...]} — the last four override the model's own.
+// optionsJson (may be empty): {"freeze": bool, "optimize_for_inference": bool (default true; only
+// with freeze), "probe": bool, "input_size": [C,H,W], "mean": [...], "std": [...],
+// "class_names": [...]} — the last four override the model's own. A frozen module also gets an
+// inference-optimised copy (oneDNN) for float32 inputs that need no gradient, checked against
+// the frozen module at load time.
 std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson = {});
 std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path,
                                                              const std::string& optionsJson = {});

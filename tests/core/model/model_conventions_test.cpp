@@ -80,6 +80,21 @@ TEST(SplitConvention, FrozenModuleGivesTheSameOutputs) {
     EXPECT_TRUE(torch::allclose(logits, reference("split_resnet18", "logits"), 1e-4, 1e-4));
 }
 
+TEST(SplitConvention, FrozenModuleStillDifferentiates) {
+    // A frozen module also gets a oneDNN-optimised copy for float32 inference; inputs that need a
+    // gradient (implicit-differentiation maps) must go to the autograd-capable frozen module and
+    // give the same values.
+    LoadOptions options;
+    options.optionsJson = R"({"freeze": true})";
+    auto model = loadVisionModel(fixture("split_resnet18.pt"), options);
+    at::Tensor x = reference("split_resnet18", "x").clone().requires_grad_(true);
+    at::Tensor a = model->activations(x, "layer3");
+    EXPECT_TRUE(torch::allclose(a.detach(), reference("split_resnet18", "layer3"), 1e-4, 1e-4));
+    a.sum().backward();
+    ASSERT_TRUE(x.grad().defined());
+    EXPECT_GT(x.grad().abs().sum().item<double>(), 0.0);
+}
+
 TEST(SplitConvention, UnknownLayerNamesTheProbePoints) {
     auto model = loadVisionModel(fixture("split_resnet18.pt"));
     try {
