@@ -1,6 +1,7 @@
 // CRAFT building blocks: crops and the crop activation matrix, NMF against scikit-learn,
 // the NNLS transform against scipy, and the Sobol designs against the reference's own outputs.
 #include "craft/crops.h"
+#include "craft/dense_ops.h"
 #include "craft/nmf.h"
 #include "craft/sobol.h"
 
@@ -18,6 +19,38 @@
 
 using namespace cs::craft;
 using namespace cs::craft::test;
+
+// The hand-vectorised kernels against LibTorch's own products, on sizes that exercise the
+// remainders (inner size not a multiple of 8, rank not a multiple of 4).
+TEST(DenseOps, ProductsMatchLibTorch) {
+    torch::manual_seed(3);
+    for (int64_t k : {5, 64, 203}) {
+        for (int64_t r : {1, 4, 7}) {
+            at::Tensor p = torch::rand({37, k}), q = torch::rand({r, k});
+            at::Tensor expected = p.to(torch::kFloat64).mm(q.to(torch::kFloat64).t());
+            EXPECT_TRUE(torch::allclose(productWithTransposed(p, q), expected, 1e-5, 1e-5)) << "k=" << k << " r=" << r;
+            at::Tensor c = torch::rand({13, r}), b = torch::rand({r, k});
+            EXPECT_TRUE(torch::allclose(combineRows(c, b), c.mm(b), 1e-5, 1e-5)) << "k=" << k << " r=" << r;
+        }
+    }
+    at::Tensor base = torch::rand({9, 203}), delta = torch::randn({9}), direction = torch::rand({203});
+    at::Tensor out = torch::empty({9, 203});
+    shiftRows(base, delta, direction, out);
+    EXPECT_TRUE(torch::allclose(out, base + delta.unsqueeze(1) * direction.unsqueeze(0), 1e-6, 1e-6));
+}
+
+// The randomized SVD start (matrices wider than rank + 10) finds the leading subspace: on an
+// exactly rank-6 non-negative matrix, NMF with 6 concepts fits it almost exactly.
+TEST(Nmf, RandomizedStartRecoversAnExactLowRankMatrix) {
+    torch::manual_seed(5);
+    at::Tensor A = torch::rand({400, 6}).mm(torch::rand({6, 120}));
+    at::Tensor U, W;
+    NmfStats stats = fitNmf(A, NmfOptions{6, 200, 1e-4}, U, W);
+    EXPECT_LT(stats.relativeError, 0.02) << stats.iterations << " iterations";
+    at::Tensor U2, W2;
+    fitNmf(A, NmfOptions{6, 200, 1e-4}, U2, W2);
+    EXPECT_TRUE(torch::equal(U, U2)) << "the start is seeded, so two fits agree exactly";
+}
 
 TEST(CropGrid, MatchesTheReferenceCounts) {
     EXPECT_EQ(cropGrid(224, 224, 64, defaultStride(64)).perImage(), 16);
