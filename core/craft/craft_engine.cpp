@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -69,6 +70,21 @@ void checkProbePoint(const model::VisionModel& model, const std::string& layer) 
     std::string list;
     for (const auto& p : points) list += (list.empty() ? "" : ", ") + p;
     throw Error(model.info().path, "the model has no probe point '" + layer + "' (its probe points: " + list + ")");
+}
+
+// True when masks are [A; B; C_1 … C_r] with C_i equal to A but in column i (sobol.h), which
+// lets the C rows be rebuilt as rank-one updates of the A rows.
+bool masksHaveSobolLayout(const at::Tensor& masks, int64_t nbDesign) {
+    const int64_t r = masks.size(1);
+    if (masks.size(0) != nbDesign * (r + 2)) return false;
+    at::Tensor a = masks.slice(0, 0, nbDesign);
+    for (int64_t k = 0; k < r; ++k) {
+        at::Tensor c = masks.slice(0, (2 + k) * nbDesign, (3 + k) * nbDesign);
+        at::Tensor same = c == a;
+        same.select(1, k).fill_(true);
+        if (!same.all().item<bool>()) return false;
+    }
+    return true;
 }
 
 int64_t probeIndex(const model::VisionModel& model, const std::string& layer) {
@@ -240,10 +256,59 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
         return torch::cat(out);
     };
 
+    // Sobol outputs of one image: the A and B rows are rebuilt from all r contributions; each C_i
+    // row differs from its A row in concept i only, so it is A's rebuilt activation plus
+    // (b_i − a_i)·B[i] (dense_ops.h shiftRows), a quarter of the arithmetic of rebuilding all
+    // rows. Rows are written into a block of hBatch rows that goes to h as soon as it is full, so
+    // h reads them while they are still in cache, and all rows go in one call when hBatch allows.
+    const bool designHasCRows = masksHaveSobolLayout(masks, o.sobolDesigns);
+    auto sobolOutputs = [&](const at::Tensor& B) {
+        if (!designHasCRows) return logitsForMasks(B, masks, o.layer, policy, activationShape, o.classIndex);
+        torch::InferenceMode inference;
+        const int64_t nb = o.sobolDesigns, features = B.size(1);
+        const int64_t blockRows = std::min(o.hBatch, masks.size(0));
+        at::Tensor block = torch::empty({blockRows, features}, torch::kFloat32);
+        int64_t filled = 0;
+        std::vector<at::Tensor> out;
+        auto flush = [&] {
+            if (filled == 0) return;
+            std::vector<int64_t> full{filled};
+            full.insert(full.end(), activationShape.begin(), activationShape.end());
+            at::Tensor rebuilt = policy.toModel(block.slice(0, 0, filled).view(full));
+            const auto hStart = Clock::now();
+            out.push_back(model_.logitsFrom(rebuilt, o.layer).select(1, o.classIndex).to(torch::kFloat32).clone());
+            hSeconds += secondsSince(hStart);
+            filled = 0;
+        };
+        // Appends `count` rows, write(first, n, target) filling rows [first, first + n) into target.
+        auto emit = [&](int64_t count, const std::function<void(int64_t, int64_t, at::Tensor)>& write) {
+            for (int64_t done = 0; done < count;) {
+                const int64_t n = std::min(count - done, blockRows - filled);
+                write(done, n, block.slice(0, filled, filled + n));
+                filled += n;
+                done += n;
+                if (filled == blockRows) flush();
+            }
+        };
+        at::Tensor rebuiltA = combineRows(masks.slice(0, 0, nb), B);
+        emit(nb, [&](int64_t f, int64_t n, at::Tensor target) { target.copy_(rebuiltA.slice(0, f, f + n)); });
+        at::Tensor maskB = masks.slice(0, nb, 2 * nb);
+        emit(nb, [&](int64_t f, int64_t n, at::Tensor target) { target.copy_(combineRows(maskB.slice(0, f, f + n), B)); });
+        for (int64_t k = 0; k < r; ++k) {
+            at::Tensor delta = (masks.slice(0, (2 + k) * nb, (3 + k) * nb).select(1, k) - masks.slice(0, 0, nb).select(1, k)).contiguous();
+            at::Tensor direction = B[k].contiguous();
+            emit(nb, [&](int64_t f, int64_t n, at::Tensor target) {
+                shiftRows(rebuiltA.slice(0, f, f + n), delta.slice(0, f, f + n), direction, target);
+            });
+        }
+        flush();
+        return torch::cat(out);
+    };
+
     at::Tensor importance = torch::zeros({n, r}, torch::kFloat64);
     for (int64_t i = 0; i < n; ++i) {
-        at::Tensor B = conceptContributions(uAll[i], W, spatial);
-        at::Tensor y = logitsForMasks(B, masks, o.layer, policy, activationShape, o.classIndex).contiguous();
+        at::Tensor B = conceptContributions(uAll[i], W, spatial).contiguous();
+        at::Tensor y = sobolOutputs(B).contiguous();
         std::vector<float> outputs(y.data_ptr<float>(), y.data_ptr<float>() + y.numel());
         auto sti = jansenTotalIndices(outputs, r, o.sobolDesigns);
         for (int64_t k = 0; k < r; ++k) importance[i][k] = sti[k];

@@ -44,7 +44,7 @@ struct CraftOptions {
     int64_t patchSize = 64;
     int64_t stride = 0;              // 0 = int(0.8·patch)
     int64_t cropBatch = 64;          // crops per g forward
-    int64_t hBatch = 1024;           // rows per h forward
+    int64_t hBatch = 64;             // rows per h forward (reference: batch_size 64); small enough that a rebuilt block stays in cache
     int nmfMaxIterations = 200;
     double nmfTolerance = 1e-4;
     int64_t sobolDesigns = 32;
