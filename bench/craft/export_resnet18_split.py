@@ -50,6 +50,16 @@ class ResNetSplit(nn.Module):
             a = self.layer4(a)
         return self.fc(torch.flatten(torch.mean(a, dim=(2, 3)), 1))
 
+    @torch.jit.export
+    def activations_between(self, a: torch.Tensor, from_layer: str, to_layer: str) -> torch.Tensor:
+        if from_layer == "layer2":
+            a = self.layer3(a)
+            if to_layer == "layer3":
+                return a
+        if to_layer != "layer4" or from_layer == to_layer:
+            raise RuntimeError("no path from " + from_layer + " to " + to_layer)
+        return self.layer4(a)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.logits_from(self.activations(x, "layer4"), "layer4")
 

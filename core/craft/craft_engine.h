@@ -20,6 +20,7 @@ class Tensor;
 }
 namespace cs::model {
 class VisionModel;
+class LayerBridge;
 }
 namespace cs::jobs {
 class JobContext;
@@ -27,15 +28,8 @@ class JobContext;
 
 namespace cs::craft {
 
-// Optional extension a VisionModel may implement: the part of the network between two probe
-// points. With it, sub-concepts of a recursive tree are weighted by their Sobol importance for
-// the parent concept's coefficient (the paper's definition); without it, for the class logit.
-class LayerBridge {
-public:
-    virtual ~LayerBridge() = default;
-    // a: activations at probe point `from` (earlier); returns those at `to`.
-    virtual at::Tensor activationsBetween(const at::Tensor& a, const std::string& from, const std::string& to) = 0;
-};
+// The optional between-layers interface of a vision model (model/model_adapter.h).
+using LayerBridge = model::LayerBridge;
 
 struct CraftOptions {
     std::string layer;               // probe point (e.g. "layer4")

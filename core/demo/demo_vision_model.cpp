@@ -29,7 +29,9 @@ constexpr float kMean = 0.2860f;  // Fashion-MNIST training set pixel mean and s
 constexpr float kStd = 0.3530f;
 
 // The split convention's methods. block1..block3 are the probe points; logits_from continues
-// from any of them, so CRAFT can rebuild activations at one layer and read the logits.
+// from any of them, so CRAFT can rebuild activations at one layer and read the logits;
+// activations_between (optional in the convention) lets recursive concept trees weigh
+// sub-concepts on their parent concept's coefficient.
 // (`raise Exception(...)` cannot be resolved by Module::define's C++ resolver; assert can.)
 const char* kModelSource = R"TS(
 def block1(self, x: Tensor) -> Tensor:
@@ -64,6 +66,17 @@ def logits_from(self, a: Tensor, layer: str) -> Tensor:
     else:
         assert layer == "block3", "unknown layer; probe points are block1, block2, block3"
     return self.head(h)
+
+def activations_between(self, a: Tensor, from_layer: str, to_layer: str) -> Tensor:
+    h = a
+    if from_layer == "block1":
+        h = self.block2(h)
+        if to_layer == "block2":
+            return h
+    else:
+        assert from_layer == "block2", "from_layer must be block1 or block2"
+    assert to_layer == "block3", "to_layer must be a probe point after from_layer"
+    return self.block3(h)
 
 def forward(self, x: Tensor) -> Tensor:
     return self.head(self.block3(self.block2(self.block1(x))))
@@ -153,6 +166,9 @@ bool readCache(const fs::path& modelPath, const fs::path& metadataPath, const st
         // A cache the model file does not match (e.g. half-copied) is retrained, not trusted.
         torch::jit::Module module = torch::jit::load(modelPath.string());
         if (!module.hasattr("probe_points") || !module.hasattr("test_accuracy")) return false;
+        // Caches written before the model declared activations_between are rebuilt (same seed,
+        // same weights) so the demo's concept tree uses the parent coefficients.
+        if (!module.find_method("activations_between")) return false;
         out.testAccuracy = metadata.at("test_accuracy").get<double>();
         out.trainSeconds = metadata.at("train_seconds").get<double>();
         out.epochs = metadata.at("epochs").get<int>();

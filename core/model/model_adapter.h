@@ -50,6 +50,18 @@ public:
     virtual at::Tensor logits(const at::Tensor& x);
 };
 
+// Optional extension a VisionModel may also implement: the part of the network between two
+// probe points. With it, CRAFT weighs the sub-concepts of a recursive tree by their Sobol
+// importance for the parent concept's coefficient (the paper's definition); without it, for
+// the class logit. A separate interface found with dynamic_cast, so that VisionModel's vtable,
+// which plugins compiled against ABI 1 rely on, does not change.
+class LayerBridge {
+public:
+    virtual ~LayerBridge() = default;
+    // a: activations at probe point `from` (earlier); returns those at `to`.
+    virtual at::Tensor activationsBetween(const at::Tensor& a, const std::string& from, const std::string& to) = 0;
+};
+
 // Sequential recommender: encode = user state before the prediction layer, score = that layer.
 class SequentialRecommender : public ModelAdapter {
 public:

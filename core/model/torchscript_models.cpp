@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace cs::model {
@@ -23,6 +24,7 @@ using nlohmann::json;
 
 const char* kActivationsSignature = "activations(x: Tensor, layer: str) -> Tensor";
 const char* kLogitsFromSignature = "logits_from(a: Tensor, layer: str) -> Tensor";
+const char* kActivationsBetweenSignature = "activations_between(a: Tensor, from_layer: str, to_layer: str) -> Tensor";
 const char* kEncodeSignature = "encode(item_seq: Tensor) -> Tensor";
 const char* kScoreSignature = "score(state: Tensor) -> Tensor";
 
@@ -78,9 +80,9 @@ std::vector<float> floatsOption(const json& options, const char* key, std::vecto
 // fusion, frozen ops to oneDNN/MKLDNN layouts, linear transposes) applied to each convention
 // method, since optimize_for_inference itself insists on a `forward`. The result cannot be
 // differentiated and takes float32 only, so the autograd-capable frozen module is kept beside it.
-torch::jit::Module inferenceOptimised(const torch::jit::Module& frozen) {
+torch::jit::Module inferenceOptimised(const torch::jit::Module& frozen, const std::vector<std::string>& methods) {
     torch::jit::Module fast = frozen.clone();
-    for (const char* method : {"activations", "logits_from"}) {
+    for (const auto& method : methods) {
         std::shared_ptr<torch::jit::Graph> graph = fast.get_method(method).graph();
         torch::jit::FuseFrozenConvAddRelu(graph);
         torch::jit::ConvertFrozenOpsToMKLDNN(graph);
@@ -89,7 +91,7 @@ torch::jit::Module inferenceOptimised(const torch::jit::Module& frozen) {
     return fast;
 }
 
-class SplitModuleVisionModel final : public VisionModel {
+class SplitModuleVisionModel : public VisionModel {
 public:
     SplitModuleVisionModel(torch::jit::Module module, ModelInfo info, c10::optional<torch::jit::Module> fast = c10::nullopt)
         : module_(std::move(module)), fast_(std::move(fast)), info_(std::move(info)) {}
@@ -156,6 +158,19 @@ public:
                     return;
                 }
             }
+            if (module_.find_method("activations_between")) {
+                const auto& points = info_.probePoints;
+                for (size_t i = 0; i + 1 < points.size(); ++i) {
+                    const c10::IValue from(points[i]), to(points[i + 1]);
+                    at::Tensor a = module_.get_method("activations")({x, from}).toTensor();
+                    at::Tensor b = module_.get_method("activations_between")({a, from, to}).toTensor();
+                    at::Tensor fastB = fast_->get_method("activations_between")({a, from, to}).toTensor();
+                    if (!fastB.is_same_size(b) || !torch::allclose(fastB, b, 1e-3, 1e-3)) {
+                        fast_.reset();
+                        return;
+                    }
+                }
+            }
         } catch (const std::exception&) {
             fast_.reset();
         }
@@ -163,7 +178,7 @@ public:
 
     bool hasFastPath() const { return fast_.has_value(); }
 
-private:
+protected:
     // The optimised module serves float32 inputs that need no gradient (every CRAFT stage but
     // the implicit-differentiation maps); anything else goes to the autograd-capable module.
     torch::jit::Module& moduleFor(const at::Tensor& input) {
@@ -171,6 +186,7 @@ private:
         return module_;
     }
 
+private:
     void requireProbePoint(const std::string& layer) const {
         for (const auto& point : info_.probePoints)
             if (point == layer) return;
@@ -188,6 +204,28 @@ private:
     torch::jit::Module module_;
     c10::optional<torch::jit::Module> fast_;  // inferenceOptimised(module_) when frozen
     ModelInfo info_;
+};
+
+// A split module that also declares the optional activations_between method (docs/models.md):
+// the network from one probe point to a later one, which recursive CRAFT trees use to weigh
+// sub-concepts on the parent concept's coefficient.
+class BridgedSplitModuleVisionModel final : public SplitModuleVisionModel, public LayerBridge {
+public:
+    using SplitModuleVisionModel::SplitModuleVisionModel;
+
+    at::Tensor activationsBetween(const at::Tensor& a, const std::string& from, const std::string& to) override {
+        const auto& points = info().probePoints;
+        const auto fromAt = std::find(points.begin(), points.end(), from), toAt = std::find(points.begin(), points.end(), to);
+        if (fromAt == points.end() || toAt == points.end() || fromAt >= toAt)
+            throw Error(info().path, "activations_between needs two probe points, the first earlier than the second; got '" + from +
+                                         "' and '" + to + "' (probe points: " + joined(points) + ")");
+        const std::string call = "activations_between(a, '" + from + "', '" + to + "')";
+        at::Tensor out = requireTensor(callMethod(moduleFor(a), info().path, "activations_between", {a, from, to}, call), info().path, call);
+        if (out.dim() < 2 || out.size(0) != a.size(0))
+            throw Error(info().path, call + " returned a tensor of shape " + shapeString(out) + " for activations of shape " +
+                                         shapeString(a) + "; expected N×C×H×W or N×C with N = " + std::to_string(a.size(0)));
+        return out;
+    }
 };
 
 class RecommenderModule final : public SequentialRecommender {
@@ -286,6 +324,15 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
     }
     validateVisionInfo(info);
 
+    // Optional: the network between two probe points (recursive CRAFT trees, docs/models.md).
+    const bool bridged = module.find_method("activations_between").has_value();
+    if (bridged)
+        requireMethod(module, path, convention, "activations_between",
+                      {{"a", c10::TensorType::get()}, {"from_layer", c10::StringType::get()}, {"to_layer", c10::StringType::get()}},
+                      c10::TensorType::get(), kActivationsBetweenSignature);
+    std::vector<std::string> methods{"activations", "logits_from"};
+    if (bridged) methods.push_back("activations_between");
+
     module.eval();
     c10::optional<torch::jit::Module> fast;
     if (options.value("freeze", false)) {
@@ -294,8 +341,8 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
         try {
             // torch::jit::freeze optimises only forward (and requires it); freeze the convention's
             // methods and run the frozen-graph optimisations (conv/batch-norm folding) on each.
-            module = torch::jit::freeze_module(module, std::vector<std::string>{"activations", "logits_from"});
-            for (const char* method : {"activations", "logits_from"}) {
+            module = torch::jit::freeze_module(module, methods);
+            for (const auto& method : methods) {
                 std::shared_ptr<torch::jit::Graph> graph = module.get_method(method).graph();
                 torch::jit::OptimizeFrozenGraph(graph, true);
             }
@@ -304,13 +351,17 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
         }
         if (options.value("optimize_for_inference", true)) {
             try {
-                fast = inferenceOptimised(module);
+                fast = inferenceOptimised(module, methods);
             } catch (const std::exception&) {
                 fast = c10::nullopt;  // the frozen module alone still works
             }
         }
     }
-    auto model = std::make_unique<SplitModuleVisionModel>(std::move(module), std::move(info), std::move(fast));
+    std::unique_ptr<SplitModuleVisionModel> model;
+    if (bridged)
+        model = std::make_unique<BridgedSplitModuleVisionModel>(std::move(module), std::move(info), std::move(fast));
+    else
+        model = std::make_unique<SplitModuleVisionModel>(std::move(module), std::move(info), std::move(fast));
     if (options.value("probe", true)) model->probe();
     model->verifyFastPath();
     return model;

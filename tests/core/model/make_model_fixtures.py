@@ -81,6 +81,14 @@ class SplitResNet(torch.nn.Module):
         return n.fc(torch.flatten(n.avgpool(a), 1))
 
 
+    @torch.jit.export
+    def activations_between(self, a: torch.Tensor, from_layer: str, to_layer: str) -> torch.Tensor:
+        # Optional: lets recursive concept trees weigh sub-concepts on the parent concept.
+        if from_layer == "layer3" and to_layer == "layer4":
+            return self.net.layer4(a)
+        raise RuntimeError("no path from " + from_layer + " to " + to_layer)
+
+
 resnet = torchvision.models.resnet18(num_classes=10).eval()
 randomise_batchnorm(resnet)
 x = torch.randn(2, 3, 64, 64)

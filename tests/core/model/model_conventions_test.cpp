@@ -95,6 +95,25 @@ TEST(SplitConvention, FrozenModuleStillDifferentiates) {
     EXPECT_GT(x.grad().abs().sum().item<double>(), 0.0);
 }
 
+TEST(SplitConvention, OptionalActivationsBetweenBridgesProbePoints) {
+    for (const char* options : {"", R"({"freeze": true})"}) {
+        LoadOptions load;
+        load.optionsJson = options;
+        auto model = loadVisionModel(fixture("split_resnet18.pt"), load);
+        auto* bridge = dynamic_cast<cs::model::LayerBridge*>(model.get());
+        ASSERT_NE(bridge, nullptr) << "the fixture declares activations_between";
+        torch::NoGradGuard noGrad;
+        at::Tensor layer4 = bridge->activationsBetween(reference("split_resnet18", "layer3"), "layer3", "layer4");
+        EXPECT_TRUE(torch::allclose(layer4, reference("split_resnet18", "layer4"), 1e-4, 1e-4)) << options;
+        try {
+            bridge->activationsBetween(reference("split_resnet18", "layer4"), "layer4", "layer3");
+            FAIL() << "no error for a backwards bridge";
+        } catch (const cs::Error& e) {
+            EXPECT_NE(std::string(e.what()).find("the first earlier than the second"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(SplitConvention, UnknownLayerNamesTheProbePoints) {
     auto model = loadVisionModel(fixture("split_resnet18.pt"));
     try {
