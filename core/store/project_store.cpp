@@ -648,6 +648,17 @@ int64_t ProjectStore::addArtifact(const ArtifactRecord& a) {
     return id;
 }
 
+int64_t ProjectStore::replaceArtifact(const ArtifactRecord& a) {
+    int64_t id = 0;
+    transaction([&] {
+        Statement s(db_, path_, "DELETE FROM artifacts WHERE run_id=? AND kind=? AND name=?");
+        s.bind(1, a.runId).bind(2, a.kind).bind(3, a.name);
+        s.exec();
+        id = addArtifact(a);
+    });
+    return id;
+}
+
 namespace {
 const char* kArtifactColumns = "SELECT id, run_id, kind, name, mime, tensor_shape, metadata, data FROM artifacts ";
 

@@ -135,6 +135,8 @@ public:
     int64_t addLatent(const LatentRecord& latent);
     std::vector<LatentRecord> latents(int64_t runId) const;
     int64_t addArtifact(const ArtifactRecord& artifact);
+    // Replaces the run's artifacts of the same kind and name (if any) by this one, atomically.
+    int64_t replaceArtifact(const ArtifactRecord& artifact);
     // Lists artifacts without their payload (bytes/tensor empty) for speed.
     std::vector<ArtifactRecord> artifacts(int64_t runId, const std::string& kind = {}) const;
     std::optional<ArtifactRecord> artifact(int64_t runId, const std::string& kind, const std::string& name) const;

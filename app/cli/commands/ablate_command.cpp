@@ -12,7 +12,6 @@
 #include "sae/recsae_job.h"
 #include "store/project_store.h"
 
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -140,26 +139,13 @@ public:
         {  // Stored like RecSaeJob's own ablations, so the dashboard shows it when the latent is selected.
             auto store = store::ProjectStore::open(project);
             if (store->readOnly()) throw Error(project, "the project file is read-only: the result cannot be stored");
-            store->transaction([&] {
-                sqlite3_stmt* statement = nullptr;
-                if (sqlite3_prepare_v2(store->handle(), "DELETE FROM artifacts WHERE run_id=? AND kind=? AND name=?", -1,
-                                       &statement, nullptr) != SQLITE_OK)
-                    throw Error(project, std::string("cannot replace an older result: ") + sqlite3_errmsg(store->handle()));
-                sqlite3_bind_int64(statement, 1, request_.runId);
-                sqlite3_bind_text(statement, 2, kind.c_str(), -1, SQLITE_TRANSIENT);
-                sqlite3_bind_text(statement, 3, artifactName.c_str(), -1, SQLITE_TRANSIENT);
-                const int rc = sqlite3_step(statement);
-                sqlite3_finalize(statement);
-                if (rc != SQLITE_DONE)
-                    throw Error(project, std::string("cannot replace an older result: ") + sqlite3_errmsg(store->handle()));
-                store::ArtifactRecord artifact;
-                artifact.runId = request_.runId;
-                artifact.kind = kind;
-                artifact.name = artifactName;
-                artifact.mime = "application/json";
-                artifact.bytes = result.dump();
-                store->addArtifact(artifact);
-            });
+            store::ArtifactRecord artifact;
+            artifact.runId = request_.runId;
+            artifact.kind = kind;
+            artifact.name = artifactName;
+            artifact.mime = "application/json";
+            artifact.bytes = result.dump();
+            store->replaceArtifact(artifact);  // one result per latent and kind: a rerun replaces it
         }
 
         const int64_t users = result.value("users", int64_t(0));

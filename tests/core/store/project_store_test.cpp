@@ -100,6 +100,19 @@ TEST(ProjectStore, RunLifecycleAndResultsRoundTrip) {
     const auto full = store->artifact(runId, "map", "0");
     ASSERT_TRUE(full && full->tensor);
     EXPECT_FLOAT_EQ(full->tensor->at({1, 0}), 3.f);
+    // replaceArtifact keeps one artifact per (run, kind, name): a rerun of an ablation replaces it.
+    ArtifactRecord json;
+    json.runId = runId;
+    json.kind = "ablation";
+    json.name = "latent_3";
+    json.mime = "application/json";
+    json.bytes = R"({"v":1})";
+    store->replaceArtifact(json);
+    json.bytes = R"({"v":2})";
+    store->replaceArtifact(json);
+    ASSERT_EQ(store->artifacts(runId, "ablation").size(), 1u);
+    EXPECT_EQ(store->artifact(runId, "ablation", "latent_3")->bytes, R"({"v":2})");
+    EXPECT_EQ(store->artifacts(runId).size(), 2u) << "other artifacts are untouched";
     store->deleteRun(runId);
     EXPECT_TRUE(store->concepts(runId).empty()) << "cascade";
 }
