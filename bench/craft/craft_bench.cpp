@@ -2,7 +2,7 @@
 // defaults as the reference) on the same TorchScript resnet18 (split at layer4) and the same
 // Fashion-MNIST images upsampled to 224, measured in the same run. Prints per-stage ratios
 // (g, NMF, Sobol, Sobol vs h alone, end to end) and peak RSS of both processes.
-// Usage: craft_bench [--images N] [--class 7] [--work DIR] [--studio-only] [--skip-python]
+// Usage: craft_bench [--images N] [--class 7] [--work DIR] [--python-threads T] [--studio-only] [--skip-python]
 #include "craft/craft_engine.h"
 
 #include "data/image_source.h"
@@ -42,16 +42,18 @@ void run(const std::string& command) {
 int main(int argc, char** argv) {
     int64_t nImages = 40, cls = 7;
     fs::path work = fs::temp_directory_path() / "craft_bench";
+    int pythonThreads = 0;
     bool studioOnly = false, skipPython = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         if (a == "--images" && i + 1 < argc) nImages = std::stoll(argv[++i]);
         else if (a == "--class" && i + 1 < argc) cls = std::stoll(argv[++i]);
         else if (a == "--work" && i + 1 < argc) work = argv[++i];
+        else if (a == "--python-threads" && i + 1 < argc) pythonThreads = std::stoi(argv[++i]);
         else if (a == "--studio-only") studioOnly = true;
         else if (a == "--skip-python") skipPython = true;
         else {
-            std::cerr << "usage: craft_bench [--images N] [--class C] [--work DIR] [--studio-only] [--skip-python]\n";
+            std::cerr << "usage: craft_bench [--images N] [--class C] [--work DIR] [--python-threads T] [--studio-only] [--skip-python]\n";
             return 2;
         }
     }
@@ -62,15 +64,18 @@ int main(int argc, char** argv) {
     const fs::path model = work / "resnet18_split.pt";
     if (!fs::exists(model)) run(python + " " + here + "/export_resnet18_split.py " + model.string() + " 0");
 
+    // Both sides get the same number of threads (Python torch defaults to 1 on this machine,
+    // which would flatter the studio's 2).
+    cs::model::configureTorchThreads();
+    if (pythonThreads <= 0) pythonThreads = torch::get_num_threads();
     nlohmann::json py;
     if (!studioOnly && !skipPython) {
         const fs::path out = work / "python.json";
         run(python + " " + here + "/python_craft_baseline.py " + model.string() + " " + data + "/t10k-images-idx3-ubyte.gz " + data +
-            "/t10k-labels-idx1-ubyte.gz " + std::to_string(cls) + " " + std::to_string(nImages) + " " + out.string());
+            "/t10k-labels-idx1-ubyte.gz " + std::to_string(cls) + " " + std::to_string(nImages) + " " + out.string() + " " +
+            std::to_string(pythonThreads));
         py = nlohmann::json::parse(std::ifstream(out));
     }
-
-    cs::model::configureTorchThreads();
     cs::model::LoadOptions options;
     options.optionsJson = R"({"freeze": true})";
     auto vision = cs::model::loadVisionModel(model.string(), options);
@@ -135,7 +140,7 @@ int main(int argc, char** argv) {
     std::cout << std::fixed << std::setprecision(3);
     std::cout << "CRAFT bench: resnet18 (random init) split at layer4, Fashion-MNIST class " << cls << ", " << nImages << " images -> "
               << result.crops.size() << " crops, r = 10, nb_design 32 (reference Halton masks on both sides)\n";
-    std::cout << "torch threads " << torch::get_num_threads() << "\n\n";
+    std::cout << "torch threads: studio " << torch::get_num_threads() << ", python " << (py.is_object() ? py.value("threads", 0) : 0) << "\n\n";
     auto row = [&](const std::string& name, double studio, const char* key) {
         std::cout << std::left << std::setw(26) << name << std::right << std::setw(10) << studio;
         if (py.contains("timings_s") && py["timings_s"].contains(key)) {

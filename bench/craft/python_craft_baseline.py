@@ -5,7 +5,8 @@ Crops: unfold p=64, stride int(0.8p), resize to the input (bilinear); g in batch
 no_grad, full maps concatenated then averaged (reference behaviour); NMF(n_components=r,
 init nndsvda, cd, tol 1e-4, max_iter 200); importance per image: NMF transform, unscrambled
 Halton masks in 2r dims, rebuilt activations, h in batches, Jansen estimator.
-Usage: python_craft_baseline.py MODEL.pt IDX_IMAGES_GZ IDX_LABELS_GZ CLASS N_IMAGES OUT.json
+Usage: python_craft_baseline.py MODEL.pt IDX_IMAGES_GZ IDX_LABELS_GZ CLASS N_IMAGES OUT.json [THREADS]
+THREADS (default: torch's own default) lets the bench give both sides the same number of threads.
 """
 import gzip
 import json
@@ -70,7 +71,8 @@ def jansen(outputs, nb_design, dim):
 def main():
     model_path, images_path, labels_path, cls, n, out = sys.argv[1:7]
     cls, n = int(cls), int(n)
-    torch.set_num_threads(torch.get_num_threads())
+    if len(sys.argv) > 7:
+        torch.set_num_threads(int(sys.argv[7]))
     model = torch.jit.load(model_path).eval()
     g = lambda x: model.activations(x, "layer4")
     h = lambda a: model.logits_from(a, "layer4")
@@ -115,7 +117,8 @@ def main():
     timings["total"] = timings["activations"] + timings["nmf"] + timings["sobol"]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     json.dump({"timings_s": timings, "nmf": {"relative_error": error, "iterations": int(reducer.n_iter_)}, "n_crops": int(a.shape[0]),
-               "h_evaluations": evaluations, "importance": importance.tolist(), "peak_rss_mb": peak}, open(out, "w"))
+               "h_evaluations": evaluations, "importance": importance.tolist(), "peak_rss_mb": peak,
+               "threads": torch.get_num_threads()}, open(out, "w"))
 
 
 if __name__ == "__main__":
