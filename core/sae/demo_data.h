@@ -12,8 +12,8 @@ namespace cs::sae {
 
 // The defaults are the validated size: the one `concept-studio-cli demo` uses and
 // tests/core/sae/recsae_pipeline_test.cpp holds to the quality bar (docs/recsae.md, "Measured
-// figures"). large() is the earlier, bigger default, kept for users who want a harder catalogue;
-// it has not been run end to end (about 3× the data, see docs/recsae.md).
+// figures"). large() is the earlier, bigger default, kept for users who want a bigger catalogue:
+// about 3× the data, measured once end to end through the CLI (docs/recsae.md) but not tested.
 struct DemoDataOptions {
     int numItems = 500;
     int numTags = 16;          // at most 20
@@ -23,7 +23,7 @@ struct DemoDataOptions {
     double switchTag = 0.08;   // per-step probability of moving to another favourite tag
     double wanderTag = 0.03;   // per-step probability of moving to any tag (the drift)
 
-    // 1500 items, 16 tags, 3000 users with 20–50 interactions (not validated end to end).
+    // 1500 items, 16 tags, 3000 users with 20–50 interactions (measured once, not tested).
     static DemoDataOptions large() {
         DemoDataOptions o;
         o.numItems = 1500;
