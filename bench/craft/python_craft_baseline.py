@@ -5,7 +5,7 @@ Crops: unfold p=64, stride int(0.8p), resize to the input (bilinear); g in batch
 no_grad, full maps concatenated then averaged (reference behaviour); NMF(n_components=r,
 init nndsvda, cd, tol 1e-4, max_iter 200); importance per image: NMF transform, unscrambled
 Halton masks in 2r dims, rebuilt activations, h in batches, Jansen estimator.
-Usage: python_craft_baseline.py MODEL.pt IDX_IMAGES_GZ IDX_LABELS_GZ CLASS N_IMAGES OUT.json [THREADS]
+Usage: python_craft_baseline.py MODEL.pt IDX_IMAGES_GZ IDX_LABELS_GZ CLASS N_IMAGES OUT.json [THREADS [LAYER]]
 THREADS (default: torch's own default) lets the bench give both sides the same number of threads.
 """
 import gzip
@@ -73,9 +73,10 @@ def main():
     cls, n = int(cls), int(n)
     if len(sys.argv) > 7:
         torch.set_num_threads(int(sys.argv[7]))
+    layer = sys.argv[8] if len(sys.argv) > 8 else "layer4"
     model = torch.jit.load(model_path).eval()
-    g = lambda x: model.activations(x, "layer4")
-    h = lambda a: model.logits_from(a, "layer4")
+    g = lambda x: model.activations(x, layer)
+    h = lambda a: model.logits_from(a, layer)
     x = load_images(images_path, labels_path, cls, n)
     timings = {}
 
@@ -98,6 +99,7 @@ def main():
 
     start = time.perf_counter()
     full = batch_inference(g, x)
+    timings["image_activations"] = time.perf_counter() - start
     hh, ww = full.shape[2], full.shape[3]
     coeffs = reducer.transform(full.permute(0, 2, 3, 1).reshape(-1, full.shape[1]).numpy()).reshape(len(x), hh, ww, R)
     masks = halton_masks(R, NB_DESIGN)

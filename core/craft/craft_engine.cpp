@@ -173,6 +173,7 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
             checkCancelled();
         }
         fullActivations = torch::cat(parts, 0);
+        result.timings.imageActivations = secondsSince(stageStart);
         if (fullActivations.dim() != 4 && fullActivations.dim() != 2)
             throw Error(modelPath, "activations at '" + o.layer + "' must be N×C×H×W or N×C");
         at::Tensor logits = model_.logitsFrom(fullActivations.slice(0, 0, 1), o.layer);

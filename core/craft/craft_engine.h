@@ -37,7 +37,7 @@ struct CraftOptions {
     int64_t concepts = 10;           // r (reference default 20; CLI default 10)
     int64_t patchSize = 64;
     int64_t stride = 0;              // 0 = int(0.8·patch)
-    int64_t cropBatch = 64;          // crops per g forward
+    int64_t cropBatch = 32;          // crops per g forward (reference: 64; 32 keeps a 300-image run under 1 GB at the same speed)
     int64_t hBatch = 64;             // rows per h forward (reference: batch_size 64); small enough that a rebuilt block stays in cache
     int nmfMaxIterations = 200;
     double nmfTolerance = 1e-4;
@@ -89,6 +89,9 @@ struct FaithfulnessCurves {
 struct StageTimings {
     double activations = 0, nmf = 0, sobol = 0, maps = 0, faithfulness = 0, tree = 0, total = 0;
     double hSeconds = 0;  // time inside h during the Sobol stage
+    // Part of `activations`: g on the whole images (for the transform, Sobol and filtering),
+    // which the reference computes inside its importance stage.
+    double imageActivations = 0;
 };
 
 struct CraftResult {

@@ -334,6 +334,7 @@ void CraftJob::run(jobs::JobContext& context) {
                        {"sobol", {{"designs", options.sobolDesigns}, {"h_evaluations", result.hEvaluations}}},
                        {"timings_s",
                         {{"activations", result.timings.activations},
+                         {"image_activations", result.timings.imageActivations},
                          {"nmf", result.timings.nmf},
                          {"sobol", result.timings.sobol},
                          {"maps", result.timings.maps},

@@ -39,6 +39,10 @@ public:
         sub.add_option("--recursive-layers", spec_.options.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")
             ->delimiter(',');
         sub.add_option("--sub-concepts", spec_.options.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::PositiveNumber);
+        sub.add_option("--batch-size", spec_.options.cropBatch,
+                       "Crops per forward pass of g: the largest memory cost of a run (the first layers' maps of a batch)")
+            ->capture_default_str()
+            ->check(CLI::Range(1, 4096));
         sub.add_option("--seed", spec_.options.seed, "Seed for the randomised design and random orders")->capture_default_str();
         sub.add_option("--max-images", spec_.maxImages, "Use at most N images of the class (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
         sub.add_flag("--filter-predicted", spec_.options.filterPredicted, "Keep only images the model predicts as the class");
