@@ -54,6 +54,13 @@ TEST(DemoVisionModel, TrainsSavesInTheSplitConventionAndCaches) {
     EXPECT_GE(a3.min().item<float>(), 0.0f) << "CRAFT needs non-negative activations";
     EXPECT_TRUE(torch::allclose(model->logitsFrom(model->activations(x, "block1"), "block1"), model->logitsFrom(a3, "block3"),
                                 1e-5, 1e-5));
+    // It declares activations_between, so CRAFT trees weigh sub-concepts on the parent concept.
+    auto* bridge = dynamic_cast<model::LayerBridge*>(model.get());
+    ASSERT_NE(bridge, nullptr);
+    EXPECT_TRUE(torch::allclose(bridge->activationsBetween(model->activations(x, "block1"), "block1", "block3"), a3, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(bridge->activationsBetween(model->activations(x, "block2"), "block2", "block3"), a3, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(bridge->activationsBetween(model->activations(x, "block1"), "block1", "block2"),
+                                model->activations(x, "block2"), 1e-5, 1e-5));
     auto module = torch::jit::load(trained.path);
     EXPECT_NEAR(module.attr("test_accuracy").toDouble(), trained.testAccuracy, 1e-12);
 
