@@ -256,20 +256,26 @@ void HeatmapView::reload() {
     for (const auto& image : results_.images) names << image.name;
     for (const auto& map : results_.maps)
         if (!names.contains(map.image)) names << map.image;
+    // Sources are named by path (path#index inside an IDX file): the list shows the index first
+    // (it tells images of one file apart in a narrow list), then the file name; the tooltip the
+    // whole name.
+    const auto shortLabel = [](const QString& name) {
+        const QString file = QFileInfo(name.section(QLatin1Char('#'), 0, 0)).fileName();
+        return name.contains(QLatin1Char('#')) ? QStringLiteral("#") + name.section(QLatin1Char('#'), -1) + QStringLiteral("  ") + file
+                                               : file;
+    };
     for (const QString& name : names) {
-        auto* item = new QListWidgetItem(name, images_);
+        auto* item = new QListWidgetItem(shortLabel(name), images_);
         item->setData(Qt::UserRole, name);
+        item->setToolTip(name);
         bool stored = false;
         for (const auto& image : results_.images)
             if (image.name == name) {
                 item->setIcon(QIcon(QPixmap::fromImage(loadArtifactImage(*session_->store(), image.artifactId))));
-                item->setToolTip(image.source);
+                if (!image.source.isEmpty()) item->setToolTip(image.source);
                 stored = true;
             }
-        if (!stored) {  // a source image named by path (path#index inside an IDX file)
-            item->setText(QFileInfo(name.section(QLatin1Char('#'), 0, 0)).fileName() +
-                          (name.contains(QLatin1Char('#')) ? QStringLiteral(" #") + name.section(QLatin1Char('#'), -1) : QString()));
-            item->setToolTip(name);
+        if (!stored) {  // no stored picture: read the source image itself
             const QImage source = loadSourceImage(name);
             if (!source.isNull()) item->setIcon(QIcon(QPixmap::fromImage(source.scaled(56, 56, Qt::KeepAspectRatio))));
         }
