@@ -277,6 +277,8 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
             full.insert(full.end(), activationShape.begin(), activationShape.end());
             at::Tensor rebuilt = policy.toModel(block.slice(0, 0, filled).view(full));
             const auto hStart = Clock::now();
+            // clone: an h that returns a view of its input would otherwise alias the block, which
+            // the next rows overwrite.
             out.push_back(model_.logitsFrom(rebuilt, o.layer).select(1, o.classIndex).to(torch::kFloat32).clone());
             hSeconds += secondsSince(hStart);
             filled = 0;

@@ -176,8 +176,6 @@ public:
         }
     }
 
-    bool hasFastPath() const { return fast_.has_value(); }
-
 protected:
     // The optimised module serves float32 inputs that need no gradient (every CRAFT stage but
     // the implicit-differentiation maps); anything else goes to the autograd-capable module.
