@@ -118,9 +118,11 @@ private slots:
             auto store = cs::store::ProjectStore::open(project_.toStdString(), true);
             QVERIFY(store->artifact(runId_, "ablation", "latent_" + std::to_string(latentIndex_)).has_value());
         }
+        sae->findChild<QDoubleSpinBox*>()->setValue(3.0);
         window.selection()->setConcept(0);
         window.selection()->setConcept(latentRow_);
         QVERIFY(sae->ablationText().contains(QStringLiteral("before")));
+        QCOMPARE(sae->findChild<QDoubleSpinBox*>()->value(), 0.0);  // the scale of the stored result shown
 
         QTest::qWait(300);
         const QPixmap shot = window.grab();

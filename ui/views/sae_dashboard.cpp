@@ -294,6 +294,7 @@ void SaeDashboard::showAblationResult(const QString& json) {
     }
     const QJsonObject o = doc.object();
     const double scale = o.value(QLatin1String("scale")).toDouble();
+    scale_->setValue(scale);  // the box shows the scale of the result on display, so Run repeats it
     QString html = tr("<p><b>Latent %1 × %2</b> (%3) over %4 users: top-%5 lists keep %6% of their items on average.</p>")
                        .arg(o.value(QLatin1String("latent")).toVariant().toString())
                        .arg(scale)
