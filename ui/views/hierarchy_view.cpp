@@ -13,6 +13,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QRectF>
 #include <QToolButton>
 #include <QEvent>
 #include <QTimer>
@@ -299,6 +300,7 @@ void HierarchyView::rebuildScene() {
     rgb->SetName("colors");
     std::vector<std::vector<double>> allRings, topRings;
     const double pxPerUnit = canvas_->height() / (H * 1.04);
+    std::vector<QRectF> placedLabels;
     for (const auto& cell : cells) {
         const int nodeIndex = nodeByKey.at(cell.name);
         const HierarchyNode& node = data_.nodes[nodeIndex];
@@ -336,22 +338,29 @@ void HierarchyView::rebuildScene() {
             scene_->thumbnails.push_back(imageQuad(node.thumbnail, cx - side / 2, y0, cx + side / 2, y0 + side, z + kDepthStep / 2));
             anchors_[nodeIndex] = QPointF(cx, std::min(room.y + room.height - 10.0 / pxPerUnit, y0 + side + 12.0 / pxPerUnit));
         }
-        if (roomW > 40 && roomH > 14) {
+        // A sub-tree's parent label sits near its top so it does not hide the children.
+        QPointF at = anchors_[nodeIndex];
+        if (hasChildren) at = QPointF(room.x + room.width / 2, room.y + room.height - 12.0 / pxPerUnit);
+        // The label's box in world units, estimated from its length (about 0.65 em per character, 1.4 em high):
+        // labels are placed parents first, and one that would overlap a placed label is left out
+        // (its name stays in the hover tooltip) instead of printing over it.
+        const int fontPx = cell.depth == 1 ? 15 : 12;
+        const double halfW = 0.5 * 0.65 * fontPx * node.label.size() / pxPerUnit, halfH = 0.7 * fontPx / pxPerUnit;
+        at.setX(std::clamp(at.x(), std::min(halfW, W / 2), std::max(W - halfW, W / 2)));  // not cut at the canvas edge
+        const QRectF box(at.x() - halfW, at.y() - halfH, 2 * halfW, 2 * halfH);
+        const bool overlaps = std::any_of(placedLabels.begin(), placedLabels.end(), [&](const QRectF& r) { return r.intersects(box); });
+        if (roomW > 40 && roomH > 14 && !overlaps) {
+            placedLabels.push_back(box);
             auto label = vtkSmartPointer<vtkTextActor>::New();
-            QString text = node.label;
-            if (hasChildren && cell.depth >= 1 && roomH < 40) text = node.label;  // short form in small rooms
-            label->SetInput(text.toUtf8().constData());
+            label->SetInput(node.label.toUtf8().constData());
             vtkTextProperty* tp = label->GetTextProperty();
             // Framebuffer pixels: scaled by the device pixel ratio so labels keep their size on HiDPI.
-            tp->SetFontSize(int(std::lround((cell.depth == 1 ? 15 : 12) * canvas_->devicePixelRatioF())));
+            tp->SetFontSize(int(std::lround(fontPx * canvas_->devicePixelRatioF())));
             tp->SetBold(cell.depth == 1);
             tp->SetJustificationToCentered();
             tp->SetVerticalJustificationToCentered();
             const bool darkFill = color.lightness() < 140;
             tp->SetColor(darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05);
-            // A sub-tree's parent label sits near its top so it does not hide the children.
-            QPointF at = anchors_[nodeIndex];
-            if (hasChildren) at = QPointF(room.x + room.width / 2, room.y + room.height - 12.0 / pxPerUnit);
             label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
             label->GetPositionCoordinate()->SetValue(at.x(), at.y(), z + 2 * kDepthStep);
             label->PickableOff();
