@@ -241,19 +241,26 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
 
     // Class logit of activations rebuilt from per-concept contributions B scaled by each mask row.
     double hSeconds = 0;
+    // h on rebuilt rows (m × features, viewed as m activations of `shape`): the class logit of
+    // each, float32, timed into hSeconds. Cloned: an h that returns a view of its input would
+    // otherwise alias a block of rows that the caller overwrites next.
+    auto classLogits = [&](const at::Tensor& rows, const std::string& layer, const ActivationPolicy& pol,
+                           const std::vector<int64_t>& shape, int64_t classIndex) {
+        std::vector<int64_t> full{rows.size(0)};
+        full.insert(full.end(), shape.begin(), shape.end());
+        at::Tensor rebuilt = pol.toModel(rows.view(full));
+        const auto hStart = Clock::now();
+        at::Tensor logit = model_.logitsFrom(rebuilt, layer).select(1, classIndex).to(torch::kFloat32).clone();
+        hSeconds += secondsSince(hStart);
+        return logit;
+    };
     auto logitsForMasks = [&](const at::Tensor& B, const at::Tensor& rows, const std::string& layer, const ActivationPolicy& pol,
                               const std::vector<int64_t>& shape, int64_t classIndex) {
         torch::InferenceMode inference;
         std::vector<at::Tensor> out;
-        for (int64_t from = 0; from < rows.size(0); from += o.hBatch) {
-            at::Tensor m = rows.slice(0, from, std::min(rows.size(0), from + o.hBatch));
-            std::vector<int64_t> full{m.size(0)};
-            full.insert(full.end(), shape.begin(), shape.end());
-            at::Tensor rebuilt = pol.toModel(combineRows(m, B).view(full));
-            const auto hStart = Clock::now();
-            out.push_back(model_.logitsFrom(rebuilt, layer).select(1, classIndex).to(torch::kFloat32));
-            hSeconds += secondsSince(hStart);
-        }
+        for (int64_t from = 0; from < rows.size(0); from += o.hBatch)
+            out.push_back(classLogits(combineRows(rows.slice(0, from, std::min(rows.size(0), from + o.hBatch)), B), layer, pol, shape,
+                                      classIndex));
         return torch::cat(out);
     };
 
@@ -273,14 +280,7 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
         std::vector<at::Tensor> out;
         auto flush = [&] {
             if (filled == 0) return;
-            std::vector<int64_t> full{filled};
-            full.insert(full.end(), activationShape.begin(), activationShape.end());
-            at::Tensor rebuilt = policy.toModel(block.slice(0, 0, filled).view(full));
-            const auto hStart = Clock::now();
-            // clone: an h that returns a view of its input would otherwise alias the block, which
-            // the next rows overwrite.
-            out.push_back(model_.logitsFrom(rebuilt, o.layer).select(1, o.classIndex).to(torch::kFloat32).clone());
-            hSeconds += secondsSince(hStart);
+            out.push_back(classLogits(block.slice(0, 0, filled), o.layer, policy, activationShape, o.classIndex));
             filled = 0;
         };
         // Appends `count` rows, write(first, n, target) filling rows [first, first + n) into target.
