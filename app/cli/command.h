@@ -1,7 +1,7 @@
 #pragma once
 // A CLI sub-command. Each commands/<name>_command.cpp defines a subclass and registers it with
 //   static cs::cli::CommandRegistrar<MyCommand> registrar;
-// main.cpp then builds the CLI11 app from every registered command (DESIGN.md §5).
+// main.cpp then builds the CLI11 app from every registered command (docs/cli.md).
 #include <CLI/CLI.hpp>
 
 #include <functional>

@@ -1,4 +1,4 @@
-// concept-studio-cli: the headless face of the studio (DESIGN.md §5).
+// concept-studio-cli: the headless face of the studio (docs/cli.md).
 // Exit 0 on success, 2 on bad usage, 1 on any other error (message on stderr naming the file).
 #include "command.h"
 

@@ -1,5 +1,5 @@
 #pragma once
-// TensorBlob: a dense float32 tensor as stored in the project file (DESIGN.md §4):
+// TensorBlob: a dense float32 tensor as stored in the project file (docs/project-schema.md):
 // row-major little-endian float32 data plus its shape. No LibTorch here, so the store,
 // the UI and reports can read tensors without linking LibTorch.
 #include <cstdint>

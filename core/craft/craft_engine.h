@@ -1,5 +1,5 @@
 #pragma once
-// CraftEngine: the whole CRAFT pipeline on one class of images (Fel et al., CVPR 2023; DESIGN.md §6.1):
+// CraftEngine: the whole CRAFT pipeline on one class of images (Fel et al., CVPR 2023; docs/craft.md):
 //   activations (full images and crops) → NMF → NNLS transform → Sobol importance per image →
 //   faithfulness curves → Concept Attribution Maps → recursive concept tree.
 // The engine returns plain data (no LibTorch types) so the job, the store and the UI can use it.

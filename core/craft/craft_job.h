@@ -1,5 +1,5 @@
 #pragma once
-// CraftJob: one CRAFT run as an engine job (DESIGN.md §2, §5): loads the model and the images
+// CraftJob: one CRAFT run as an engine job (docs/architecture.md, docs/cli.md): loads the model and the images
 // of one class, runs CraftEngine with progress stages (activations, nmf, sobol, maps, tree) and
 // cancellation between batches, and writes everything to the project store in ONE transaction
 // with the run's final status: concepts (tree parents, importance, W rows), crops (source image,
@@ -32,7 +32,7 @@ struct CraftJobSpec {
 // What the caller (CLI, GUI) reads once the job is done.
 struct CraftJobOutput {
     int64_t runId = 0;
-    nlohmann::json summary;  // the --json summary (DESIGN.md §5 plus faithfulness)
+    nlohmann::json summary;  // the --json summary (docs/cli.md plus faithfulness)
 };
 
 class CraftJob : public jobs::Job {

@@ -1,5 +1,5 @@
 #pragma once
-// Non-negative matrix factorisation A ≈ U W for CRAFT (DESIGN.md §6.1), in LibTorch.
+// Non-negative matrix factorisation A ≈ U W for CRAFT (docs/craft.md), in LibTorch.
 // Follows scikit-learn's NMF as the reference calls it (init nndsvda, coordinate descent on the
 // Frobenius loss, tol 1e-4, max_iter 200, no regularisation): the coordinate-descent update of one
 // column of U (or row of W) with the others fixed is exact, so it is done for every row at once

@@ -1,5 +1,5 @@
 #pragma once
-// Interaction logs for sequential recommenders (DESIGN.md §5): loaders for the `sasrec`,
+// Interaction logs for sequential recommenders (docs/cli.md): loaders for the `sasrec`,
 // `rechorus` and `movielens` formats (and `auto` detection), id remapping to 1..n
 // (0 = padding, as every recommender in the sequential convention expects), and the
 // leave-one-out split (last item = test, second-to-last = validation).

@@ -1,5 +1,5 @@
 #pragma once
-// Item metadata for recommender analyses (DESIGN.md §5 `--item-meta`): a tab-separated file
+// Item metadata for recommender analyses (docs/cli.md `--item-meta`): a tab-separated file
 // whose header names `item_id`, optionally `title`, and one attribute column among `genres`,
 // `categories` or `tags` with `|`-separated values. Aligned to an InteractionLog, it gives
 // each internal item its tag indices and title; mismatches (metadata items never seen, seen

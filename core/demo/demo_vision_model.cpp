@@ -234,7 +234,7 @@ DemoVisionModel ensureDemoVisionModel(const DemoVisionModelOptions& options, con
     const int64_t n = trainX.size(0);
     const int64_t batchesPerEpoch = (n + options.batchSize - 1) / options.batchSize;
     const int64_t totalBatches = batchesPerEpoch * options.epochs;
-    // Intra-op threads = cores, as on the engine thread (DESIGN.md §2); LibTorch may start at 1.
+    // Intra-op threads = cores, as on the engine thread (docs/architecture.md); LibTorch may start at 1.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     if (torch::get_num_threads() < cores) torch::set_num_threads(cores);
     result.threads = torch::get_num_threads();

@@ -1,5 +1,5 @@
 #pragma once
-// Engine: the one worker thread that owns all LibTorch work (DESIGN.md §2). Jobs queue on
+// Engine: the one worker thread that owns all LibTorch work (docs/architecture.md). Jobs queue on
 // it and run one at a time; callers get a handle to watch state, wait, or cancel.
 #include "jobs/job.h"
 

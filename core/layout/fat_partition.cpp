@@ -1,4 +1,4 @@
-// Fat polygonal partition (de Berg, Onak, Sidiropoulos, JoCG 2013; DESIGN.md §6.3).
+// Fat polygonal partition (de Berg, Onak, Sidiropoulos, JoCG 2013; docs/layout.md).
 //
 // Each node's children are split into a binary hierarchy of groups, always in the tree's order: the
 // run of children is split at the point that balances the two sides' weights best (a child holding at

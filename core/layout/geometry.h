@@ -1,5 +1,5 @@
 #pragma once
-// Convex polygon kernel for the hierarchy layouts (DESIGN.md §6.3). Pure geometry, doubles only.
+// Convex polygon kernel for the hierarchy layouts (docs/layout.md). Pure geometry, doubles only.
 //
 //   polygonArea / polygonCentroid     signed area (CCW > 0) and centroid, computed relative to the
 //                                     polygon's first vertex so tiny polygons far from the origin stay exact

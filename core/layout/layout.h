@@ -1,5 +1,5 @@
 #pragma once
-// Hierarchy layouts for the hierarchy views of concept trees and latent hierarchies (DESIGN.md §6.3).
+// Hierarchy layouts for the hierarchy views of concept trees and latent hierarchies (docs/layout.md).
 //
 //   LayoutNode tree  ──layoutFat(tree, boundary)──────────►  std::vector<LayoutCell>  (one cell per node)
 //                    ──layoutSquarified(tree, rect)──────►

@@ -1,5 +1,5 @@
 #pragma once
-// Tree files and layout output as JSON (DESIGN.md §5).
+// Tree files and layout output as JSON (docs/cli.md).
 //   tree file:  {"name": "root", "children": [{"name": "a", "weight": 2}, {"name": "b", "weight": 1}]}
 //               leaves need a weight (finite, > 0); an inner node's weight, if given, is ignored
 //               (it is the sum of its children's); names are unique; other keys are ignored.

@@ -1,5 +1,5 @@
 #pragma once
-// ModelAdapter: what the engine knows of a model (DESIGN.md §3): its kind, probe points,
+// ModelAdapter: what the engine knows of a model (docs/models.md): its kind, probe points,
 // preprocessing, labels, and the two halves around a probe point.
 //
 // LibTorch types are only forward-declared here so that headers stay cheap to include;

@@ -1,4 +1,4 @@
-// loadModel: the built-in conventions first, then the plugins' adapters (DESIGN.md §3).
+// loadModel: the built-in conventions first, then the plugins' adapters (docs/models.md).
 #include "model/model_loader.h"
 
 #include "common/error.h"

@@ -1,5 +1,5 @@
 #pragma once
-// Loading a model file into a ModelAdapter: built-in TorchScript conventions (DESIGN.md §3)
+// Loading a model file into a ModelAdapter: built-in TorchScript conventions (docs/models.md)
 // or an adapter from a plugin. Errors name the file and what is missing, with the expected
 // signature (e.g. "method activations(x: Tensor, layer: str) -> Tensor is missing").
 #include "model/model_adapter.h"

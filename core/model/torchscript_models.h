@@ -1,5 +1,5 @@
 #pragma once
-// The built-in TorchScript conventions (DESIGN.md §3, docs/models.md):
+// The built-in TorchScript conventions (docs/models.md):
 //   vision split module    activations(x, layer), logits_from(a, layer), probe_points
 //   sequential recommender encode(item_seq), score(state), num_items
 // Each loader checks that the methods and attributes exist with the expected signatures, then

@@ -1,5 +1,5 @@
 /*
- * ConceptStudio plugin SDK: the one header a plugin includes (DESIGN.md §3).
+ * ConceptStudio plugin SDK: the one header a plugin includes (docs/plugins.md).
  *
  * A plugin is a shared library exporting one C function, CS_PLUGIN_ENTRY_NAME, that returns a
  * static descriptor. The studio reads abi_version before it touches anything else and refuses

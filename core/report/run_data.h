@@ -1,6 +1,6 @@
 #pragma once
 // Everything a report or an export needs about one run, read from the project store (the
-// single source of truth, DESIGN.md §1), plus the classification of its artifacts by role.
+// single source of truth, docs/architecture.md), plus the classification of its artifacts by role.
 // Tolerant by design: a run shows what it has; unknown artifact kinds fall into "other".
 #include "store/project_store.h"
 

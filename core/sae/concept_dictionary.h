@@ -1,5 +1,5 @@
 #pragma once
-// RecSAE's interpretation of latents (DESIGN.md §6.2): the concept dictionary (top-activating
+// RecSAE's interpretation of latents (docs/recsae.md): the concept dictionary (top-activating
 // sequences and the item tags / title words over-represented among their recent items, by
 // smoothed log-odds against the corpus), the confidence of each latent's description
 // (precision / recall / F1 of "tags present → latent active" on held-out sequences), and the
@@ -54,7 +54,7 @@ std::vector<LatentConcept> buildConceptDictionary(const LatentCodes& codes,
                                                   const DictionaryOptions& options = {});
 
 // Hierarchy of the `maxLeaves` latents with the largest activation mass, as the tree JSON of
-// DESIGN.md §5 ({"name", "weight"?, "children"?}); leaf names "latent <i>: <top tag>".
+// docs/cli.md ({"name", "weight"?, "children"?}); leaf names "latent <i>: <top tag>".
 std::string latentHierarchyJson(const LatentCodes& codes, const std::vector<LatentConcept>& concepts,
                                 int maxLeaves = 256);
 

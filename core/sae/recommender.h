@@ -1,7 +1,7 @@
 #pragma once
 // Recommender side of RecSAE: loading a sequential recommender through cs_model's adapters
 // (the built-in TorchScript convention encode(item_seq) -> state, score(state) -> scores,
-// num_items, or a plugin's recommender adapter; DESIGN.md §3, docs/models.md), full-ranking
+// num_items, or a plugin's recommender adapter; docs/models.md), full-ranking
 // evaluation (NDCG@10 / HR@10 with the user's history masked), the popularity baseline, and
 // batched state extraction for every prefix of a set of sequences.
 #include "model/model_adapter.h"

@@ -108,7 +108,7 @@ std::vector<std::vector<int64_t>> topItems(torch::Tensor scores, const std::vect
     return out;
 }
 
-// Zero or scale one latent in the codes of the given users, decode, rescore (DESIGN.md §6.2).
+// Zero or scale one latent in the codes of the given users, decode, rescore (docs/recsae.md).
 json ablateLatent(model::SequentialRecommender& model, const TopKSae& sae,
                   const std::vector<std::vector<int64_t>>& histories, const std::vector<std::string>& userIds,
                   const data::InteractionLog& log, const data::ItemAttributes& attrs, int64_t latent, double scale,
@@ -359,7 +359,7 @@ void RecSaeJob::run(jobs::JobContext& context) {
         }
         timings["ablation"] = since(phase);
 
-        // Summary (DESIGN.md §5) and the store, in one transaction with the final status.
+        // Summary (docs/cli.md) and the store, in one transaction with the final status.
         phase = Clock::now();
         context.report("store", 0.95, "writing the run");
         int64_t confident = 0;

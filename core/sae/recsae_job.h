@@ -1,5 +1,5 @@
 #pragma once
-// RecSAE as engine jobs (DESIGN.md §2, §6.2):
+// RecSAE as engine jobs (docs/architecture.md, docs/recsae.md):
 //  - RecSaeJob probes a sequential recommender with a TopK SAE: states of every prefix of the
 //    users' training sequences → SAE training → quality (FVU, dead fraction, L0, NDCG@10/HR@10
 //    with the reconstruction substituted) → concept dictionary, confidence, hierarchy and
@@ -38,7 +38,7 @@ public:
     std::string name() const override { return "recsae"; }
     void run(jobs::JobContext& context) override;
     int64_t runId() const { return runId_; }
-    // The --json summary (DESIGN.md §5) once done.
+    // The --json summary (docs/cli.md) once done.
     const nlohmann::json& summary() const { return summary_; }
 
 private:

@@ -1,5 +1,5 @@
 #pragma once
-// TopK sparse autoencoder on a recommender's user states (RecSAE, DESIGN.md §6.2; Gao et al.
+// TopK sparse autoencoder on a recommender's user states (RecSAE, docs/recsae.md; Gao et al.
 // 2024, "Scaling and evaluating sparse autoencoders"):
 //   pre = W_enc (x − b_dec) + b_enc;  keep the k largest pre-activations, ReLU them;
 //   x̂ = W_dec z + b_dec.

@@ -295,7 +295,7 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, bool r
     if (!effectiveReadOnly) {
         execSql(db, path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
         if (version < kSchemaVersion) store->migrate(version);
-        // A run still queued/running whose owning process is gone was killed mid-way (DESIGN.md §2).
+        // A run still queued/running whose owning process is gone was killed mid-way (docs/architecture.md).
         std::vector<int64_t> orphans;
         {
             Statement s(db, path, "SELECT id, COALESCE(owner, '') FROM runs WHERE status IN ('running','queued')");

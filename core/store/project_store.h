@@ -1,5 +1,5 @@
 #pragma once
-// ProjectStore: the SQLite project file (`.cstudio`, DESIGN.md §4), the single source of truth
+// ProjectStore: the SQLite project file (`.cstudio`, docs/project-schema.md), the single source of truth
 // that views and reports read. WAL mode, foreign keys on, schema_version with migrations,
 // every query parameterised. A run's results are written in one transaction together with
 // its final status, so a half-finished run never looks finished.

@@ -1,4 +1,4 @@
-// The torchvision family plugin (DESIGN.md §3): an exported torchvision model — torch.jit.script'ed
+// The torchvision family plugin (docs/models.md): an exported torchvision model — torch.jit.script'ed
 // or torch.jit.trace'd, saved with torch.jit.save — split at a named child, with the family's
 // glue between the last stage and the classifier applied here:
 //   ResNet-18/34/50/...: conv1, bn1, relu, maxpool, layer1..layer4 | avgpool, flatten(1), fc

@@ -1,4 +1,4 @@
-// The crash-safety contract of DESIGN.md §2/§4, end to end: SIGKILL the CLI in the middle of a
+// The crash-safety contract of docs/architecture.md, end to end: SIGKILL the CLI in the middle of a
 // CRAFT run, then the project must open, pass PRAGMA integrity_check, keep the finished run
 // intact, and show the killed run as interrupted with no partial results.
 #include "store/project_store.h"

@@ -1,4 +1,4 @@
-// End-to-end: concept-studio-cli layout (DESIGN.md §5). Exit 0 with the JSON contract, 1 for bad
+// End-to-end: concept-studio-cli layout (docs/cli.md). Exit 0 with the JSON contract, 1 for bad
 // trees with the file named on stderr, 2 for bad usage.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -233,7 +233,7 @@ private slots:
         clock.start();
         QTest::mouseClick(cancel, Qt::LeftButton);
         QTRY_COMPARE_WITH_TIMEOUT(window_->jobs()->status(id)->state, cs::jobs::JobState::Cancelled, 3000);
-        QVERIFY(clock.elapsed() < 1500);  // DESIGN.md §2: cancel takes effect within a second
+        QVERIFY(clock.elapsed() < 1500);  // docs/architecture.md: cancel takes effect within a second
         QVERIFY(sawCancel);
         QVERIFY(!cancel->isEnabled());
         QVERIFY(window_->lastErrorDialog() == nullptr);  // a cancel is not an error

@@ -1,6 +1,6 @@
 #pragma once
 // Runs as engine jobs by launching concept-studio-cli as a subprocess. The studio cannot link the
-// LibTorch engines (Debian's libtorch_cpu pulls Qt 5 in through opencv_highgui, DESIGN.md §7),
+// LibTorch engines (Debian's libtorch_cpu pulls Qt 5 in through opencv_highgui, docs/architecture.md),
 // and a child process also keeps an engine crash out of the window. The job runs on the
 // JobMonitor's engine thread, so the run panel, cancel and the explorer refresh work as for an
 // in-process job and the UI thread never waits on the child.

@@ -1,5 +1,5 @@
 #pragma once
-// JobMonitor: the UI's side of the engine (DESIGN.md §2). It owns the engine worker thread,
+// JobMonitor: the UI's side of the engine (docs/architecture.md). It owns the engine worker thread,
 // submits jobs, and re-emits their progress and outcome as Qt signals on the UI thread: the
 // engine calls back on its own thread, so every callback is marshalled with a queued call.
 #include "jobs/engine.h"

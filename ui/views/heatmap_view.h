@@ -1,5 +1,5 @@
 #pragma once
-// HeatmapView: an image of the run with its Concept Attribution Map overlays (DESIGN.md §6.1):
+// HeatmapView: an image of the run with its Concept Attribution Map overlays (docs/craft.md):
 // concepts toggled from a legend in their colours, opacity, percentile threshold, projection
 // (NNLS transform) vs implicit-differentiation maps, zoom (wheel) and pan (drag), the run's
 // images in a list, export of the composed view as PNG. The selected concept is drawn on top

@@ -4,7 +4,7 @@
 //               grand-children = recursive sub-concepts (sharing their parent's area by their
 //               own importance), from the concepts table (parentId).
 //   RecSAE run: the latent hierarchy, an artifact whose kind contains "tree" or "hierarch" and
-//               whose payload is a tree JSON {"name", "weight"?, "children"?} (DESIGN.md §5).
+//               whose payload is a tree JSON {"name", "weight"?, "children"?} (docs/cli.md).
 #include <QImage>
 #include <QList>
 #include <QString>

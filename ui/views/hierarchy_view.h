@@ -1,6 +1,6 @@
 #pragma once
 // HierarchyView (VTK): the concept tree of a CRAFT run, or the latent hierarchy of a RecSAE run,
-// drawn as nested convex polygons by the fat polygonal partition (core/layout, DESIGN.md §6.3):
+// drawn as nested convex polygons by the fat polygonal partition (core/layout, docs/layout.md):
 // area = importance (or activation mass), colours shared with the atlas, labels at the
 // polygons' poles of inaccessibility, best-crop thumbnails where they fit. Hover shows a
 // tooltip, click selects (shared selection), double-click drills into a sub-tree, and a switch

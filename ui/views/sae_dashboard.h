@@ -1,5 +1,5 @@
 #pragma once
-// SaeDashboard: a RecSAE run's latents (DESIGN.md §6.2): a sortable, filterable table
+// SaeDashboard: a RecSAE run's latents (docs/recsae.md): a sortable, filterable table
 // (frequency, confidence, precision, recall, tags), the activation histogram of the selected
 // latent, its top-activating sequences, the dead-latent count and the density histogram
 // (log10 activation frequency over latents), and stored ablation/steering results.

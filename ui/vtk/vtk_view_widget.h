@@ -1,5 +1,5 @@
 #pragma once
-// VtkViewWidget: a QOpenGLWidget that hosts a VTK scene in Qt 6 (DESIGN.md §7).
+// VtkViewWidget: a QOpenGLWidget that hosts a VTK scene in Qt 6 (docs/architecture.md).
 // Debian's VTK 9.1 ships its Qt glue for Qt 5 only, so this is our own bridge: VTK renders
 // into its own framebuffer inside Qt's GL context (vtkGenericOpenGLRenderWindow) and the
 // result is blitted into the widget's framebuffer in paintGL. Mouse, wheel and key events

@@ -2,7 +2,7 @@
 //     [--concepts 10] [--patch-size 64] [--sobol-designs 32] [--sobol-design sobol|reference|random]
 //     [--recursive-layers L2,L1] [--seed 0] [--max-images N] [--filter-predicted]
 //     [--negative-activations refuse|relu|shift] [--map-images 16] [--json OUT]
-// Runs CRAFT on one class (DESIGN.md §5, §6.1) as an engine job and stores the run in the project;
+// Runs CRAFT on one class (docs/cli.md, docs/craft.md) as an engine job and stores the run in the project;
 // --json writes the run's summary.
 #include "cli_support.h"
 #include "command.h"

@@ -1,4 +1,4 @@
-// `concept-studio-cli layout --tree TREE.json --method fat|squarified [--json OUT]` (DESIGN.md §5):
+// `concept-studio-cli layout --tree TREE.json --method fat|squarified [--json OUT]` (docs/cli.md):
 // lays out a weighted tree in the unit square and reports the cells and their quality. Pure geometry,
 // fast enough to run in the foreground without the engine thread.
 #include "cli_support.h"

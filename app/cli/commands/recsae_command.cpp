@@ -1,6 +1,6 @@
 // `concept-studio-cli recsae --project P --model M [--adapter A] [--plugin-dir D] --interactions FILE
 // [--format ...] [--item-meta FILE] [--expansion 32] [--k 32] [--epochs N] [--seed 0] [--json OUT]`:
-// probes a sequential recommender with a TopK SAE and stores the run (DESIGN.md §5, §6.2).
+// probes a sequential recommender with a TopK SAE and stores the run (docs/cli.md, docs/recsae.md).
 // The model is loaded through cs_model like craft's: the built-in TorchScript convention or a
 // plugin's recommender adapter (`concept-studio-cli models` lists them).
 #include "cli_support.h"

@@ -97,7 +97,7 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     job.run(context);
 
     const auto& s = output->summary;
-    // Exactly the fields of DESIGN.md §5 plus faithfulness.
+    // Exactly the fields of docs/cli.md plus faithfulness.
     std::vector<std::string> keys;
     for (auto it = s.begin(); it != s.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
