@@ -234,7 +234,7 @@ TEST(NnlsTransform, MatchesScipyNnlsPerRow) {
 }
 
 TEST(SobolReference, MasksEqualTheReferenceHaltonDesignBitForBit) {
-    at::Tensor golden = readNpyFloat32(std::string(CS_SHARED_DIR) + "/fixtures/craft/golden_halton_d10_n32.npy", {384, 10});
+    at::Tensor golden = readNpyFloat32(std::string(CS_TEST_FIXTURES) + "/craft/golden_halton_d10_n32.npy", {384, 10});
     auto masks = sobolMasks(SobolDesign::Reference, 10, 32, 0);
     ASSERT_EQ(masks.size(), 3840u);
     const float* g = golden.data_ptr<float>();
@@ -242,7 +242,7 @@ TEST(SobolReference, MasksEqualTheReferenceHaltonDesignBitForBit) {
 }
 
 TEST(SobolReference, JansenIndicesEqualTheReferenceOutputs) {
-    std::ifstream in(std::string(CS_SHARED_DIR) + "/fixtures/craft/golden_jansen.json");
+    std::ifstream in(std::string(CS_TEST_FIXTURES) + "/craft/golden_jansen.json");
     ASSERT_TRUE(in);
     nlohmann::json golden = nlohmann::json::parse(in);
     auto c = golden["c"].get<std::vector<float>>();
