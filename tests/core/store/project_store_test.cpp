@@ -1,4 +1,5 @@
 #include "store/project_store.h"
+#include "store/stored_run.h"
 
 #include "common/error.h"
 
@@ -214,4 +215,39 @@ TEST(ProjectStore, ReadOnlyFileOpensReadOnlyAndRefusesWrites) {
     EXPECT_TRUE(store->readOnly());
     EXPECT_EQ(store->runs().size(), 1u);
     EXPECT_THROW(store->createRun("craft", "{}"), cs::Error);
+}
+
+TEST(StoredRun, CompletedWorkLeavesTheRunDoneWithItsResults) {
+    auto store = ProjectStore::create(freshPath("stored-done.cstudio"));
+    std::optional<RunStatus> seenDuringWork;
+    const int64_t id = runStored(*store, {"craft", R"({"k": 1})"}, [&](int64_t runId) {
+        seenDuringWork = store->run(runId)->status;
+        store->completeRun(runId, R"({"ok": true})", [&] {
+            ConceptRecord c;
+            c.runId = runId;
+            store->addConcept(c);
+        });
+    });
+    EXPECT_EQ(seenDuringWork, RunStatus::Running);
+    EXPECT_EQ(store->run(id)->status, RunStatus::Done);
+    EXPECT_EQ(store->run(id)->parametersJson, R"({"k": 1})");
+    EXPECT_EQ(store->concepts(id).size(), 1u);
+}
+
+TEST(StoredRun, CancelAndFailureAreRecordedAndPropagated) {
+    auto store = ProjectStore::create(freshPath("stored-fail.cstudio"));
+    EXPECT_THROW(runStored(*store, {"craft"}, [](int64_t) { throw cs::Cancelled(); }), cs::Cancelled);
+    EXPECT_THROW(runStored(*store, {"recsae"}, [](int64_t) { throw cs::Error("model.pt", "broken"); }), cs::Error);
+    const auto runs = store->runs();  // newest first
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(runs[1].status, RunStatus::Cancelled);
+    EXPECT_EQ(runs[0].status, RunStatus::Failed);
+    EXPECT_NE(runs[0].error.find("broken"), std::string::npos);
+}
+
+TEST(StoredRun, WorkThatStoresNothingLeavesAFailedRunNotARunningOne) {
+    auto store = ProjectStore::create(freshPath("stored-empty.cstudio"));
+    const int64_t id = runStored(*store, {"craft"}, [](int64_t) {});
+    EXPECT_EQ(store->run(id)->status, RunStatus::Failed);
+    EXPECT_NE(store->run(id)->error.find("without storing"), std::string::npos);
 }
