@@ -28,7 +28,16 @@ void onSignal(int) {
 }
 }  // namespace
 
-void initEngineThread() { model::configureTorchThreads(); }
+void initEngineThread() {
+    model::configureTorchThreads();
+    // Said once per process, where the user sees it: a run on the reference BLAS is ~20x slower.
+    static const bool warned = [] {
+        const std::string warning = model::detectComputeBackend().warning();
+        if (!warning.empty()) std::fprintf(stderr, "concept-studio-cli: warning: %s\n", warning.c_str());
+        return true;
+    }();
+    (void)warned;
+}
 
 jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     // CS_PROGRESS=jsonl: one JSON object per progress report, for the GUI that runs us as a subprocess.

@@ -15,7 +15,8 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job);
 // Exit code for an outcome: 0 done, 1 failed (message printed), 130 cancelled.
 int exitCodeFor(const jobs::JobOutcome& outcome);
 
-// Writes JSON atomically (temp file + rename); throws cs::Error naming the file.
+// Writes --json output through cs::writeOutputFile ("-" is standard output; devices and FIFOs are
+// written through; regular files atomically); throws cs::Error naming the file.
 void writeJsonFile(const std::string& path, const nlohmann::json& value);
 
 // Sets LibTorch intra-op threads to the available cores; called once on the engine thread.

@@ -1,9 +1,10 @@
 #include "report_pdf.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
 
+#include <QBuffer>
 #include <QByteArray>
-#include <QFile>
 #include <QGuiApplication>
 #include <QImage>
 #include <QMarginsF>
@@ -17,7 +18,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 
 namespace cs::reportpdf {
 namespace {
@@ -82,15 +82,12 @@ protected:
 
 void writePdf(const std::string& html, const std::string& pdfPath, const PdfOptions& options) {
     ensureGuiApplication();
-    const std::string temp = pdfPath + ".part";
+    // QPdfWriter reports no write errors (a full disk gave a PDF without its trailer), so the PDF
+    // is laid out in memory and written by writeOutputFile, which checks every write.
+    QBuffer pdf;
+    pdf.open(QIODevice::WriteOnly);
     {
-        // QPdfWriter reports no errors: find an unwritable destination before laying out.
-        QFile probe(QString::fromStdString(temp));
-        if (!probe.open(QIODevice::WriteOnly)) throw Error(pdfPath, "cannot write: " + probe.errorString().toStdString());
-        probe.close();
-    }
-    {
-        QPdfWriter writer(QString::fromStdString(temp));
+        QPdfWriter writer(&pdf);
         writer.setTitle(QString::fromStdString(options.title));
         writer.setCreator(QStringLiteral("ConceptStudio"));
         writer.setResolution(144);
@@ -103,16 +100,8 @@ void writePdf(const std::string& html, const std::string& pdfPath, const PdfOpti
         document.setHtml(QString::fromStdString(html));
         document.print(&writer);
     }
-    std::error_code ec;
-    if (std::filesystem::file_size(temp, ec) == 0 || ec) {
-        std::filesystem::remove(temp, ec);
-        throw Error(pdfPath, "the PDF writer produced no output");
-    }
-    std::filesystem::rename(temp, pdfPath, ec);
-    if (ec) {
-        std::filesystem::remove(temp, ec);
-        throw Error(pdfPath, "cannot replace: " + ec.message());
-    }
+    if (pdf.data().isEmpty()) throw Error(pdfPath, "the PDF writer produced no output");
+    writeOutputFile(pdfPath, std::string_view(pdf.data().constData(), static_cast<size_t>(pdf.data().size())));
 }
 
 }  // namespace cs::reportpdf

@@ -1,34 +1,15 @@
 #include "report/file_output.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace cs::report {
 
-void writeFileAtomically(const std::string& path, std::string_view bytes) {
-    const std::string temp = path + ".part";
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(path, std::string("cannot write: ") + std::strerror(errno));
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ignored;
-            std::filesystem::remove(temp, ignored);
-            throw Error(path, "write failed (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, path, ec);
-    if (ec) {
-        std::filesystem::remove(temp, ec);
-        throw Error(path, "cannot replace: " + ec.message());
-    }
-}
+void writeFileAtomically(const std::string& path, std::string_view bytes) { writeOutputFile(path, bytes); }
 
 void ensureDirectory(const std::string& path) {
     std::error_code ec;

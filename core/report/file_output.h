@@ -1,6 +1,6 @@
 #pragma once
-// Writing report and export files: atomically (temp file + rename) so a reader never sees
-// half a file, with errors that name the file.
+// Writing report and export files (through cs::writeOutputFile, common/output_file.h: atomic
+// for regular files, written through for devices and FIFOs), with errors that name the file.
 #include <string>
 #include <string_view>
 
