@@ -1,6 +1,8 @@
 #include "cli_support.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
+#include "model/compute_backend.h"
 #include "model/model_loader.h"
 
 #include <unistd.h>
@@ -104,20 +106,11 @@ int exitCodeFor(const jobs::JobOutcome& outcome) {
 void writeJsonFile(const std::string& path, const nlohmann::json& value) {
     namespace fs = std::filesystem;
     const fs::path target(path);
-    if (target.has_parent_path()) {
+    if (path != "-" && target.has_parent_path()) {
         std::error_code ec;
         fs::create_directories(target.parent_path(), ec);
     }
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw Error(path, "cannot write JSON output");
-        out << value.dump(2) << "\n";
-        if (!out) throw Error(path, "failed while writing JSON output");
-    }
-    std::error_code ec;
-    fs::rename(tmp, target, ec);
-    if (ec) throw Error(path, "cannot move JSON output into place: " + ec.message());
+    writeOutputFile(path, value.dump(2) + "\n");
 }
 
 }  // namespace cs::cli

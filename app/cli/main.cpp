@@ -3,7 +3,10 @@
 #include "command.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
 #include "cs/build_info.h"
+#include "model/compute_backend.h"
+#include "model/model_loader.h"
 
 #include <iostream>
 
@@ -15,8 +18,17 @@ std::vector<CommandFactory>& commandFactories() {
 }  // namespace cs::cli
 
 int main(int argc, char** argv) {
+    cs::ignoreFileSizeSignal();
     CLI::App app{"ConceptStudio: concept-based explanations of vision and recommendation models", "concept-studio-cli"};
-    app.set_version_flag("--version", std::string("concept-studio-cli ") + CS_VERSION_STRING);
+    // The version names the BLAS and thread counts that jobs run with: they decide its speed.
+    app.set_version_flag("--version", [] {
+        cs::model::configureTorchThreads();
+        const auto backend = cs::model::detectComputeBackend();
+        std::string text = std::string("concept-studio-cli ") + CS_VERSION_STRING + "\n" + backend.blasLine() + "\nLibTorch " +
+                           backend.torchVersion + ", " + std::to_string(backend.torchThreads) + " intra-op threads";
+        if (!backend.warning().empty()) text += "\nwarning: " + backend.warning();
+        return text;
+    });
     app.require_subcommand(0, 1);
 
     std::vector<std::unique_ptr<cs::cli::Command>> commands;
