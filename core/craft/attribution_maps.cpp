@@ -1,5 +1,6 @@
 #include "craft/attribution_maps.h"
 
+#include "craft/craft_engine.h"
 #include "craft/crops.h"
 #include "craft/nmf.h"
 
@@ -154,6 +155,56 @@ std::string overlayPng(const at::Tensor& image, const std::vector<at::Tensor>& m
         canvas = canvas * (1 - alpha) + colour * alpha;
     }
     return encodePng(toBgr8(canvas));
+}
+
+namespace {
+
+using Colours = std::vector<std::array<uint8_t, 3>>;
+
+// Gradient × Input (positive part) and Grad-CAM maps of maps.concepts, each divided by its
+// maximum, as heatmaps and as overlays painted in `paint` order.
+void addImplicitMaps(ImageMaps& maps, model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy, const at::Tensor& x,
+                     const at::Tensor& shown, const at::Tensor& W, const Colours& paint) {
+    ImplicitMaps im = implicitDiffMaps(model, layer, policy, x, W, maps.concepts, 200, 1e-6);
+    std::vector<at::Tensor> gi, gc;
+    for (size_t c = 0; c < maps.concepts.size(); ++c) {
+        at::Tensor g = torch::relu(im.gradientInput[c]);
+        const double gm = g.max().item<double>();
+        gi.push_back(gm > 0 ? g / gm : g);
+        const double cm = im.gradCam[c].max().item<double>();
+        gc.push_back(cm > 0 ? im.gradCam[c] / cm : im.gradCam[c]);
+        maps.gradientInputPng.push_back(heatmapPng(gi.back()));
+        maps.gradCamPng.push_back(heatmapPng(gc.back()));
+    }
+    maps.gradientInputOverlayPng = overlayPng(shown, std::vector<at::Tensor>(gi.rbegin(), gi.rend()), paint);
+    maps.gradCamOverlayPng = overlayPng(shown, std::vector<at::Tensor>(gc.rbegin(), gc.rend()), paint);
+}
+
+}  // namespace
+
+at::Tensor displayImage(const at::Tensor& x, const std::vector<float>& mean, const std::vector<float>& stdev) {
+    if (static_cast<int64_t>(mean.size()) == x.size(0) && stdev.size() == mean.size())
+        return (x * torch::tensor(stdev).view({-1, 1, 1}) + torch::tensor(mean).view({-1, 1, 1})).clamp(0, 1);
+    return (x - x.min()) / std::max(1e-12, (x.max() - x.min()).item<double>());
+}
+
+ImageMaps imageConceptMaps(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy, const at::Tensor& x,
+                           const at::Tensor& shown, const at::Tensor& uMap, const at::Tensor& W, const std::vector<int64_t>& concepts,
+                           const std::vector<double>& thresholds, bool implicit) {
+    const int64_t height = x.size(2), width = x.size(3);
+    const Colours colours = conceptColours(static_cast<int64_t>(concepts.size()));
+    // Paint the least important first so the most important ends on top (reference notebooks).
+    const Colours paint(colours.rbegin(), colours.rend());
+    ImageMaps maps;
+    maps.concepts = concepts;
+    std::vector<at::Tensor> projection;
+    for (int64_t k : concepts) {
+        projection.push_back(projectionMap(uMap, k, thresholds[k], height, width));
+        maps.projectionHeatmapPng.push_back(heatmapPng(projection.back()));
+    }
+    maps.projectionOverlayPng = overlayPng(shown, std::vector<at::Tensor>(projection.rbegin(), projection.rend()), paint);
+    if (implicit) addImplicitMaps(maps, model, layer, policy, x, shown, W, paint);
+    return maps;
 }
 
 std::string heatmapPng(const at::Tensor& map, int colormap) {

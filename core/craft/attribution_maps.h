@@ -22,6 +22,7 @@ class VisionModel;
 namespace cs::craft {
 
 struct ActivationPolicy;
+struct ImageMaps;
 
 // Per-concept threshold: the `percentile` (0..100) of each concept's coefficients over every
 // location of every image. uMaps: N×h×w×r. Returns r values.
@@ -59,5 +60,18 @@ std::string overlayPng(const at::Tensor& image, const std::vector<at::Tensor>& m
 std::string heatmapPng(const at::Tensor& map, int colormap = 9);
 // A distinct colour per concept rank, sampled from an OpenCV colormap (BGR).
 std::vector<std::array<uint8_t, 3>> conceptColours(int64_t count);
+
+// The image as the user sees it: x (C×H×W model input) with the model's normalisation undone
+// when it is declared for every channel, else stretched to [0,1].
+at::Tensor displayImage(const at::Tensor& x, const std::vector<float>& mean, const std::vector<float>& stdev);
+
+// The maps of one image (the engine's maps stage): x is its 1×C×H×W model input, shown its C×H×W
+// display, uMap its codes (h×w×r). Projection heatmaps of `concepts` (most important first) and
+// their overlay, thresholded at `thresholds` (conceptThresholds over all images); with `implicit`,
+// also Gradient × Input and Grad-CAM maps (implicitDiffMaps), each divided by its maximum.
+// ImageMaps::image is left to the caller.
+ImageMaps imageConceptMaps(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy, const at::Tensor& x,
+                           const at::Tensor& shown, const at::Tensor& uMap, const at::Tensor& W, const std::vector<int64_t>& concepts,
+                           const std::vector<double>& thresholds, bool implicit);
 
 }  // namespace cs::craft

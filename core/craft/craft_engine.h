@@ -1,7 +1,9 @@
 #pragma once
 // CraftEngine: the whole CRAFT pipeline on one class of images (Fel et al., CVPR 2023; docs/craft.md):
-//   activations (full images and crops) → NMF → NNLS transform → Sobol importance per image →
-//   faithfulness curves → Concept Attribution Maps → recursive concept tree.
+//   activations (full images and crops) → concept dictionary (NMF) → transform (NNLS) → importance
+//   per image (Sobol) → faithfulness curves → Concept Attribution Maps → recursive concept tree.
+// Each stage lives in a file named for it (image_activations, crops, concept_dictionary,
+// concept_importance, faithfulness, attribution_maps, concept_tree); run() is their list.
 // The engine returns plain data (no LibTorch types) so the job, the store and the UI can use it.
 #include "craft/crops.h"
 #include "craft/nmf.h"
@@ -12,6 +14,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -114,10 +117,18 @@ struct CraftResult {
     StageTimings timings;
 };
 
+class ConceptDictionary;
+class ConceptImportance;
+struct CraftState;
+
+// The stages of run(), in order, each a function over one CraftState (craft_engine.cpp):
+// check the inputs → image activations (class check, optional filter to predicted images) →
+// crop activations → dictionary fit → transform + importance → faithfulness → maps → tree.
 class CraftEngine {
 public:
     // context may be null (no progress, no cancellation).
     CraftEngine(model::VisionModel& model, CraftOptions options, jobs::JobContext* context = nullptr);
+    ~CraftEngine();
 
     // images: N×C×H×W at the model's input size, normalised as the model expects.
     // display: the same images in [0,1] for overlays (may be undefined: then min-max of images).
@@ -126,11 +137,28 @@ public:
     const CraftOptions& options() const { return options_; }
 
 private:
-    void report(const std::string& stage, double from, double to, double fraction, const std::string& message = {});
+    struct StageRange {
+        const char* name;
+        double from, to;  // share of the whole run
+    };
+    void checkInputs(const at::Tensor& images) const;
+    void computeImageActivations(CraftState& s, const StageRange& stage);
+    void keepPredictedImages(CraftState& s);
+    void computeCropActivations(CraftState& s, const StageRange& stage);
+    void fitDictionary(CraftState& s, const StageRange& stage);
+    void estimateImportance(CraftState& s, const StageRange& stage);
+    void addTopLevelNodes(CraftState& s);
+    void measureFaithfulness(CraftState& s, const StageRange& stage);
+    void drawMaps(CraftState& s, const StageRange& stage);
+    void growTree(CraftState& s, const StageRange& stage);
+
+    void report(const StageRange& stage, double fraction, const std::string& message = {});
     void checkCancelled();
     model::VisionModel& model_;
     CraftOptions options_;
     jobs::JobContext* context_;
+    std::unique_ptr<ConceptDictionary> dictionary_;  // craft_methods.h
+    std::unique_ptr<ConceptImportance> importance_;
 };
 
 // Trapezoid area of a curve sampled at j/(n-1), j = 0..n-1.

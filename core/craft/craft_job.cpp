@@ -6,6 +6,7 @@
 #include "data/image_source.h"
 #include "model/model_loader.h"
 #include "store/project_store.h"
+#include "store/stored_run.h"
 
 #include <torch/torch.h>
 
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <utility>
 
 namespace cs::craft {
 
@@ -76,270 +78,341 @@ std::string optionsJson(const CraftJobSpec& spec) {
     return p.dump();
 }
 
-}  // namespace
+using Clock = std::chrono::steady_clock;
 
-CraftJob::CraftJob(CraftJobSpec spec, std::shared_ptr<CraftJobOutput> output) : spec_(std::move(spec)), output_(std::move(output)) {}
-
-void CraftJob::run(jobs::JobContext& context) {
-    const auto started = std::chrono::steady_clock::now();
-    context.report("activations", 0.0, "loading the model");
+std::unique_ptr<model::VisionModel> loadModel(const CraftJobSpec& spec) {
     model::LoadOptions loadOptions;
-    loadOptions.adapter = spec_.adapter;
-    loadOptions.pluginDirs = spec_.pluginDirs;
-    if (spec_.freezeModel) loadOptions.optionsJson = R"({"freeze": true})";
-    std::unique_ptr<model::VisionModel> model = model::loadVisionModel(spec_.modelPath, loadOptions);
-    const model::ModelInfo& info = model->info();
+    loadOptions.adapter = spec.adapter;
+    loadOptions.pluginDirs = spec.pluginDirs;
+    if (spec.freezeModel) loadOptions.optionsJson = R"({"freeze": true})";
+    return model::loadVisionModel(spec.modelPath, loadOptions);
+}
 
-    std::unique_ptr<data::ImageSource> source = data::openImageSource(spec_.imagesPath);
-    CraftOptions options = spec_.options;
-    options.classIndex = resolveClass(spec_.classSpec, info.classNames, source->classNames());
-    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; the probe points are listed by `concept-studio-cli models`");
-
-    // Images of the class: by label when the source has labels (matched by name when both sides
-    // name their classes), all images otherwise; --filter-predicted then keeps the predicted ones.
-    const auto& refs = source->images();
-    const auto datasetClasses = source->classNames();
-    std::string className = options.classIndex >= 0 && options.classIndex < static_cast<int64_t>(info.classNames.size())
-                                ? info.classNames[options.classIndex]
-                                : std::string();
+// Images of the class: by label when the source has labels (matched by name when both sides
+// name their classes), all images otherwise; --filter-predicted later keeps the predicted ones.
+std::vector<size_t> chooseClassImages(const data::ImageSource& source, const model::ModelInfo& info, int64_t classIndex,
+                                      const CraftJobSpec& spec) {
+    const auto& refs = source.images();
+    const std::string className =
+        classIndex >= 0 && classIndex < static_cast<int64_t>(info.classNames.size()) ? info.classNames[classIndex] : std::string();
     std::vector<size_t> chosen;
     for (size_t i = 0; i < refs.size(); ++i) {
         const auto& ref = refs[i];
         bool keep = true;
         if (ref.label >= 0) {
             if (!className.empty() && !ref.className.empty()) keep = ref.className == className;
-            else keep = ref.label == options.classIndex;
+            else keep = ref.label == classIndex;
         }
         if (keep) chosen.push_back(i);
-        if (spec_.maxImages > 0 && static_cast<int64_t>(chosen.size()) >= spec_.maxImages) break;
+        if (spec.maxImages > 0 && static_cast<int64_t>(chosen.size()) >= spec.maxImages) break;
     }
     if (chosen.empty())
-        throw Error(spec_.imagesPath, refs.empty() ? "there are no images" : "there are no images of class " + spec_.classSpec);
+        throw Error(spec.imagesPath, refs.empty() ? "there are no images" : "there are no images of class " + spec.classSpec);
+    return chosen;
+}
 
-    int64_t channels = info.inputSize.size() == 3 ? info.inputSize[0] : 0;
-    int64_t height = info.inputSize.size() == 3 ? info.inputSize[1] : 0;
-    int64_t width = info.inputSize.size() == 3 ? info.inputSize[2] : 0;
-    std::vector<std::pair<int64_t, int64_t>> sourceSizes;  // (width, height) per chosen image
-    at::Tensor images;
+struct LoadedImages {
+    at::Tensor batch;  // N×C×H×W at the model's input size, normalised as the model expects
+    int64_t channels = 0, height = 0, width = 0;
+    std::vector<std::pair<int64_t, int64_t>> sourceSizes;  // (width, height) of each source image
+};
+
+// The chosen images at the model's declared input size (the first image's when it declares none).
+LoadedImages loadImages(const data::ImageSource& source, const std::vector<size_t>& chosen, const model::ModelInfo& info,
+                        jobs::JobContext& context) {
+    LoadedImages loaded;
+    const bool declared = info.inputSize.size() == 3;
+    loaded.channels = declared ? info.inputSize[0] : 0;
+    loaded.height = declared ? info.inputSize[1] : 0;
+    loaded.width = declared ? info.inputSize[2] : 0;
     for (size_t j = 0; j < chosen.size(); ++j) {
-        data::Image image = source->load(chosen[j], static_cast<int>(channels == 1 || channels == 3 ? channels : 0));
-        if (height == 0) {  // the model declares no input size: use the first image's
-            channels = image.channels;
-            height = image.height;
-            width = image.width;
+        data::Image image = source.load(chosen[j], static_cast<int>(loaded.channels == 1 || loaded.channels == 3 ? loaded.channels : 0));
+        if (loaded.height == 0) {
+            loaded.channels = image.channels;
+            loaded.height = image.height;
+            loaded.width = image.width;
         }
-        if (image.channels != channels)
-            throw Error(image.ref.id, "has " + std::to_string(image.channels) + " channels; the model expects " + std::to_string(channels));
-        if (!images.defined()) images = torch::empty({static_cast<int64_t>(chosen.size()), channels, height, width});
-        auto pixels = data::resizeAndNormalise(image, height, width, info.mean, info.std);
-        images[static_cast<int64_t>(j)].copy_(torch::from_blob(pixels.data(), {channels, height, width}));
-        sourceSizes.push_back({image.width, image.height});
+        if (image.channels != loaded.channels)
+            throw Error(image.ref.id, "has " + std::to_string(image.channels) + " channels; the model expects " + std::to_string(loaded.channels));
+        if (!loaded.batch.defined()) loaded.batch = torch::empty({static_cast<int64_t>(chosen.size()), loaded.channels, loaded.height, loaded.width});
+        auto pixels = data::resizeAndNormalise(image, loaded.height, loaded.width, info.mean, info.std);
+        loaded.batch[static_cast<int64_t>(j)].copy_(torch::from_blob(pixels.data(), {loaded.channels, loaded.height, loaded.width}));
+        loaded.sourceSizes.push_back({image.width, image.height});
         if (j % 16 == 0) {
             context.report("activations", 0.0, "loading image " + std::to_string(j + 1) + "/" + std::to_string(chosen.size()));
             context.checkCancelled();
         }
     }
+    return loaded;
+}
+
+int64_t recordModel(store::ProjectStore& store, const model::ModelInfo& info) {
+    store::ModelRecord record;
+    record.path = info.path;
+    record.sha256 = info.sha256;
+    record.adapter = info.adapter;
+    record.kind = model::toString(info.kind);
+    record.metadataJson = json{{"probe_points", info.probePoints}, {"class_names", info.classNames}, {"input_size", info.inputSize}}.dump();
+    return store.addModel(record);
+}
+
+int64_t recordDataset(store::ProjectStore& store, const std::string& path, const data::ImageSource& source) {
+    store::DatasetRecord record;
+    record.path = path;
+    record.kind = source.kind();
+    record.metadataJson = json{{"images", source.images().size()}, {"class_names", source.classNames()}}.dump();
+    return store.addDataset(record);
+}
+
+// Writes one finished run's results into the store (inside the caller's transaction): crops first
+// so concepts can point at them, then concepts with their thumbnails, maps, tensors, the tree and
+// the faithfulness curves. Boxes are stored in source pixels.
+class CraftRunWriter {
+public:
+    CraftRunWriter(store::ProjectStore& store, int64_t runId, const CraftResult& result, const CraftOptions& options,
+                   const model::ModelInfo& info, const data::ImageSource& source, const std::vector<size_t>& chosen, const LoadedImages& images)
+        : store_(store), runId_(runId), result_(result), options_(options), info_(info), refs_(source.images()), chosen_(chosen), images_(images) {}
+
+    void writeCrops() {
+        const int64_t r = options_.concepts;
+        cropIds_.reserve(result_.crops.size());
+        for (size_t c = 0; c < result_.crops.size(); ++c) {
+            const CropBox& b = result_.crops[c];
+            auto [sx, sy] = scaleOf(b.image);
+            store::CropRecord crop;
+            crop.runId = runId_;
+            crop.sourceImage = sourceOf(b.image);
+            crop.x = std::lround(b.x * sx);
+            crop.y = std::lround(b.y * sy);
+            crop.w = std::lround(b.w * sx);
+            crop.h = std::lround(b.h * sy);
+            crop.coefficients.shape = {r};
+            crop.coefficients.data.assign(result_.cropCoefficients.data.begin() + static_cast<int64_t>(c) * r,
+                                          result_.cropCoefficients.data.begin() + static_cast<int64_t>(c + 1) * r);
+            cropIds_.push_back(store_.addCrop(crop));
+        }
+    }
+
+    void writeConcepts() {
+        conceptIds_.assign(result_.nodes.size(), 0);
+        for (size_t i = 0; i < result_.nodes.size(); ++i) {
+            const ConceptNode& node = result_.nodes[i];
+            store::ConceptRecord concept;
+            concept.runId = runId_;
+            if (node.parent >= 0) concept.parentId = conceptIds_[node.parent];
+            concept.layer = node.layer;
+            concept.index = node.index;
+            concept.importance = node.importance;
+            concept.importanceStd = node.importanceStd;
+            concept.label = conceptLabel(result_.nodes, i);
+            concept.vector.shape = {static_cast<int64_t>(node.vector.size())};
+            concept.vector.data = node.vector;
+            json crops = json::array();
+            for (auto [crop, coefficient] : node.topCrops) {
+                json c = cropJson(crop, coefficient);
+                c["crop_id"] = cropIds_[crop];
+                crops.push_back(c);
+            }
+            const auto rank = std::find(result_.conceptOrder.begin(), result_.conceptOrder.end(), node.index) - result_.conceptOrder.begin();
+            concept.metadataJson = json{{"depth", node.depth},
+                                        {"importance_target", node.importanceTarget},
+                                        {"rank", node.parent < 0 ? json(rank) : json(nullptr)},
+                                        {"top_crops", crops}}
+                                       .dump();
+            conceptIds_[i] = store_.addConcept(concept);
+            writeThumbnails(node, conceptIds_[i]);
+        }
+    }
+
+    void writeMaps() {
+        for (const ImageMaps& maps : result_.maps) {
+            const std::string image = sourceOf(maps.image);
+            addArtifact("image", image, "image/png", overlayPng(displayImageOf(maps.image), {}, {}), json{{"source", image}});
+            json conceptList = json::array();
+            for (int64_t k : maps.concepts) conceptList.push_back(conceptIds_[k]);
+            const json meta{{"image", image}, {"concepts", conceptList}};
+            auto withType = [&](const std::string& type) {
+                json m = meta;
+                m["map_type"] = type;
+                return m;
+            };
+            addArtifact("overlay", image + "#projection", "image/png", maps.projectionOverlayPng, withType("projection"));
+            if (!maps.gradientInputOverlayPng.empty()) {
+                addArtifact("overlay", image + "#gradient-input", "image/png", maps.gradientInputOverlayPng, withType("gradient-input"));
+                addArtifact("overlay", image + "#grad-cam", "image/png", maps.gradCamOverlayPng, withType("grad-cam"));
+            }
+            writeHeatmaps(maps, image);
+        }
+    }
+
+    void writeTensors() {
+        for (size_t i = 0; i < result_.uMaps.size(); ++i)
+            addArtifact("tensor", "umap#" + sourceOf(result_.images[i]), "application/x-cs-tensor", {},
+                        json{{"image", sourceOf(result_.images[i])}, {"layout", "h,w,concept"}}, result_.uMaps[i]);
+        addArtifact("tensor", "concept-vectors", "application/x-cs-tensor", {}, json{{"layer", options_.layer}}, result_.conceptVectors);
+        addArtifact("tensor", "image-importance", "application/x-cs-tensor", {}, json{{"layout", "image,concept"}}, result_.imageImportance);
+    }
+
+    // The tree and the faithfulness curves as JSON artifacts; returns the curves for the summary.
+    json writeTreeAndCurves() {
+        json tree = json::array();
+        for (size_t i = 0; i < result_.nodes.size(); ++i) {
+            const ConceptNode& node = result_.nodes[i];
+            tree.push_back({{"id", conceptIds_[i]},
+                            {"parent", node.parent >= 0 ? json(conceptIds_[node.parent]) : json(nullptr)},
+                            {"layer", node.layer},
+                            {"index", node.index},
+                            {"importance", node.importance},
+                            {"importance_std", node.importanceStd},
+                            {"importance_target", node.importanceTarget}});
+        }
+        const auto& f = result_.faithfulness;
+        json faithfulness{{"deletion", f.deletion},
+                          {"insertion", f.insertion},
+                          {"deletion_random", f.deletionRandom},
+                          {"insertion_random", f.insertionRandom},
+                          {"deletion_auc", f.deletionArea},
+                          {"insertion_auc", f.insertionArea},
+                          {"deletion_auc_random", f.deletionAreaRandom},
+                          {"insertion_auc_random", f.insertionAreaRandom},
+                          {"random_orders", options_.randomOrders},
+                          {"order", result_.conceptOrder}};
+        addArtifact("tree", "concept-tree", "application/json", json{{"run_id", runId_}, {"nodes", tree}}.dump(), json::object());
+        addArtifact("curve", "faithfulness", "application/json", faithfulness.dump(), json::object());
+        return faithfulness;
+    }
+
+    // The --json summary (docs/cli.md plus faithfulness).
+    json summary(const std::string& modelPath, const json& faithfulness, double totalSeconds) const {
+        json concepts = json::array();
+        for (int64_t k : result_.conceptOrder) {
+            const ConceptNode& node = result_.nodes[k];
+            json crops = json::array();
+            for (auto [crop, coefficient] : node.topCrops) crops.push_back(cropJson(crop, coefficient));
+            concepts.push_back({{"id", conceptIds_[k]}, {"importance", node.importance}, {"top_crops", crops}});
+        }
+        const auto& t = result_.timings;
+        return {{"run_id", runId_},
+                {"model", modelPath},
+                {"layer", options_.layer},
+                {"class", options_.classIndex},
+                {"n_images", static_cast<int64_t>(result_.images.size())},
+                {"n_crops", static_cast<int64_t>(result_.crops.size())},
+                {"concepts", concepts},
+                {"nmf", {{"rank", options_.concepts}, {"iterations", result_.nmf.iterations}, {"relative_error", result_.nmf.relativeError}}},
+                {"sobol", {{"designs", options_.sobolDesigns}, {"h_evaluations", result_.hEvaluations}}},
+                {"timings_s",
+                 {{"activations", t.activations},
+                  {"image_activations", t.imageActivations},
+                  {"nmf", t.nmf},
+                  {"sobol", t.sobol},
+                  {"maps", t.maps},
+                  {"total", totalSeconds}}},
+                {"faithfulness", faithfulness}};
+    }
+
+private:
+    // Thumbnails of the concept's best crops (model-input pixels, best first) for the views.
+    void writeThumbnails(const ConceptNode& node, int64_t conceptId) {
+        for (size_t t = 0; t < node.topCrops.size(); ++t) {
+            const CropBox& b = result_.crops[node.topCrops[t].first];
+            at::Tensor crop = displayImageOf(b.image).slice(1, b.y, b.y + b.h).slice(2, b.x, b.x + b.w);
+            store::ArtifactRecord thumb;
+            thumb.runId = runId_;
+            thumb.kind = "thumbnail";
+            thumb.name = "concept" + std::to_string(conceptId) + "#" + std::to_string(t);
+            thumb.mime = "image/png";
+            thumb.bytes = overlayPng(crop, {}, {});
+            thumb.metadataJson = json{{"concept_id", conceptId}, {"rank", t}, {"crop_id", cropIds_[node.topCrops[t].first]}, {"image", sourceOf(b.image)}}
+                                     .dump();
+            store_.addArtifact(thumb);
+        }
+    }
+
+    void writeHeatmaps(const ImageMaps& maps, const std::string& image) {
+        for (size_t c = 0; c < maps.concepts.size(); ++c) {
+            const std::string suffix = "#concept" + std::to_string(conceptIds_[maps.concepts[c]]);
+            json m{{"image", image}, {"concept", conceptIds_[maps.concepts[c]]}};
+            m["map_type"] = "projection";
+            addArtifact("heatmap", image + "#projection" + suffix, "image/png", maps.projectionHeatmapPng[c], m);
+            if (c < maps.gradientInputPng.size()) {
+                m["map_type"] = "gradient-input";
+                addArtifact("heatmap", image + "#gradient-input" + suffix, "image/png", maps.gradientInputPng[c], m);
+                m["map_type"] = "grad-cam";
+                addArtifact("heatmap", image + "#grad-cam" + suffix, "image/png", maps.gradCamPng[c], m);
+            }
+        }
+    }
+
+    void addArtifact(const std::string& kind, const std::string& name, const std::string& mime, std::string bytes, const json& metadata,
+                     std::optional<TensorBlob> tensor = std::nullopt) {
+        store::ArtifactRecord artifact;
+        artifact.runId = runId_;
+        artifact.kind = kind;
+        artifact.name = name;
+        artifact.mime = mime;
+        artifact.bytes = std::move(bytes);
+        artifact.tensor = std::move(tensor);
+        artifact.metadataJson = metadata.dump();
+        store_.addArtifact(artifact);
+    }
+
+    const std::string& sourceOf(int64_t image) const { return refs_[chosen_[image]].id; }
+    std::pair<double, double> scaleOf(int64_t image) const {
+        return {static_cast<double>(images_.sourceSizes[image].first) / images_.width,
+                static_cast<double>(images_.sourceSizes[image].second) / images_.height};
+    }
+    json cropJson(int64_t crop, float coefficient) const {
+        const CropBox& b = result_.crops[crop];
+        auto [sx, sy] = scaleOf(b.image);
+        return json{{"image", sourceOf(b.image)}, {"box", boxJson(b, sx, sy)}, {"coefficient", coefficient}};
+    }
+    // What the user sees: the model input with the normalisation undone (min-max when undeclared).
+    at::Tensor displayImageOf(int64_t image) const { return displayImage(images_.batch[image], info_.mean, info_.std); }
+
+    store::ProjectStore& store_;
+    const int64_t runId_;
+    const CraftResult& result_;
+    const CraftOptions& options_;
+    const model::ModelInfo& info_;
+    const std::vector<data::ImageRef>& refs_;
+    const std::vector<size_t>& chosen_;
+    const LoadedImages& images_;
+    std::vector<int64_t> cropIds_, conceptIds_;
+};
+
+}  // namespace
+
+CraftJob::CraftJob(CraftJobSpec spec, std::shared_ptr<CraftJobOutput> output) : spec_(std::move(spec)), output_(std::move(output)) {}
+
+void CraftJob::run(jobs::JobContext& context) {
+    const auto started = Clock::now();
+    context.report("activations", 0.0, "loading the model");
+    const std::unique_ptr<model::VisionModel> model = loadModel(spec_);
+    const model::ModelInfo& info = model->info();
+    const std::unique_ptr<data::ImageSource> source = data::openImageSource(spec_.imagesPath);
+    CraftOptions options = spec_.options;
+    options.classIndex = resolveClass(spec_.classSpec, info.classNames, source->classNames());
+    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; the probe points are listed by `concept-studio-cli models`");
+    const std::vector<size_t> chosen = chooseClassImages(*source, info, options.classIndex, spec_);
+    const LoadedImages images = loadImages(*source, chosen, info, context);
 
     auto store = store::ProjectStore::openOrCreate(spec_.projectPath);
-    store::ModelRecord modelRecord;
-    modelRecord.path = info.path;
-    modelRecord.sha256 = info.sha256;
-    modelRecord.adapter = info.adapter;
-    modelRecord.kind = model::toString(info.kind);
-    modelRecord.metadataJson = json{{"probe_points", info.probePoints}, {"class_names", info.classNames}, {"input_size", info.inputSize}}.dump();
-    const int64_t modelId = store->addModel(modelRecord);
-    store::DatasetRecord datasetRecord;
-    datasetRecord.path = spec_.imagesPath;
-    datasetRecord.kind = spec_.imagesPath.find("idx") != std::string::npos || spec_.imagesPath.find("ubyte") != std::string::npos
-                             ? "idx"
-                             : (datasetClasses.empty() ? "image-folder" : "image-folder-tree");
-    datasetRecord.metadataJson = json{{"images", refs.size()}, {"class_names", datasetClasses}}.dump();
-    const int64_t datasetId = store->addDataset(datasetRecord);
-
+    const int64_t modelId = recordModel(*store, info);
+    const int64_t datasetId = recordDataset(*store, spec_.imagesPath, *source);
     spec_.options = options;
-    const int64_t runId = store->createRun("craft", optionsJson(spec_), modelId, datasetId);
-    store->markRunning(runId);
-    try {
-        CraftEngine engine(*model, options, &context);
-        CraftResult result = engine.run(images, at::Tensor());
+    store::runStored(*store, store::RunStart{"craft", optionsJson(spec_), modelId, datasetId}, [&](int64_t runId) {
+        CraftResult result = CraftEngine(*model, options, &context).run(images.batch, at::Tensor());
         context.checkCancelled();
-
-        auto sourceOf = [&](int64_t image) -> const std::string& { return refs[chosen[image]].id; };
-        auto scaleOf = [&](int64_t image) {
-            return std::make_pair(static_cast<double>(sourceSizes[image].first) / width, static_cast<double>(sourceSizes[image].second) / height);
-        };
-        auto cropJson = [&](int64_t crop, float coefficient) {
-            const CropBox& b = result.crops[crop];
-            auto [sx, sy] = scaleOf(b.image);
-            return json{{"image", sourceOf(b.image)}, {"box", boxJson(b, sx, sy)}, {"coefficient", coefficient}};
-        };
-
-        // What the user sees: the model input with the normalisation undone (min-max when undeclared).
-        auto displayImage = [&](int64_t image) {
-            at::Tensor x = images[image];
-            if (static_cast<int64_t>(info.mean.size()) == channels && info.std.size() == info.mean.size())
-                return (x * torch::tensor(info.std).view({-1, 1, 1}) + torch::tensor(info.mean).view({-1, 1, 1})).clamp(0, 1);
-            return (x - x.min()) / std::max(1e-12, (x.max() - x.min()).item<double>());
-        };
-
         json summary;
         store->transaction([&] {
-            // Crops first so concepts can point at them.
-            const int64_t r = options.concepts;
-            std::vector<int64_t> cropIds;
-            cropIds.reserve(result.crops.size());
-            for (size_t c = 0; c < result.crops.size(); ++c) {
-                const CropBox& b = result.crops[c];
-                auto [sx, sy] = scaleOf(b.image);
-                store::CropRecord crop;
-                crop.runId = runId;
-                crop.sourceImage = sourceOf(b.image);
-                crop.x = std::lround(b.x * sx);
-                crop.y = std::lround(b.y * sy);
-                crop.w = std::lround(b.w * sx);
-                crop.h = std::lround(b.h * sy);
-                crop.coefficients.shape = {r};
-                crop.coefficients.data.assign(result.cropCoefficients.data.begin() + static_cast<int64_t>(c) * r,
-                                              result.cropCoefficients.data.begin() + static_cast<int64_t>(c + 1) * r);
-                cropIds.push_back(store->addCrop(crop));
-            }
-            std::vector<int64_t> conceptIds(result.nodes.size());
-            json tree = json::array();
-            for (size_t i = 0; i < result.nodes.size(); ++i) {
-                const ConceptNode& node = result.nodes[i];
-                store::ConceptRecord concept;
-                concept.runId = runId;
-                if (node.parent >= 0) concept.parentId = conceptIds[node.parent];
-                concept.layer = node.layer;
-                concept.index = node.index;
-                concept.importance = node.importance;
-                concept.importanceStd = node.importanceStd;
-                concept.label = conceptLabel(result.nodes, i);
-                concept.vector.shape = {static_cast<int64_t>(node.vector.size())};
-                concept.vector.data = node.vector;
-                json crops = json::array();
-                for (auto [crop, coefficient] : node.topCrops) {
-                    json c = cropJson(crop, coefficient);
-                    c["crop_id"] = cropIds[crop];
-                    crops.push_back(c);
-                }
-                const auto rank = std::find(result.conceptOrder.begin(), result.conceptOrder.end(), node.index) - result.conceptOrder.begin();
-                concept.metadataJson = json{{"depth", node.depth},
-                                            {"importance_target", node.importanceTarget},
-                                            {"rank", node.parent < 0 ? json(rank) : json(nullptr)},
-                                            {"top_crops", crops}}
-                                           .dump();
-                conceptIds[i] = store->addConcept(concept);
-                // Thumbnails of the concept's best crops (model-input pixels, best first) for the views.
-                for (size_t t = 0; t < node.topCrops.size(); ++t) {
-                    const CropBox& b = result.crops[node.topCrops[t].first];
-                    at::Tensor crop = displayImage(b.image).slice(1, b.y, b.y + b.h).slice(2, b.x, b.x + b.w);
-                    store::ArtifactRecord thumb;
-                    thumb.runId = runId;
-                    thumb.kind = "thumbnail";
-                    thumb.name = "concept" + std::to_string(conceptIds[i]) + "#" + std::to_string(t);
-                    thumb.mime = "image/png";
-                    thumb.bytes = overlayPng(crop, {}, {});
-                    thumb.metadataJson = json{{"concept_id", conceptIds[i]}, {"rank", t}, {"crop_id", cropIds[node.topCrops[t].first]},
-                                              {"image", sourceOf(b.image)}}
-                                             .dump();
-                    store->addArtifact(thumb);
-                }
-                tree.push_back({{"id", conceptIds[i]},
-                                {"parent", node.parent >= 0 ? json(conceptIds[node.parent]) : json(nullptr)},
-                                {"layer", node.layer},
-                                {"index", node.index},
-                                {"importance", node.importance},
-                                {"importance_std", node.importanceStd},
-                                {"importance_target", node.importanceTarget}});
-            }
-
-            auto addArtifact = [&](const std::string& kind, const std::string& name, const std::string& mime, std::string bytes,
-                                   json metadata, std::optional<TensorBlob> tensor = std::nullopt) {
-                store::ArtifactRecord artifact;
-                artifact.runId = runId;
-                artifact.kind = kind;
-                artifact.name = name;
-                artifact.mime = mime;
-                artifact.bytes = std::move(bytes);
-                artifact.tensor = std::move(tensor);
-                artifact.metadataJson = metadata.dump();
-                store->addArtifact(artifact);
-            };
-            for (const ImageMaps& maps : result.maps) {
-                const std::string image = sourceOf(maps.image);
-                addArtifact("image", image, "image/png", overlayPng(displayImage(maps.image), {}, {}), json{{"source", image}});
-                json conceptList = json::array();
-                for (int64_t k : maps.concepts) conceptList.push_back(conceptIds[k]);
-                const json meta{{"image", image}, {"concepts", conceptList}};
-                auto withType = [&](const std::string& type) {
-                    json m = meta;
-                    m["map_type"] = type;
-                    return m;
-                };
-                addArtifact("overlay", image + "#projection", "image/png", maps.projectionOverlayPng, withType("projection"));
-                if (!maps.gradientInputOverlayPng.empty()) {
-                    addArtifact("overlay", image + "#gradient-input", "image/png", maps.gradientInputOverlayPng, withType("gradient-input"));
-                    addArtifact("overlay", image + "#grad-cam", "image/png", maps.gradCamOverlayPng, withType("grad-cam"));
-                }
-                for (size_t c = 0; c < maps.concepts.size(); ++c) {
-                    const std::string suffix = "#concept" + std::to_string(conceptIds[maps.concepts[c]]);
-                    json m{{"image", image}, {"concept", conceptIds[maps.concepts[c]]}};
-                    m["map_type"] = "projection";
-                    addArtifact("heatmap", image + "#projection" + suffix, "image/png", maps.projectionHeatmapPng[c], m);
-                    if (c < maps.gradientInputPng.size()) {
-                        m["map_type"] = "gradient-input";
-                        addArtifact("heatmap", image + "#gradient-input" + suffix, "image/png", maps.gradientInputPng[c], m);
-                        m["map_type"] = "grad-cam";
-                        addArtifact("heatmap", image + "#grad-cam" + suffix, "image/png", maps.gradCamPng[c], m);
-                    }
-                }
-            }
-            for (size_t i = 0; i < result.uMaps.size(); ++i)
-                addArtifact("tensor", "umap#" + sourceOf(result.images[i]), "application/x-cs-tensor", {},
-                            json{{"image", sourceOf(result.images[i])}, {"layout", "h,w,concept"}}, result.uMaps[i]);
-            addArtifact("tensor", "concept-vectors", "application/x-cs-tensor", {}, json{{"layer", options.layer}}, result.conceptVectors);
-            addArtifact("tensor", "image-importance", "application/x-cs-tensor", {}, json{{"layout", "image,concept"}}, result.imageImportance);
-
-            const auto& f = result.faithfulness;
-            json faithfulness{{"deletion", f.deletion},
-                              {"insertion", f.insertion},
-                              {"deletion_random", f.deletionRandom},
-                              {"insertion_random", f.insertionRandom},
-                              {"deletion_auc", f.deletionArea},
-                              {"insertion_auc", f.insertionArea},
-                              {"deletion_auc_random", f.deletionAreaRandom},
-                              {"insertion_auc_random", f.insertionAreaRandom},
-                              {"random_orders", options.randomOrders},
-                              {"order", result.conceptOrder}};
-            addArtifact("tree", "concept-tree", "application/json", json{{"run_id", runId}, {"nodes", tree}}.dump(), json::object());
-            addArtifact("curve", "faithfulness", "application/json", faithfulness.dump(), json::object());
-
-            json concepts = json::array();
-            for (int64_t k : result.conceptOrder) {
-                const ConceptNode& node = result.nodes[k];
-                json crops = json::array();
-                for (auto [crop, coefficient] : node.topCrops) crops.push_back(cropJson(crop, coefficient));
-                concepts.push_back({{"id", conceptIds[k]}, {"importance", node.importance}, {"top_crops", crops}});
-            }
-            const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            summary = {{"run_id", runId},
-                       {"model", spec_.modelPath},
-                       {"layer", options.layer},
-                       {"class", options.classIndex},
-                       {"n_images", static_cast<int64_t>(result.images.size())},
-                       {"n_crops", static_cast<int64_t>(result.crops.size())},
-                       {"concepts", concepts},
-                       {"nmf", {{"rank", options.concepts}, {"iterations", result.nmf.iterations}, {"relative_error", result.nmf.relativeError}}},
-                       {"sobol", {{"designs", options.sobolDesigns}, {"h_evaluations", result.hEvaluations}}},
-                       {"timings_s",
-                        {{"activations", result.timings.activations},
-                         {"image_activations", result.timings.imageActivations},
-                         {"nmf", result.timings.nmf},
-                         {"sobol", result.timings.sobol},
-                         {"maps", result.timings.maps},
-                         {"total", total}}},
-                       {"faithfulness", faithfulness}};
+            CraftRunWriter writer(*store, runId, result, options, info, *source, chosen, images);
+            writer.writeCrops();
+            writer.writeConcepts();
+            writer.writeMaps();
+            writer.writeTensors();
+            const json faithfulness = writer.writeTreeAndCurves();
+            summary = writer.summary(spec_.modelPath, faithfulness, std::chrono::duration<double>(Clock::now() - started).count());
             // Cancelled at the last moment: the transaction rolls back and nothing is written.
             context.checkCancelled();
             store->completeRun(runId, summary.dump(), [] {});
@@ -348,13 +421,7 @@ void CraftJob::run(jobs::JobContext& context) {
             output_->runId = runId;
             output_->summary = summary;
         }
-    } catch (const Cancelled&) {
-        store->markCancelled(runId);
-        throw;
-    } catch (const std::exception& e) {
-        store->markFailed(runId, e.what());
-        throw;
-    }
+    });
 }
 
 }  // namespace cs::craft

@@ -32,7 +32,8 @@ std::vector<std::string> sortedImageFiles(const fs::path& dir, bool recursive) {
     return files;
 }
 
-// Folder sources: a flat folder (no classes) or an ImageFolder tree (labels from sub-folders).
+// Folder sources: a flat folder or a single file (no classes), or an ImageFolder tree (labels
+// from sub-folders, so it always has classes).
 class FolderSource final : public ImageSource {
 public:
     FolderSource(std::string path, std::vector<ImageRef> refs, std::vector<std::string> classes)
@@ -40,6 +41,7 @@ public:
     const std::string& path() const override { return path_; }
     const std::vector<ImageRef>& images() const override { return refs_; }
     std::vector<std::string> classNames() const override { return classes_; }
+    std::string kind() const override { return classes_.empty() ? "image-folder" : "image-folder-tree"; }
     Image load(size_t index, int wantChannels) const override {
         if (index >= refs_.size()) throw Error(path_, "image index " + std::to_string(index) + " is out of range");
         Image image = decodeImageFile(refs_[index].id, wantChannels);
@@ -71,6 +73,7 @@ public:
     const std::string& path() const override { return path_; }
     const std::vector<ImageRef>& images() const override { return refs_; }
     std::vector<std::string> classNames() const override { return {}; }
+    std::string kind() const override { return "idx"; }
     Image load(size_t index, int wantChannels) const override {
         if (index >= refs_.size()) throw Error(path_, "image index " + std::to_string(index) + " is out of range");
         if (wantChannels != 0 && wantChannels != 1 && wantChannels != 3)

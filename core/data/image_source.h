@@ -32,6 +32,9 @@ public:
     // wantChannels: 1 or 3 converts (gray<->RGB, drops alpha); 0 keeps the source's channels.
     virtual Image load(size_t index, int wantChannels) const = 0;
     virtual std::vector<std::string> classNames() const = 0;  // from folders; may be empty
+    // What the source is, as a project records it (docs/project-schema.md, datasets.kind):
+    // "idx", "image-folder" (a flat folder or a single image file) or "image-folder-tree".
+    virtual std::string kind() const = 0;
 };
 
 // Opens a folder, an ImageFolder tree, or an IDX file (an IDX labels file next to it,

@@ -1,6 +1,6 @@
 // The whole CRAFT pipeline on a tiny split conv net: shapes and invariants of every stage,
 // batching of h, the implicit-differentiation gradients against finite differences, the
-// recursive tree, per-class filtering, and each bad input the issue lists.
+// recursive tree, per-class filtering, and each bad input with its message.
 #include "craft/attribution_maps.h"
 #include "craft/craft_engine.h"
 

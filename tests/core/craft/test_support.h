@@ -1,5 +1,5 @@
 #pragma once
-// Helpers shared by the CRAFT tests: running Debian's python3 on a script for reference values,
+// What the CRAFT tests share: running Debian's python3 on a script for reference values,
 // exchanging float32 matrices as raw little-endian files, and reading .npy fixtures.
 #include <torch/torch.h>
 

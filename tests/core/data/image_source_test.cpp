@@ -1,5 +1,5 @@
 // Image sources and decoding: folders, ImageFolder trees, IDX (gz or not), pixel formats, and
-// every broken input of issue 2 (not an image, truncated, 0 bytes, 20000×20000, bad IDX).
+// every broken input (not an image, truncated, 0 bytes, 20000×20000, bad IDX).
 #include "common/error.h"
 #include "data/idx_file.h"
 #include "data/image_decode.h"
@@ -172,6 +172,26 @@ TEST(Sources, FlatFolderAndImageFolderTree) {
     EXPECT_NE(errorOf([&] { openImageSource(none.string()); }, none.string()).find("contains no images"), std::string::npos);
     const std::string missing = (none / "missing").string();
     EXPECT_NE(errorOf([&] { openImageSource(missing); }, missing).find("does not exist"), std::string::npos);
+}
+
+// The kind a project records for a dataset comes from the source itself, not from its path:
+// a folder whose name says "idx" is still a folder, an IDX file named anything is still IDX.
+TEST(Sources, KindIsTheSourcesOwn) {
+    fs::path flat = freshDir("kind-idx-named-folder");
+    cv::imwrite((flat / "a.png").string(), noise(8, 8, CV_8UC1));
+    EXPECT_EQ(openImageSource(flat.string())->kind(), "image-folder");
+    EXPECT_EQ(openImageSource((flat / "a.png").string())->kind(), "image-folder");
+
+    fs::path tree = freshDir("kind-tree-ubyte");
+    fs::create_directories(tree / "cat");
+    cv::imwrite((tree / "cat" / "c.png").string(), noise(8, 8, CV_8UC1));
+    EXPECT_EQ(openImageSource(tree.string())->kind(), "image-folder-tree");
+
+    fs::path dir = freshDir("kind-idx");
+    const std::string header = std::string("\0\0\x08\x03", 4) + std::string("\0\0\0\x01", 4) + std::string("\0\0\0\x02", 4) +
+                               std::string("\0\0\0\x02", 4);
+    writeAll(dir / "digits.bin", header + std::string(4, '\x10'));
+    EXPECT_EQ(openImageSource((dir / "digits.bin").string())->kind(), "idx");
 }
 
 // An IDX images file (optionally gzipped) of `count` rows×cols images with pixel = index + row.

@@ -1,0 +1,54 @@
+#include "craft/concept_contributions.h"
+
+#include "craft/crops.h"
+#include "craft/dense_ops.h"
+
+#include "model/model_adapter.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace cs::craft {
+
+at::Tensor rowsByChannel(const at::Tensor& activations) {
+    if (activations.dim() == 4) return activations.permute({0, 2, 3, 1}).reshape({-1, activations.size(1)});
+    return activations;
+}
+
+std::vector<int64_t> spatialShape(const at::Tensor& activations) {
+    if (activations.dim() == 4) return {activations.size(2), activations.size(3)};
+    return {};
+}
+
+at::Tensor conceptContributions(const at::Tensor& codes, const at::Tensor& W, const std::vector<int64_t>& spatial) {
+    const int64_t r = W.size(0), channels = W.size(1);
+    if (spatial.empty()) return W * codes[0].unsqueeze(1);
+    at::Tensor maps = codes.t().reshape({r, 1, spatial[0], spatial[1]});
+    return (W.view({r, channels, 1, 1}) * maps).reshape({r, -1});
+}
+
+at::Tensor evaluateMasks(const at::Tensor& contributions, const at::Tensor& masks, int64_t hBatch, const RowEvaluator& h) {
+    torch::InferenceMode inference;
+    std::vector<at::Tensor> out;
+    for (int64_t from = 0; from < masks.size(0); from += hBatch)
+        out.push_back(h(combineRows(masks.slice(0, from, std::min(masks.size(0), from + hBatch)), contributions)));
+    return torch::cat(out);
+}
+
+RowEvaluator classLogitEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
+                                 std::vector<int64_t> shape, int64_t classIndex, double* seconds) {
+    return [&model, layer, policy, shape = std::move(shape), classIndex, seconds](const at::Tensor& rows) {
+        std::vector<int64_t> full{rows.size(0)};
+        full.insert(full.end(), shape.begin(), shape.end());
+        at::Tensor rebuilt = policy.toModel(rows.view(full));
+        const auto start = std::chrono::steady_clock::now();
+        // Cloned: a head that returns a view of its input would alias rows the caller refills.
+        at::Tensor logit = model.logitsFrom(rebuilt, layer).select(1, classIndex).to(torch::kFloat32).clone();
+        if (seconds) *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return logit;
+    };
+}
+
+}  // namespace cs::craft

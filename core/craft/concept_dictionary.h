@@ -1,0 +1,39 @@
+#pragma once
+// ConceptDictionary: how CRAFT turns crop activations into concepts (Fel et al., CVPR 2023 §3.1;
+// docs/craft.md). fit learns r concept vectors W (r × C) and the crops' codes U (n × r) with
+// A ≈ U W; transform gives the codes of new activations against the fitted concepts; reconstruct
+// rebuilds activations from codes. The one method today is the reference's: NMF with an NNLS
+// transform (nmf.h). A new method implements this interface and is chosen in craft_methods.h.
+#include "craft/nmf.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace at {
+class Tensor;
+}
+
+namespace cs::craft {
+
+class ConceptDictionary {
+public:
+    virtual ~ConceptDictionary() = default;
+    virtual std::string name() const = 0;
+    // True when every code is ≥ 0 (NMF): maps threshold codes and the tree ranks crops by them.
+    virtual bool nonNegativeCodes() const = 0;
+    // Learns `rank` concepts from A (n × C): U (n × rank) and W (rank × C), float32; a second call
+    // refits from scratch. The statistics (iterations, convergence, relative error) are NmfStats,
+    // which any iterative method can fill. Throws cs::Error on a matrix the method cannot use.
+    virtual NmfStats fit(const at::Tensor& A, int64_t rank, at::Tensor& U, at::Tensor& W) = 0;
+    // Codes (m × rank) of activations (m × C) against the fitted concepts.
+    virtual at::Tensor transform(const at::Tensor& activations) const = 0;
+    // Activations (m × C) rebuilt from codes (m × rank).
+    virtual at::Tensor reconstruct(const at::Tensor& codes) const = 0;
+};
+
+// NMF (scikit-learn's solver and stopping rule) and the NNLS transform, both run with these
+// iteration and tolerance settings.
+std::unique_ptr<ConceptDictionary> makeNmfDictionary(int maxIterations, double tolerance);
+
+}  // namespace cs::craft

@@ -1,0 +1,38 @@
+#pragma once
+// ConceptImportance: how much each concept matters to the model's output on one image (Fel et al.,
+// CVPR 2023 §3.2; docs/craft.md). An estimator gets the image's per-concept contributions B
+// (r × F, concept_contributions.h) and h, an evaluator of rebuilt activation rows, and returns
+// one score per concept. The one method today is the reference's: Sobol total-order indices with
+// Jansen's estimator (sobol.h). A new method implements this interface and is chosen in
+// craft_methods.h.
+#include "craft/concept_contributions.h"
+#include "craft/sobol.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace at {
+class Tensor;
+}
+
+namespace cs::craft {
+
+struct ImportanceScores {
+    std::vector<double> scores;  // one per concept (row of B)
+    int64_t evaluations = 0;     // rows given to h
+};
+
+class ConceptImportance {
+public:
+    virtual ~ConceptImportance() = default;
+    virtual std::string name() const = 0;
+    virtual ImportanceScores estimate(const at::Tensor& contributions, const RowEvaluator& h) = 0;
+};
+
+// Sobol total-order indices over the masks of `design` (nbDesign points, seeded), h called on
+// at most hBatch rows at a time. The masks are drawn once per concept count.
+std::unique_ptr<ConceptImportance> makeSobolImportance(SobolDesign design, int64_t nbDesign, uint64_t seed, int64_t hBatch);
+
+}  // namespace cs::craft
