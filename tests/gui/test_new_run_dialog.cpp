@@ -72,6 +72,7 @@ private slots:
         dialog.setKind(RunSpec::Kind::RecSae);
         QVERIFY(dialog.validate().contains(QStringLiteral("interaction")));
         dialog.interactionsEdit()->setText(interactions_);
+        dialog.grab().save(QStringLiteral(CS_TEST_TMP "/new_run_dialog_recsae.png"));
         QCOMPARE(dialog.validate(), QString());
         QCOMPARE(int(dialog.spec().recsae.sae.expansion), 32);
         QCOMPARE(int(dialog.spec().recsae.sae.k), 32);
