@@ -20,16 +20,18 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <optional>
 
-int main(int argc, char** argv) {
-    // VTK's OpenGL2 backend needs a 3.2 core context; this must precede QApplication.
-    cs::ui::VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication::setAttribute(Qt::AA_UseHighDpiPixmaps);
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("concept-studio"));
-    QApplication::setOrganizationName(QStringLiteral("ConceptStudio"));
-    QApplication::setApplicationVersion(QStringLiteral(CS_VERSION_STRING));
+namespace {
 
+// What the command line asks for; an option left out is empty (std::nullopt).
+struct StartupArguments {
+    std::optional<QString> project, theme, view, run, concept, screenshot, size;
+    QString demoDir;
+    bool demo = false;
+};
+
+StartupArguments parseArguments(const QApplication& app) {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("ConceptStudio: explore what trained models learned"));
     parser.addHelpOption();
@@ -46,39 +48,74 @@ int main(int argc, char** argv) {
     parser.addOptions({demoDir, demo, theme, view, run, concept, screenshot, size});
     parser.process(app);
 
+    const auto valueOf = [&parser](const QCommandLineOption& option) -> std::optional<QString> {
+        if (!parser.isSet(option)) return std::nullopt;
+        return parser.value(option);
+    };
+    StartupArguments arguments;
+    if (!parser.positionalArguments().isEmpty()) arguments.project = parser.positionalArguments().first();
+    arguments.theme = valueOf(theme);
+    arguments.view = valueOf(view);
+    arguments.run = valueOf(run);
+    arguments.concept = valueOf(concept);
+    arguments.screenshot = valueOf(screenshot);
+    arguments.size = valueOf(size);
+    arguments.demoDir = parser.value(demoDir);
+    arguments.demo = parser.isSet(demo);
+    return arguments;
+}
+
+// Opens the project and shows the run, concept and view asked for. Returns false (after saying
+// so on stderr) for an unknown view.
+bool showStartState(cs::ui::StudioWindow& window, const StartupArguments& arguments) {
+    bool opened = true;
+    if (arguments.project) opened = window.openProject(*arguments.project);
+    else if (arguments.demo) opened = window.openDemoProject();
+    if (opened && arguments.run) window.selection()->setRun(arguments.run->toLongLong());
+    if (opened && arguments.concept) window.selection()->setConcept(arguments.concept->toLongLong());
+    if (arguments.view && !window.showView(*arguments.view)) {
+        std::fprintf(stderr, "concept-studio: unknown view '%s' (known: %s)\n", qPrintable(*arguments.view),
+                     qPrintable(window.viewNames().join(QStringLiteral(", "))));
+        return false;
+    }
+    return true;
+}
+
+// Saves the window as PNG once it has painted, then quits (exit 1 when the file cannot be written).
+void saveScreenshotAndQuit(cs::ui::StudioWindow& window, const QString& file) {
+    // Let layouts settle and GL views paint a couple of frames before grabbing.
+    QTimer::singleShot(1200, &window, [&window, file] {
+        const QPixmap pixmap = window.grab();
+        const bool ok = !pixmap.isNull() && pixmap.save(file, "PNG");
+        if (!ok) std::fprintf(stderr, "concept-studio: %s: cannot save the screenshot\n", qPrintable(file));
+        QApplication::exit(ok ? 0 : 1);
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // VTK's OpenGL2 backend needs a 3.2 core context; this must precede QApplication.
+    cs::ui::VtkViewWidget::setDefaultSurfaceFormat();
+    QApplication::setAttribute(Qt::AA_UseHighDpiPixmaps);
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("concept-studio"));
+    QApplication::setOrganizationName(QStringLiteral("ConceptStudio"));
+    QApplication::setApplicationVersion(QStringLiteral(CS_VERSION_STRING));
+    const StartupArguments arguments = parseArguments(app);
+
     cs::ui::StudioOptions options;
-    options.demoDir = parser.value(demoDir);
-    options.theme = cs::ui::themeFromName(parser.isSet(theme) ? parser.value(theme)
-                                                              : QSettings().value(QStringLiteral("theme")).toString());
+    options.demoDir = arguments.demoDir;
+    options.theme = cs::ui::themeFromName(arguments.theme ? *arguments.theme : QSettings().value(QStringLiteral("theme")).toString());
     cs::ui::StudioWindow window(options);
     window.setRunLauncher(makeEngineLauncher());
     window.setAblationLauncher(makeAblationLauncher());
-    if (parser.isSet(size)) {
-        const QStringList parts = parser.value(size).split(QLatin1Char('x'));
+    if (arguments.size) {
+        const QStringList parts = arguments.size->split(QLatin1Char('x'));
         if (parts.size() == 2) window.resize(parts[0].toInt(), parts[1].toInt());
     }
     window.show();
-
-    bool opened = true;
-    if (!parser.positionalArguments().isEmpty()) opened = window.openProject(parser.positionalArguments().first());
-    else if (parser.isSet(demo)) opened = window.openDemoProject();
-    if (opened && parser.isSet(run)) window.selection()->setRun(parser.value(run).toLongLong());
-    if (opened && parser.isSet(concept)) window.selection()->setConcept(parser.value(concept).toLongLong());
-    if (parser.isSet(view) && !window.showView(parser.value(view))) {
-        std::fprintf(stderr, "concept-studio: unknown view '%s' (known: %s)\n", qPrintable(parser.value(view)),
-                     qPrintable(window.viewNames().join(QStringLiteral(", "))));
-        return 2;
-    }
-
-    if (parser.isSet(screenshot)) {
-        const QString file = parser.value(screenshot);
-        // Let layouts settle and GL views paint a couple of frames before grabbing.
-        QTimer::singleShot(1200, &window, [&window, file] {
-            const QPixmap pixmap = window.grab();
-            const bool ok = !pixmap.isNull() && pixmap.save(file, "PNG");
-            if (!ok) std::fprintf(stderr, "concept-studio: %s: cannot save the screenshot\n", qPrintable(file));
-            QApplication::exit(ok ? 0 : 1);
-        });
-    }
+    if (!showStartState(window, arguments)) return 2;
+    if (arguments.screenshot) saveScreenshotAndQuit(window, *arguments.screenshot);
     return app.exec();
 }

@@ -9,46 +9,17 @@
 #include "sae/recsae_job.h"
 #endif
 
-#include <QStringList>
-
 cs::ui::RunLauncher makeEngineLauncher() {
     // Kinds without an in-process engine (the default build) run through concept-studio-cli.
-    return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
+    return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunSpec& spec) -> std::unique_ptr<cs::jobs::Job> {
 #ifdef CS_HAVE_CRAFT_JOB
-        if (request.kind == cs::ui::RunRequest::Kind::Craft) {
-            cs::craft::CraftJobSpec spec;
-            spec.projectPath = request.projectPath.toStdString();
-            spec.modelPath = request.modelPath.toStdString();
-            spec.adapter = request.adapter.toStdString();
-            spec.imagesPath = request.imagesPath.toStdString();
-            spec.classSpec = request.classSpec.toStdString();
-            spec.maxImages = request.maxImages;
-            spec.options.layer = request.layer.toStdString();
-            spec.options.concepts = request.concepts;
-            spec.options.patchSize = request.patchSize;
-            spec.options.sobolDesigns = request.sobolDesigns;
-            spec.options.seed = uint64_t(request.seed);
-            for (const QString& layer : request.recursiveLayers.split(QLatin1Char(','), Qt::SkipEmptyParts))
-                spec.options.recursiveLayers.push_back(layer.trimmed().toStdString());
-            return std::make_unique<cs::craft::CraftJob>(std::move(spec), std::make_shared<cs::craft::CraftJobOutput>());
-        }
+        if (spec.kind == cs::ui::RunSpec::Kind::Craft)
+            return std::make_unique<cs::craft::CraftJob>(spec.craft, std::make_shared<cs::craft::CraftJobOutput>());
 #endif
 #ifdef CS_HAVE_RECSAE_JOB
-        if (request.kind == cs::ui::RunRequest::Kind::RecSae) {
-            cs::sae::RecSaeOptions options;
-            options.projectPath = request.projectPath.toStdString();
-            options.modelPath = request.modelPath.toStdString();
-            options.interactionsPath = request.interactionsPath.toStdString();
-            options.format = request.format.toStdString();
-            options.itemMetaPath = request.itemMetaPath.toStdString();
-            options.sae.expansion = request.expansion;
-            options.sae.k = request.k;
-            options.sae.epochs = request.epochs;
-            options.sae.seed = uint64_t(request.seed);
-            return std::make_unique<cs::sae::RecSaeJob>(std::move(options));
-        }
+        if (spec.kind == cs::ui::RunSpec::Kind::RecSae) return std::make_unique<cs::sae::RecSaeJob>(spec.recsae);
 #endif
-        return cliLauncher(request);
+        return cliLauncher(spec);
     };
 }
 

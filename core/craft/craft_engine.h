@@ -5,6 +5,7 @@
 // Each stage lives in a file named for it (image_activations, crops, concept_dictionary,
 // concept_importance, faithfulness, attribution_maps, concept_tree); run() is their list.
 // The engine returns plain data (no LibTorch types) so the job, the store and the UI can use it.
+#include "craft/craft_spec.h"
 #include "craft/crops.h"
 #include "craft/nmf.h"
 #include "craft/sobol.h"
@@ -33,36 +34,6 @@ namespace cs::craft {
 
 // The optional between-layers interface of a vision model (model/model_adapter.h).
 using LayerBridge = model::LayerBridge;
-
-struct CraftOptions {
-    std::string layer;               // probe point (e.g. "layer4")
-    int64_t classIndex = 0;
-    int64_t concepts = 10;           // r (reference default 20; CLI default 10)
-    int64_t patchSize = 64;
-    int64_t stride = 0;              // 0 = int(0.8·patch)
-    int64_t cropBatch = 32;          // crops per g forward (reference: 64; 32 keeps a 300-image run under 1 GB at the same speed)
-    int64_t hBatch = 64;             // rows per h forward (reference: batch_size 64); small enough that a rebuilt block stays in cache
-    int nmfMaxIterations = 200;
-    double nmfTolerance = 1e-4;
-    int64_t sobolDesigns = 32;
-    SobolDesign sobolDesign = SobolDesign::ScrambledSobol;  // the tests show it closer to exact indices
-    uint64_t seed = 0;
-    NegativeActivations negativeActivations = NegativeActivations::Refuse;
-    bool filterPredicted = false;    // keep only images the model predicts as classIndex (xplique's CraftManager)
-    // Maps
-    int64_t mapConcepts = 5;         // top concepts drawn per image
-    int64_t mapImages = 16;          // images that get PNG maps (U maps are kept for all)
-    double mapPercentile = 90.0;     // reference: 90th percentile over all images
-    bool implicitMaps = true;
-    // Faithfulness
-    int64_t randomOrders = 8;        // random concept orders averaged as the baseline
-    // Recursive tree
-    std::vector<std::string> recursiveLayers;  // earlier probe points, e.g. {"layer3", "layer2"}
-    int64_t subConcepts = 4;
-    int64_t cropsPerConcept = 48;    // crops where a concept is strongest, decomposed at the next layer
-    int64_t subSobolCrops = 16;      // crops used to weight sub-concepts
-    int64_t topCrops = 10;           // best crops listed per concept
-};
 
 struct ConceptNode {
     int64_t parent = -1;    // index into CraftResult::nodes; -1 for a top-level concept

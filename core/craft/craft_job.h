@@ -6,6 +6,7 @@
 // box in source pixels, U rows), artifacts (PNG maps, U maps, the tree and the faithfulness curves
 // as JSON). A cancelled or failed run is marked so and has no results.
 #include "craft/craft_engine.h"
+#include "craft/craft_spec.h"
 
 #include "jobs/job.h"
 
@@ -16,18 +17,6 @@
 #include <vector>
 
 namespace cs::craft {
-
-struct CraftJobSpec {
-    std::string projectPath;
-    std::string modelPath;
-    std::string adapter = "auto";
-    std::vector<std::string> pluginDirs;
-    std::string imagesPath;
-    std::string classSpec;       // class index ("3") or class name ("Sneaker")
-    int64_t maxImages = 0;       // 0 = every image of the class
-    bool freezeModel = true;     // torch::jit::freeze the TorchScript module (faster g and h)
-    CraftOptions options;        // options.classIndex is resolved from classSpec
-};
 
 // What the caller (CLI, GUI) reads once the job is done.
 struct CraftJobOutput {

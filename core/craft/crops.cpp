@@ -11,21 +11,7 @@
 
 namespace cs::craft {
 
-const char* toString(NegativeActivations mode) {
-    switch (mode) {
-        case NegativeActivations::Refuse: return "refuse";
-        case NegativeActivations::Relu: return "relu";
-        case NegativeActivations::Shift: return "shift";
-    }
-    return "refuse";
-}
-
-NegativeActivations negativeActivationsFromString(const std::string& text) {
-    if (text == "refuse") return NegativeActivations::Refuse;
-    if (text == "relu") return NegativeActivations::Relu;
-    if (text == "shift") return NegativeActivations::Shift;
-    throw Error("negative-activations", "unknown mode '" + text + "' (expected refuse, relu or shift)");
-}
+// toString and negativeActivationsFromString are in craft_spec.cpp, which the studio links without LibTorch.
 
 int64_t defaultStride(int64_t patch) { return std::max<int64_t>(1, static_cast<int64_t>(0.8 * static_cast<double>(patch))); }
 

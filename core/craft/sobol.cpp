@@ -12,21 +12,7 @@
 
 namespace cs::craft {
 
-const char* toString(SobolDesign design) {
-    switch (design) {
-        case SobolDesign::Reference: return "reference";
-        case SobolDesign::ScrambledSobol: return "sobol";
-        case SobolDesign::Random: return "random";
-    }
-    return "reference";
-}
-
-SobolDesign sobolDesignFromString(const std::string& text) {
-    if (text == "reference" || text == "halton") return SobolDesign::Reference;
-    if (text == "sobol" || text == "scrambled-sobol") return SobolDesign::ScrambledSobol;
-    if (text == "random" || text == "mc") return SobolDesign::Random;
-    throw Error("sobol-design", "unknown design '" + text + "' (expected reference, sobol or random)");
-}
+// toString and sobolDesignFromString are in craft_spec.cpp, which the studio links without LibTorch.
 
 namespace {
 

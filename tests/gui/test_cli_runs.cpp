@@ -81,9 +81,9 @@ private slots:
     }
 
     void argumentsFollowTheCliOptions() {
-        RunRequest r = craftRequest(QStringLiteral("/p/x.cstudio"));
-        r.recursiveLayers = QStringLiteral(" block1 ");
-        r.adapter = QStringLiteral("torchscript-split");
+        RunSpec r = craftSpec(QStringLiteral("/p/x.cstudio"));
+        r.craft.options.recursiveLayers = {"block1"};
+        r.craft.adapter = "torchscript-split";
         const QStringList args = cliArguments(r);
         QCOMPARE(args.first(), QStringLiteral("craft"));
         for (const char* option : {"--project", "--model", "--images", "--class", "--layer", "--concepts", "--patch-size", "--sobol-designs",
@@ -91,9 +91,9 @@ private slots:
             QVERIFY2(args.contains(QString::fromLatin1(option)), option);
         QCOMPARE(args.at(args.indexOf(QStringLiteral("--recursive-layers")) + 1), QStringLiteral("block1"));
         QCOMPARE(args.at(args.indexOf(QStringLiteral("--patch-size")) + 1), QStringLiteral("16"));
-        RunRequest s;
-        s.kind = RunRequest::Kind::RecSae;
-        s.interactionsPath = QStringLiteral("/d/ratings.dat");
+        RunSpec s;
+        s.kind = RunSpec::Kind::RecSae;
+        s.recsae.interactionsPath = "/d/ratings.dat";
         const QStringList sae = cliArguments(s);
         QCOMPARE(sae.first(), QStringLiteral("recsae"));
         for (const char* option : {"--project", "--model", "--interactions", "--format", "--expansion", "--k", "--epochs", "--seed"})
@@ -121,7 +121,7 @@ private slots:
                 grabbed = window.runPanel()->grab().save(QStringLiteral(CS_TEST_TMP "/cli_run_panel_midrun.png"));
             }
         });
-        const quint64 id = window.startRun(craftRequest(project));
+        const quint64 id = window.startRun(craftSpec(project));
         QVERIFY(id != 0);
         QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 180000);
         const JobStatus* status = window.jobs()->status(id);
@@ -168,9 +168,9 @@ private slots:
         window.show();
         QVERIFY(window.newProject(project));
         window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
-        RunRequest request = craftRequest(project);
-        request.sobolDesigns = 4000;  // long enough to be cancelled mid-run
-        request.concepts = 6;
+        RunSpec request = craftSpec(project);
+        request.craft.options.sobolDesigns = 4000;  // long enough to be cancelled mid-run
+        request.craft.options.concepts = 6;
         const quint64 id = window.startRun(request);
         QVERIFY(id != 0);
         // Cancel once the CLI reports work (the run row exists in the project by then).
@@ -191,8 +191,8 @@ private slots:
         window.show();
         QVERIFY(window.newProject(project));
         window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
-        RunRequest request = craftRequest(project);
-        request.classSpec = QStringLiteral("9");
+        RunSpec request = craftSpec(project);
+        request.craft.classSpec = "9";
         const quint64 id = window.startRun(request);
         QVERIFY(id != 0);
         QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 60000);
@@ -207,7 +207,7 @@ private slots:
         StudioWindow window;
         window.show();
         window.setRunLauncher(makeCliRunLauncher(dir_.filePath(QStringLiteral("no-such-cli"))));
-        const quint64 id = window.startRun(craftRequest(dir_.filePath(QStringLiteral("x.cstudio"))));
+        const quint64 id = window.startRun(craftSpec(dir_.filePath(QStringLiteral("x.cstudio"))));
         QVERIFY(id != 0);  // the launcher cannot know before starting; the job fails with the path
         QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 30000);
         QCOMPARE(window.jobs()->status(id)->state, cs::jobs::JobState::Failed);
@@ -227,19 +227,19 @@ private slots:
     }
 
 private:
-    RunRequest craftRequest(const QString& project) const {
-        RunRequest r;
-        r.kind = RunRequest::Kind::Craft;
-        r.projectPath = project;
-        r.modelPath = model_;
-        r.imagesPath = images_;
-        r.classSpec = QStringLiteral("class1");
-        r.layer = QStringLiteral("block2");
-        r.concepts = 3;
-        r.patchSize = 16;
-        r.sobolDesigns = 64;
-        r.recursiveLayers = QStringLiteral("block1");
-        r.seed = 0;
+    RunSpec craftSpec(const QString& project) const {
+        RunSpec r;
+        r.kind = RunSpec::Kind::Craft;
+        r.craft.projectPath = project.toStdString();
+        r.craft.modelPath = model_.toStdString();
+        r.craft.imagesPath = images_.toStdString();
+        r.craft.classSpec = "class1";
+        r.craft.options.layer = "block2";
+        r.craft.options.concepts = 3;
+        r.craft.options.patchSize = 16;
+        r.craft.options.sobolDesigns = 64;
+        r.craft.options.recursiveLayers = {"block1"};
+        r.craft.options.seed = 0;
         return r;
     }
 

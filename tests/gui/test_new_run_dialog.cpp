@@ -1,6 +1,6 @@
 // The New Run dialog validates its input (naming the missing file), recognises dropped files,
-// and the window turns an accepted request into an engine job whose results the explorer shows;
-// a launcher that refuses the request ends in a dialog.
+// fills and reads a run spec, and the window turns an accepted spec into an engine job whose
+// results the explorer shows; a launcher that refuses the spec ends in a dialog.
 #include "app/job_monitor.h"
 #include "app/project_session.h"
 #include "app/studio_window.h"
@@ -47,7 +47,7 @@ private slots:
 
     void validatesAndNamesWhatIsMissing() {
         NewRunDialog dialog(QStringLiteral("/tmp/p.cstudio"));
-        dialog.setKind(RunRequest::Kind::Craft);
+        dialog.setKind(RunSpec::Kind::Craft);
         QVERIFY(dialog.validate().contains(QStringLiteral("model")));
         dialog.modelEdit()->setText(dir_.filePath(QStringLiteral("missing.pt")));
         QVERIFY2(dialog.validate().startsWith(dir_.filePath(QStringLiteral("missing.pt"))), qPrintable(dialog.validate()));
@@ -62,19 +62,53 @@ private slots:
         dialog.show();
         QVERIFY(QTest::qWaitForWindowExposed(&dialog));
         dialog.grab().save(QStringLiteral(CS_TEST_TMP "/new_run_dialog.png"));  // for the user guide
-        const RunRequest r = dialog.request();
-        QCOMPARE(r.concepts, 10);
-        QCOMPARE(r.patchSize, 64);
-        QCOMPARE(r.sobolDesigns, 32);
-        QCOMPARE(r.projectPath, QStringLiteral("/tmp/p.cstudio"));
+        const RunSpec r = dialog.spec();
+        QCOMPARE(int(r.craft.options.concepts), 10);
+        QCOMPARE(int(r.craft.options.patchSize), 64);
+        QCOMPARE(int(r.craft.options.sobolDesigns), 32);
+        QCOMPARE(r.projectPath(), QStringLiteral("/tmp/p.cstudio"));
         // Every parameter explains itself.
         for (QSpinBox* box : dialog.findChildren<QSpinBox*>()) QVERIFY(!box->toolTip().isEmpty());
-        dialog.setKind(RunRequest::Kind::RecSae);
+        dialog.setKind(RunSpec::Kind::RecSae);
         QVERIFY(dialog.validate().contains(QStringLiteral("interaction")));
         dialog.interactionsEdit()->setText(interactions_);
+        dialog.grab().save(QStringLiteral(CS_TEST_TMP "/new_run_dialog_recsae.png"));
         QCOMPARE(dialog.validate(), QString());
-        QCOMPARE(dialog.request().expansion, 32);
-        QCOMPARE(dialog.request().k, 32);
+        QCOMPARE(int(dialog.spec().recsae.sae.expansion), 32);
+        QCOMPARE(int(dialog.spec().recsae.sae.k), 32);
+    }
+
+    void theFormShowsASpecAndGivesItBack() {
+        NewRunDialog dialog(QStringLiteral("/tmp/p.cstudio"));
+        RunSpec spec;
+        spec.kind = RunSpec::Kind::Craft;
+        spec.craft.modelPath = model_.toStdString();
+        spec.craft.adapter = "torchvision";
+        spec.craft.imagesPath = dir_.filePath(QStringLiteral("images")).toStdString();
+        spec.craft.classSpec = "7";
+        spec.craft.options.layer = "layer4";
+        spec.craft.options.concepts = 6;
+        spec.craft.options.patchSize = 32;
+        spec.craft.options.sobolDesigns = 16;
+        spec.craft.options.recursiveLayers = {"layer3", "layer2"};
+        spec.craft.maxImages = 50;
+        spec.craft.options.seed = 4;
+        dialog.setSpec(spec);
+        const RunSpec back = dialog.spec();
+        QCOMPARE(back.kind, RunSpec::Kind::Craft);
+        QCOMPARE(back.craft.modelPath, spec.craft.modelPath);
+        QCOMPARE(back.craft.adapter, spec.craft.adapter);
+        QCOMPARE(back.craft.imagesPath, spec.craft.imagesPath);
+        QCOMPARE(back.craft.classSpec, spec.craft.classSpec);
+        QCOMPARE(back.craft.options.layer, spec.craft.options.layer);
+        QCOMPARE(int(back.craft.options.concepts), 6);
+        QCOMPARE(int(back.craft.options.patchSize), 32);
+        QCOMPARE(int(back.craft.options.sobolDesigns), 16);
+        QVERIFY(back.craft.options.recursiveLayers == spec.craft.options.recursiveLayers);
+        QCOMPARE(int(back.craft.maxImages), 50);
+        QCOMPARE(int(back.craft.options.seed), 4);
+        QCOMPARE(back.recsae.sae.seed, uint64_t(4));  // one seed for both kinds
+        QCOMPARE(back.projectPath(), QStringLiteral("/tmp/p.cstudio"));
     }
 
     void droppedFilesLandInTheRightField() {
@@ -82,9 +116,9 @@ private slots:
         QCOMPARE(dialog.acceptDroppedPath(model_), QStringLiteral("model"));
         QCOMPARE(dialog.modelEdit()->text(), model_);
         QCOMPARE(dialog.acceptDroppedPath(dir_.filePath(QStringLiteral("images"))), QStringLiteral("images"));
-        QCOMPARE(dialog.request().kind, RunRequest::Kind::Craft);
+        QCOMPARE(dialog.spec().kind, RunSpec::Kind::Craft);
         QCOMPARE(dialog.acceptDroppedPath(interactions_), QStringLiteral("interactions"));
-        QCOMPARE(dialog.request().kind, RunRequest::Kind::RecSae);
+        QCOMPARE(dialog.spec().kind, RunSpec::Kind::RecSae);
         QCOMPARE(dialog.acceptDroppedPath(dir_.filePath(QStringLiteral("notes.odt"))), QString());
     }
 
@@ -95,10 +129,10 @@ private slots:
         QVERIFY(window.newProject(project));
         // A launcher standing in for an engine: writes a finished run through its own connection
         // on the engine thread, as CraftJob does.
-        RunRequest seen;
-        window.setRunLauncher([&seen](const RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
-            seen = request;
-            const std::string path = request.projectPath.toStdString();
+        RunSpec seen;
+        window.setRunLauncher([&seen](const RunSpec& spec) -> std::unique_ptr<cs::jobs::Job> {
+            seen = spec;
+            const std::string path = spec.craft.projectPath;
             return std::make_unique<cs::jobs::FunctionJob>("fake", [path](cs::jobs::JobContext& context) {
                 auto store = cs::store::ProjectStore::open(path);
                 const int64_t run = store->createRun("craft", "{\"class\":\"Sneaker\"}");
@@ -114,8 +148,8 @@ private slots:
         dialog->classEdit()->setText(QStringLiteral("Sneaker"));
         dialog->layerEdit()->setText(QStringLiteral("features.6"));
         dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
-        QCOMPARE(seen.classSpec, QStringLiteral("Sneaker"));
-        QCOMPARE(seen.projectPath, QFileInfo(project).absoluteFilePath());
+        QCOMPARE(QString::fromStdString(seen.craft.classSpec), QStringLiteral("Sneaker"));
+        QCOMPARE(seen.projectPath(), QFileInfo(project).absoluteFilePath());
         QTRY_COMPARE(window.jobs()->activeCount(), 0);
         // The finished job reloads the explorer from the store: the run is there, done.
         QTRY_COMPARE(window.explorer()->tree()->topLevelItem(2)->childCount(), 1);
@@ -126,14 +160,14 @@ private slots:
     void aRefusedRequestShowsADialog() {
         StudioWindow window;
         window.show();
-        RunRequest request;
-        QCOMPARE(window.startRun(request), quint64(0));  // no launcher: says the build has no engine
+        RunSpec spec;
+        QCOMPARE(window.startRun(spec), quint64(0));  // no launcher: says the build has no engine
         QVERIFY(window.lastErrorDialog()->text().contains(QStringLiteral("no analysis engine")));
         window.lastErrorDialog()->accept();
-        window.setRunLauncher([](const RunRequest&) -> std::unique_ptr<cs::jobs::Job> {
+        window.setRunLauncher([](const RunSpec&) -> std::unique_ptr<cs::jobs::Job> {
             throw cs::Error("/m/model.pt", "the model has no method 'activations'");
         });
-        QCOMPARE(window.startRun(request), quint64(0));
+        QCOMPARE(window.startRun(spec), quint64(0));
         QTRY_VERIFY(window.lastErrorDialog() != nullptr);
         QVERIFY(window.lastErrorDialog()->text().contains(QStringLiteral("/m/model.pt: the model has no method")));
         // Without a project, New Run asks for one first.

@@ -181,7 +181,7 @@ private slots:
         window.setRunLauncher(makeCliRunLauncher(QStringLiteral(CS_CLI_PATH)));
         NewRunDialog* dialog = window.showNewRunDialog();
         QVERIFY(dialog);
-        dialog->setKind(RunRequest::Kind::RecSae);
+        dialog->setKind(RunSpec::Kind::RecSae);
         dialog->interactionsEdit()->setText(interactions_);
         dialog->modelEdit()->setText(model_);
         dialog->findChild<QLineEdit*>(QStringLiteral("itemMetaPath"))->setText(itemMeta_);

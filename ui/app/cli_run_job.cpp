@@ -1,6 +1,8 @@
 #include "app/cli_run_job.h"
 
 #include "common/error.h"
+#include "craft/craft_spec.h"
+#include "sae/recsae_spec.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -42,38 +44,12 @@ QString findCliExecutable() {
     return QStandardPaths::findExecutable(kCliName);
 }
 
-QStringList cliArguments(const RunRequest& r) {
-    QStringList args;
-    const auto add = [&args](const char* option, const QString& value) { args << QString::fromLatin1(option) << value; };
-    if (r.kind == RunRequest::Kind::Craft) {
-        args << QStringLiteral("craft");
-        add("--project", r.projectPath);
-        add("--model", r.modelPath);
-        if (!r.adapter.isEmpty() && r.adapter != QLatin1String("auto")) add("--adapter", r.adapter);
-        add("--images", r.imagesPath);
-        add("--class", r.classSpec);
-        add("--layer", r.layer);
-        add("--concepts", QString::number(r.concepts));
-        add("--patch-size", QString::number(r.patchSize));
-        add("--sobol-designs", QString::number(r.sobolDesigns));
-        QStringList layers;
-        for (const QString& layer : r.recursiveLayers.split(QLatin1Char(','), Qt::SkipEmptyParts)) layers << layer.trimmed();
-        if (!layers.isEmpty()) add("--recursive-layers", layers.join(QLatin1Char(',')));
-        if (r.maxImages > 0) add("--max-images", QString::number(r.maxImages));
-        add("--seed", QString::number(r.seed));
-    } else {
-        args << QStringLiteral("recsae");
-        add("--project", r.projectPath);
-        add("--model", r.modelPath);
-        add("--interactions", r.interactionsPath);
-        add("--format", r.format.isEmpty() ? QStringLiteral("auto") : r.format);
-        if (!r.itemMetaPath.isEmpty()) add("--item-meta", r.itemMetaPath);
-        add("--expansion", QString::number(r.expansion));
-        add("--k", QString::number(r.k));
-        add("--epochs", QString::number(r.epochs));
-        add("--seed", QString::number(r.seed));
-    }
-    return args;
+QStringList cliArguments(const RunSpec& spec) {
+    const std::vector<std::string> args =
+        spec.kind == RunSpec::Kind::Craft ? craft::toCliArguments(spec.craft) : sae::toCliArguments(spec.recsae);
+    QStringList list;
+    for (const std::string& arg : args) list << QString::fromStdString(arg);
+    return list;
 }
 
 QStringList cliArguments(const AblationRequest& r, const QString& jsonOut) {
@@ -82,13 +58,49 @@ QStringList cliArguments(const AblationRequest& r, const QString& jsonOut) {
             QStringLiteral("--top-n"), QString::number(r.topN), QStringLiteral("--json"), jsonOut};
 }
 
-CliRunJob::CliRunJob(QString cliPath, QStringList arguments, QString displayName)
-    : cliPath_(std::move(cliPath)), arguments_(std::move(arguments)), displayName_(std::move(displayName)) {}
+namespace {
 
-void CliRunJob::run(jobs::JobContext& context) {
-    // Created on the engine thread, which has no Qt event loop: only the blocking waitFor* calls
-    // are used, each bounded so cancel is noticed within a tenth of a second.
-    QProcess process;
+// The CLI's stderr, line by line: JSON progress lines become the job's progress; the last other
+// lines are kept, since they name the file and the problem when the CLI fails.
+class CliStderr {
+public:
+    explicit CliStderr(jobs::JobContext& context) : context_(context) {}
+
+    void readLines(QProcess& process) {
+        while (process.canReadLine()) {
+            const QByteArray line = process.readLine().trimmed();
+            if (!line.isEmpty() && !reportProgress(line)) keep(QString::fromUtf8(line));
+        }
+    }
+    // After the exit: a last line without its newline still belongs in the error text.
+    void readRest(QProcess& process) {
+        readLines(process);
+        const QByteArray rest = process.readAll().trimmed();
+        if (!rest.isEmpty()) keep(QString::fromUtf8(rest));
+    }
+    QString lastLines() const { return QStringList(lines_.begin(), lines_.end()).join(QLatin1Char('\n')); }
+
+private:
+    bool reportProgress(const QByteArray& line) {
+        if (!line.startsWith('{')) return false;
+        const QJsonObject progress = QJsonDocument::fromJson(line).object();
+        if (!progress.contains(QLatin1String("stage"))) return false;
+        context_.report(progress.value(QLatin1String("stage")).toString().toStdString(),
+                        progress.value(QLatin1String("fraction")).toDouble(),
+                        progress.value(QLatin1String("message")).toString().toStdString());
+        return true;
+    }
+    void keep(const QString& line) {
+        lines_.push_back(line);
+        if (lines_.size() > kKeptStderrLines) lines_.pop_front();
+    }
+
+    jobs::JobContext& context_;
+    std::deque<QString> lines_;
+};
+
+// Starts `cli arguments` with JSON progress on stderr; throws cs::Error when it cannot start.
+void startCli(QProcess& process, const QString& cli, const QStringList& arguments) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("CS_PROGRESS"), QStringLiteral("jsonl"));
     process.setProcessEnvironment(env);
@@ -104,37 +116,23 @@ void CliRunJob::run(jobs::JobContext& context) {
         }
     });
 #endif
-    process.start(cliPath_, arguments_);
+    process.start(cli, arguments);
     if (!process.waitForStarted(30000))
-        throw Error(cliPath_.toStdString(), "cannot start the command-line engine: " + process.errorString().toStdString());
+        throw Error(cli.toStdString(), "cannot start the command-line engine: " + process.errorString().toStdString());
+}
 
-    std::deque<QString> lastLines;
-    const auto consumeStderr = [&] {
-        while (process.canReadLine()) {
-            const QByteArray raw = process.readLine().trimmed();
-            if (raw.isEmpty()) continue;
-            if (raw.startsWith('{')) {
-                const QJsonObject line = QJsonDocument::fromJson(raw).object();
-                if (line.contains(QLatin1String("stage"))) {
-                    context.report(line.value(QLatin1String("stage")).toString().toStdString(),
-                                   line.value(QLatin1String("fraction")).toDouble(),
-                                   line.value(QLatin1String("message")).toString().toStdString());
-                    continue;
-                }
-            }
-            lastLines.push_back(QString::fromUtf8(raw));
-            if (lastLines.size() > kKeptStderrLines) lastLines.pop_front();
-        }
-    };
-
+// Reads the child's output until it exits. A cancel sends SIGTERM (the CLI then marks the run
+// cancelled and exits 130), and SIGKILL if it has not exited after the grace period. Returns
+// whether the child was asked to stop.
+bool waitForExit(QProcess& process, jobs::JobContext& context, CliStderr& stderrLines) {
     bool terminated = false;
     std::chrono::steady_clock::time_point terminatedAt;
     while (process.state() != QProcess::NotRunning) {
         process.waitForReadyRead(100);
         process.readAllStandardOutput();  // the summary line; the run itself is in the project
-        consumeStderr();
+        stderrLines.readLines(process);
         if (context.cancelled() && !terminated) {
-            process.terminate();  // SIGTERM: the CLI cancels the job and marks the run cancelled
+            process.terminate();
             terminated = true;
             terminatedAt = std::chrono::steady_clock::now();
         } else if (terminated && std::chrono::steady_clock::now() - terminatedAt > std::chrono::milliseconds(kTerminateGraceMs)) {
@@ -143,22 +141,38 @@ void CliRunJob::run(jobs::JobContext& context) {
         }
     }
     process.waitForFinished(1000);
-    // A last line without its newline still belongs in the error text.
-    consumeStderr();
-    const QByteArray rest = process.readAll().trimmed();
-    if (!rest.isEmpty()) lastLines.push_back(QString::fromUtf8(rest));
+    return terminated;
+}
 
-    if (process.exitStatus() == QProcess::NormalExit && process.exitCode() == 0) return;
-    if ((process.exitStatus() == QProcess::NormalExit && process.exitCode() == 130) || terminated) throw Cancelled();
-
-    QStringList lines(lastLines.begin(), lastLines.end());
-    QString problem = lines.join(QLatin1Char('\n'));
+// Ends the job as the CLI ended: returns on exit 0, throws cs::Cancelled for 130 or a requested
+// stop, and otherwise cs::Error carrying the CLI's last stderr lines.
+void endAsTheCliEnded(const QProcess& process, bool terminated, const QString& lastLines) {
+    const bool normalExit = process.exitStatus() == QProcess::NormalExit;
+    if (normalExit && process.exitCode() == 0) return;
+    if ((normalExit && process.exitCode() == 130) || terminated) throw Cancelled();
+    QString problem = lastLines;
     if (problem.isEmpty())
-        problem = process.exitStatus() == QProcess::CrashExit ? QStringLiteral("%1 crashed").arg(kCliName)
-                                                              : QStringLiteral("%1 exited with code %2").arg(kCliName).arg(process.exitCode());
-    else if (process.exitStatus() == QProcess::CrashExit)
+        problem = normalExit ? QStringLiteral("%1 exited with code %2").arg(kCliName).arg(process.exitCode())
+                             : QStringLiteral("%1 crashed").arg(kCliName);
+    else if (!normalExit)
         problem += QStringLiteral("\n(%1 crashed)").arg(kCliName);
     throw Error(std::string(), problem.toStdString());
+}
+
+}  // namespace
+
+CliRunJob::CliRunJob(QString cliPath, QStringList arguments, QString displayName)
+    : cliPath_(std::move(cliPath)), arguments_(std::move(arguments)), displayName_(std::move(displayName)) {}
+
+void CliRunJob::run(jobs::JobContext& context) {
+    // Created on the engine thread, which has no Qt event loop: only the blocking waitFor* calls
+    // are used, each bounded so cancel is noticed within a tenth of a second.
+    QProcess process;
+    startCli(process, cliPath_, arguments_);
+    CliStderr stderrLines(context);
+    const bool terminated = waitForExit(process, context, stderrLines);
+    stderrLines.readRest(process);
+    endAsTheCliEnded(process, terminated, stderrLines.lastLines());
 }
 
 namespace {
@@ -172,8 +186,8 @@ QString requireCli(const QString& cliPath) {
 }  // namespace
 
 RunLauncher makeCliRunLauncher(QString cliPath) {
-    return [cliPath](const RunRequest& request) -> std::unique_ptr<jobs::Job> {
-        return std::make_unique<CliRunJob>(requireCli(cliPath), cliArguments(request), request.displayName());
+    return [cliPath](const RunSpec& spec) -> std::unique_ptr<jobs::Job> {
+        return std::make_unique<CliRunJob>(requireCli(cliPath), cliArguments(spec), spec.displayName());
     };
 }
 

@@ -4,7 +4,7 @@
 // and a child process also keeps an engine crash out of the window. The job runs on the
 // JobMonitor's engine thread, so the run panel, cancel and the explorer refresh work as for an
 // in-process job and the UI thread never waits on the child.
-#include "dialogs/new_run_dialog.h"
+#include "app/run_launch.h"
 #include "jobs/job.h"
 
 #include <QString>
@@ -15,8 +15,8 @@ namespace cs::ui {
 // concept-studio-cli next to this executable, in the build tree's ../cli/, or on PATH; empty if none.
 QString findCliExecutable();
 
-// The CLI arguments (subcommand first) that start the run a New Run dialog describes.
-QStringList cliArguments(const RunRequest& request);
+// The CLI arguments (subcommand first) that start `spec`: the engines' own toCliArguments.
+QStringList cliArguments(const RunSpec& spec);
 // `ablate` arguments for the SAE dashboard's ablation/steering panel; the result goes to jsonOut.
 QStringList cliArguments(const AblationRequest& request, const QString& jsonOut);
 

@@ -5,6 +5,7 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "common/error.h"
+#include "dialogs/new_run_dialog.h"
 #include "cs/build_info.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
@@ -106,6 +107,13 @@ void StudioWindow::buildDocks() {
 }
 
 void StudioWindow::buildMenus() {
+    buildFileMenu();
+    buildViewMenu();
+    buildRunMenu();
+    buildHelpMenu();
+}
+
+void StudioWindow::buildFileMenu() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* newAction = file->addAction(tr("&New Project…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("New project"), QDir::homePath(), tr(kProjectFilter));
@@ -139,7 +147,10 @@ void StudioWindow::buildMenus() {
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+}
 
+// One entry per view tab (Ctrl+1…9), the docks, the themes and a reload.
+void StudioWindow::buildViewMenu() {
     viewMenu_ = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < tabs_->count(); ++i) {
         QAction* action = viewMenu_->addAction(tabs_->tabText(i), this, [this, i] { tabs_->setCurrentIndex(i); });
@@ -162,7 +173,9 @@ void StudioWindow::buildMenus() {
         if (session_->isOpen()) session_->notifyDataChanged();
     });
     refresh->setShortcut(QKeySequence::Refresh);
+}
 
+void StudioWindow::buildRunMenu() {
     QMenu* run = menuBar()->addMenu(tr("&Run"));
     QAction* newRun = run->addAction(tr("&New Run…"), this, [this] { showNewRunDialog(); });
     newRun->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -170,7 +183,9 @@ void StudioWindow::buildMenus() {
     QAction* cancelAll = run->addAction(tr("Cancel &All Jobs"), jobs_, &JobMonitor::cancelAll);
     cancelAll->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
     run->addAction(tr("Clear &Finished Jobs"), runPanel_, &RunPanel::clearFinished);
+}
 
+void StudioWindow::buildHelpMenu() {
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About ConceptStudio"), this, [this] {
         QMessageBox::about(this, tr("About ConceptStudio"),
@@ -328,12 +343,12 @@ NewRunDialog* StudioWindow::showNewRunDialog() {
     auto* dialog = new NewRunDialog(session_->path(), this);
     dialog->setObjectName(QStringLiteral("newRunDialog"));
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &QDialog::accepted, this, [this, dialog] { startRun(dialog->request()); });
+    connect(dialog, &QDialog::accepted, this, [this, dialog] { startRun(dialog->spec()); });
     dialog->open();
     return dialog;
 }
 
-quint64 StudioWindow::startRun(const RunRequest& request) {
+quint64 StudioWindow::startRun(const RunSpec& spec) {
     if (!launcher_) {
         showError(tr("Cannot start the run"), tr("This build of the studio has no analysis engine linked; "
                                                  "use concept-studio-cli, then open the project here."));
@@ -341,18 +356,18 @@ quint64 StudioWindow::startRun(const RunRequest& request) {
     }
     std::unique_ptr<jobs::Job> job;
     try {
-        job = launcher_(request);
+        job = launcher_(spec);
     } catch (const std::exception& e) {
         showError(tr("Cannot start the run"), QString::fromStdString(e.what()));
         return 0;
     }
     if (!job) {
         showError(tr("Cannot start the run"),
-                  tr("This build has no engine for %1 runs.").arg(request.kind == RunRequest::Kind::Craft ? tr("CRAFT") : tr("RecSAE")));
+                  tr("This build has no engine for %1 runs.").arg(spec.kind == RunSpec::Kind::Craft ? tr("CRAFT") : tr("RecSAE")));
         return 0;
     }
-    statusBar()->showMessage(tr("Started %1").arg(request.displayName()), 5000);
-    return jobs_->submit(std::move(job), request.displayName());
+    statusBar()->showMessage(tr("Started %1").arg(spec.displayName()), 5000);
+    return jobs_->submit(std::move(job), spec.displayName());
 }
 
 void StudioWindow::setAblationLauncher(AblationLauncher launcher) {

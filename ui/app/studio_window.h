@@ -3,8 +3,8 @@
 // centre: one tab per view of the current run. File > New/Open/Recent/Open Demo Project,
 // light/dark themes, keyboard shortcuts. Every failure opening a file ends in a dialog
 // carrying cs::Error's message (file and problem), never in a crash.
+#include "app/run_launch.h"
 #include "app/theme.h"
-#include "dialogs/new_run_dialog.h"
 
 #include <QHash>
 #include <QMainWindow>
@@ -24,6 +24,7 @@ class JobMonitor;
 class ProjectExplorer;
 class RunPanel;
 class RunOverview;
+class NewRunDialog;
 
 struct StudioOptions {
     QString demoDir;  // where demo.cstudio lives; empty = $XDG_DATA_HOME/concept-studio/demo
@@ -67,7 +68,7 @@ public:
     void setAblationLauncher(AblationLauncher launcher);
     quint64 startAblation(const AblationRequest& request);
     // Starts a run on the engine thread; a dialog on failure. Returns the job id (0 = not started).
-    quint64 startRun(const RunRequest& request);
+    quint64 startRun(const RunSpec& spec);
     // Opens the New Run dialog (non-blocking); returns it for tests.
     NewRunDialog* showNewRunDialog();
 
@@ -80,6 +81,10 @@ protected:
 private:
     QHash<quint64, QString> reportJobs_;  // export-report jobs → their output folder
     void buildMenus();
+    void buildFileMenu();
+    void buildViewMenu();
+    void buildRunMenu();
+    void buildHelpMenu();
     void buildDocks();
     void addView(const QString& name, const QString& title, QWidget* view);
     void rememberRecent(const QString& path);

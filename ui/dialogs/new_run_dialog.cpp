@@ -18,19 +18,28 @@
 
 namespace cs::ui {
 
-QString RunRequest::displayName() const {
-    if (kind == Kind::Craft)
-        return QStringLiteral("CRAFT %1 @ %2 (%3)").arg(classSpec, layer, QFileInfo(modelPath).fileName());
-    return QStringLiteral("RecSAE %1 on %2").arg(QFileInfo(modelPath).fileName(), QFileInfo(interactionsPath).fileName());
-}
-
 namespace {
-QSpinBox* spin(QWidget* parent, int min, int max, int value, const QString& tip) {
+// The value comes from the spec (setSpec), so the default is written once, in core.
+QSpinBox* spin(QWidget* parent, int min, int max, const QString& tip) {
     auto* box = new QSpinBox(parent);
     box->setRange(min, max);
-    box->setValue(value);
     box->setToolTip(tip);
     return box;
+}
+
+std::string trimmedText(const QLineEdit* edit) { return edit->text().trimmed().toStdString(); }
+
+std::vector<std::string> layerList(const QString& text) {
+    std::vector<std::string> layers;
+    for (const QString& layer : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (!layer.trimmed().isEmpty()) layers.push_back(layer.trimmed().toStdString());
+    return layers;
+}
+
+QString layerText(const std::vector<std::string>& layers) {
+    QStringList names;
+    for (const std::string& layer : layers) names << QString::fromStdString(layer);
+    return names.join(QLatin1Char(','));
 }
 
 bool looksLikeInteractions(const QFileInfo& info) {
@@ -43,8 +52,30 @@ bool looksLikeInteractions(const QFileInfo& info) {
 NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialog(parent), projectPath_(projectPath) {
     setWindowTitle(tr("New Run"));
     setAcceptDrops(true);
+    const RunSpec defaults;
     auto* layout = new QVBoxLayout(this);
-    auto* common = new QFormLayout;
+    layout->addLayout(buildModelRows());
+    tabs_ = new QTabWidget(this);
+    tabs_->addTab(buildCraftTab(defaults.craft.options), tr("CRAFT (vision)"));
+    tabs_->addTab(buildRecSaeTab(defaults.recsae.sae), tr("RecSAE (recommender)"));
+    layout->addWidget(tabs_);
+    layout->addLayout(buildSeedRow());
+    problem_ = new QLabel(this);
+    problem_->setWordWrap(true);
+    problem_->setStyleSheet(QStringLiteral("color: #c33;"));
+    layout->addWidget(problem_);
+    buildButtons();
+    layout->addWidget(buttons_);
+    setSpec(defaults);
+    for (QLineEdit* edit : {model_, images_, class_, layer_, interactions_, itemMeta_})
+        connect(edit, &QLineEdit::textChanged, this, &NewRunDialog::refreshState);
+    connect(tabs_, &QTabWidget::currentChanged, this, &NewRunDialog::refreshState);
+    refreshState();
+    resize(560, 520);
+}
+
+QFormLayout* NewRunDialog::buildModelRows() {
+    auto* form = new QFormLayout;
     model_ = new QLineEdit(this);
     model_->setObjectName(QStringLiteral("modelPath"));
     model_->setToolTip(tr("A TorchScript model (.pt) following a studio convention or handled by a plugin.\n"
@@ -54,13 +85,14 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
                         QStringLiteral("sequential-recommender")});
     adapter_->setEditable(true);
     adapter_->setToolTip(tr("How the studio reads the model: 'auto' tries the built-in conventions, then the plugins"));
-    common->addRow(tr("Model"), fileRow(model_, tr("Choose a model"), false, tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)")));
-    common->addRow(tr("Adapter"), adapter_);
-    layout->addLayout(common);
+    form->addRow(tr("Model"), fileRow(model_, tr("Choose a model"), false, tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)")));
+    form->addRow(tr("Adapter"), adapter_);
+    return form;
+}
 
-    tabs_ = new QTabWidget(this);
+QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     auto* craft = new QWidget(tabs_);
-    auto* craftForm = new QFormLayout(craft);
+    auto* form = new QFormLayout(craft);
     images_ = new QLineEdit(craft);
     images_->setObjectName(QStringLiteral("imagesPath"));
     images_->setToolTip(tr("A folder of images (flat, or one sub-folder per class) or an IDX file (MNIST format, gzipped or not)"));
@@ -70,25 +102,28 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     layer_ = new QLineEdit(craft);
     layer_->setPlaceholderText(tr("a probe point of the model, e.g. layer4"));
     layer_->setToolTip(tr("Where the model is split into g (input → activations) and h (activations → logits)"));
-    concepts_ = spin(craft, 2, 64, 10, tr("Number of concepts r of the NMF (default 10; the reference code uses 20)"));
-    patchSize_ = spin(craft, 8, 512, 64, tr("Side of the square crops in input pixels (default 64, stride 0.8 × size)"));
-    sobol_ = spin(craft, 8, 1024, 32, tr("Sobol design points per image: cost is designs × (r + 2) evaluations of h (default 32)"));
+    concepts_ = spin(craft, 2, 64, tr("Number of concepts r of the NMF (default %1; the reference code uses 20)").arg(defaults.concepts));
+    patchSize_ = spin(craft, 8, 512, tr("Side of the square crops in input pixels (default %1, stride 0.8 × size)").arg(defaults.patchSize));
+    sobol_ = spin(craft, 8, 1024,
+                  tr("Sobol design points per image: cost is designs × (r + 2) evaluations of h (default %1)").arg(defaults.sobolDesigns));
     recursive_ = new QLineEdit(craft);
     recursive_->setPlaceholderText(tr("optional, e.g. layer3,layer2"));
     recursive_->setToolTip(tr("Earlier probe points for recursive CRAFT: each concept is decomposed into sub-concepts there"));
-    maxImages_ = spin(craft, 0, 100000, 0, tr("At most this many images of the class (0 = all)"));
-    craftForm->addRow(tr("Images"), fileRow(images_, tr("Choose images"), true, tr("IDX files (*.idx *-ubyte *.gz);;All files (*)")));
-    craftForm->addRow(tr("Class"), class_);
-    craftForm->addRow(tr("Layer"), layer_);
-    craftForm->addRow(tr("Concepts"), concepts_);
-    craftForm->addRow(tr("Patch size"), patchSize_);
-    craftForm->addRow(tr("Sobol designs"), sobol_);
-    craftForm->addRow(tr("Recursive layers"), recursive_);
-    craftForm->addRow(tr("Max images"), maxImages_);
-    tabs_->addTab(craft, tr("CRAFT (vision)"));
+    maxImages_ = spin(craft, 0, 100000, tr("At most this many images of the class (0 = all)"));
+    form->addRow(tr("Images"), fileRow(images_, tr("Choose images"), true, tr("IDX files (*.idx *-ubyte *.gz);;All files (*)")));
+    form->addRow(tr("Class"), class_);
+    form->addRow(tr("Layer"), layer_);
+    form->addRow(tr("Concepts"), concepts_);
+    form->addRow(tr("Patch size"), patchSize_);
+    form->addRow(tr("Sobol designs"), sobol_);
+    form->addRow(tr("Recursive layers"), recursive_);
+    form->addRow(tr("Max images"), maxImages_);
+    return craft;
+}
 
+QWidget* NewRunDialog::buildRecSaeTab(const sae::SaeConfig& defaults) {
     auto* sae = new QWidget(tabs_);
-    auto* saeForm = new QFormLayout(sae);
+    auto* form = new QFormLayout(sae);
     interactions_ = new QLineEdit(sae);
     interactions_->setObjectName(QStringLiteral("interactionsPath"));
     interactions_->setToolTip(tr("The interaction log: sasrec lines, a RecBole/ReChorus .inter file, or MovieLens ratings"));
@@ -96,41 +131,35 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     format_->addItems({QStringLiteral("auto"), QStringLiteral("sasrec"), QStringLiteral("rechorus"), QStringLiteral("movielens")});
     format_->setToolTip(tr("Format of the interaction log; 'auto' recognises it from its content"));
     itemMeta_ = new QLineEdit(sae);
-    itemMeta_->setToolTip(tr("Optional tab-separated item metadata (item_id, title, genres|categories|tags) that names the latents"));
-    expansion_ = spin(sae, 1, 256, 32, tr("Latents = state size × expansion (default 32)"));
-    k_ = spin(sae, 1, 1024, 32, tr("Active latents per state: TopK sparsity (default 32)"));
-    epochs_ = spin(sae, 1, 1000, 20, tr("Passes over the recommender's states while training the SAE"));
     itemMeta_->setObjectName(QStringLiteral("itemMetaPath"));
+    itemMeta_->setToolTip(tr("Optional tab-separated item metadata (item_id, title, genres|categories|tags) that names the latents"));
+    expansion_ = spin(sae, 1, 256, tr("Latents = state size × expansion (default %1)").arg(defaults.expansion));
     expansion_->setObjectName(QStringLiteral("expansion"));
+    k_ = spin(sae, 1, 1024, tr("Active latents per state: TopK sparsity (default %1)").arg(defaults.k));
     k_->setObjectName(QStringLiteral("k"));
+    epochs_ = spin(sae, 1, 1000, tr("Passes over the recommender's states while training the SAE"));
     epochs_->setObjectName(QStringLiteral("saeEpochs"));
-    saeForm->addRow(tr("Interactions"), fileRow(interactions_, tr("Choose an interaction log"), false, tr("All files (*)")));
-    saeForm->addRow(tr("Format"), format_);
-    saeForm->addRow(tr("Item metadata"), fileRow(itemMeta_, tr("Choose item metadata"), false, tr("Tab-separated (*.tsv *.txt *.csv);;All files (*)")));
-    saeForm->addRow(tr("Expansion"), expansion_);
-    saeForm->addRow(tr("k"), k_);
-    saeForm->addRow(tr("Epochs"), epochs_);
-    tabs_->addTab(sae, tr("RecSAE (recommender)"));
-    layout->addWidget(tabs_);
+    form->addRow(tr("Interactions"), fileRow(interactions_, tr("Choose an interaction log"), false, tr("All files (*)")));
+    form->addRow(tr("Format"), format_);
+    form->addRow(tr("Item metadata"), fileRow(itemMeta_, tr("Choose item metadata"), false, tr("Tab-separated (*.tsv *.txt *.csv);;All files (*)")));
+    form->addRow(tr("Expansion"), expansion_);
+    form->addRow(tr("k"), k_);
+    form->addRow(tr("Epochs"), epochs_);
+    return sae;
+}
 
-    auto* bottom = new QFormLayout;
-    seed_ = spin(this, 0, 1 << 30, 0, tr("Random seed: the same seed and inputs give the same run"));
-    bottom->addRow(tr("Seed"), seed_);
-    layout->addLayout(bottom);
-    problem_ = new QLabel(this);
-    problem_->setWordWrap(true);
-    problem_->setStyleSheet(QStringLiteral("color: #c33;"));
-    layout->addWidget(problem_);
+QFormLayout* NewRunDialog::buildSeedRow() {
+    auto* form = new QFormLayout;
+    seed_ = spin(this, 0, 1 << 30, tr("Random seed: the same seed and inputs give the same run"));
+    form->addRow(tr("Seed"), seed_);
+    return form;
+}
+
+void NewRunDialog::buildButtons() {
     buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons_->button(QDialogButtonBox::Ok)->setText(tr("Start"));
-    layout->addWidget(buttons_);
     connect(buttons_, &QDialogButtonBox::accepted, this, &NewRunDialog::accept);
     connect(buttons_, &QDialogButtonBox::rejected, this, &NewRunDialog::reject);
-    for (QLineEdit* edit : {model_, images_, class_, layer_, interactions_, itemMeta_})
-        connect(edit, &QLineEdit::textChanged, this, &NewRunDialog::refreshState);
-    connect(tabs_, &QTabWidget::currentChanged, this, &NewRunDialog::refreshState);
-    refreshState();
-    resize(560, 520);
 }
 
 QWidget* NewRunDialog::fileRow(QLineEdit* edit, const QString& caption, bool folderAllowed, const QString& filter) {
@@ -155,53 +184,92 @@ QWidget* NewRunDialog::fileRow(QLineEdit* edit, const QString& caption, bool fol
     return row;
 }
 
-void NewRunDialog::setKind(RunRequest::Kind kind) { tabs_->setCurrentIndex(kind == RunRequest::Kind::Craft ? 0 : 1); }
+void NewRunDialog::setKind(RunSpec::Kind kind) { tabs_->setCurrentIndex(kind == RunSpec::Kind::Craft ? 0 : 1); }
 
-RunRequest NewRunDialog::request() const {
-    RunRequest r;
-    r.kind = tabs_->currentIndex() == 0 ? RunRequest::Kind::Craft : RunRequest::Kind::RecSae;
-    r.projectPath = projectPath_;
-    r.modelPath = model_->text().trimmed();
-    r.adapter = adapter_->currentText().trimmed();
-    r.imagesPath = images_->text().trimmed();
-    r.classSpec = class_->text().trimmed();
-    r.layer = layer_->text().trimmed();
-    r.concepts = concepts_->value();
-    r.patchSize = patchSize_->value();
-    r.sobolDesigns = sobol_->value();
-    r.recursiveLayers = recursive_->text().trimmed();
-    r.maxImages = maxImages_->value();
-    r.interactionsPath = interactions_->text().trimmed();
-    r.format = format_->currentText();
-    r.itemMetaPath = itemMeta_->text().trimmed();
-    r.expansion = expansion_->value();
-    r.k = k_->value();
-    r.epochs = epochs_->value();
-    r.seed = seed_->value();
-    return r;
+void NewRunDialog::setSpec(const RunSpec& spec) {
+    setKind(spec.kind);
+    const craft::CraftJobSpec& craft = spec.craft;
+    const sae::RecSaeOptions& recsae = spec.recsae;
+    model_->setText(QString::fromStdString(spec.kind == RunSpec::Kind::Craft ? craft.modelPath : recsae.modelPath));
+    adapter_->setCurrentText(QString::fromStdString(craft.adapter));
+    images_->setText(QString::fromStdString(craft.imagesPath));
+    class_->setText(QString::fromStdString(craft.classSpec));
+    layer_->setText(QString::fromStdString(craft.options.layer));
+    concepts_->setValue(int(craft.options.concepts));
+    patchSize_->setValue(int(craft.options.patchSize));
+    sobol_->setValue(int(craft.options.sobolDesigns));
+    recursive_->setText(layerText(craft.options.recursiveLayers));
+    maxImages_->setValue(int(craft.maxImages));
+    interactions_->setText(QString::fromStdString(recsae.interactionsPath));
+    format_->setCurrentText(QString::fromStdString(recsae.format));
+    itemMeta_->setText(QString::fromStdString(recsae.itemMetaPath));
+    expansion_->setValue(int(recsae.sae.expansion));
+    k_->setValue(int(recsae.sae.k));
+    epochs_->setValue(recsae.sae.epochs);
+    seed_->setValue(int(spec.kind == RunSpec::Kind::Craft ? craft.options.seed : recsae.sae.seed));
+}
+
+RunSpec NewRunDialog::spec() const {
+    RunSpec spec;
+    spec.kind = tabs_->currentIndex() == 0 ? RunSpec::Kind::Craft : RunSpec::Kind::RecSae;
+    spec.craft = craftSpec();
+    spec.recsae = recSaeOptions();
+    return spec;
+}
+
+craft::CraftJobSpec NewRunDialog::craftSpec() const {
+    craft::CraftJobSpec spec;
+    spec.projectPath = projectPath_.toStdString();
+    spec.modelPath = trimmedText(model_);
+    // An emptied adapter box means the default, not an adapter named "".
+    if (!adapter_->currentText().trimmed().isEmpty()) spec.adapter = adapter_->currentText().trimmed().toStdString();
+    spec.imagesPath = trimmedText(images_);
+    spec.classSpec = trimmedText(class_);
+    spec.maxImages = maxImages_->value();
+    spec.options.layer = trimmedText(layer_);
+    spec.options.concepts = concepts_->value();
+    spec.options.patchSize = patchSize_->value();
+    spec.options.sobolDesigns = sobol_->value();
+    spec.options.recursiveLayers = layerList(recursive_->text());
+    spec.options.seed = uint64_t(seed_->value());
+    return spec;
+}
+
+sae::RecSaeOptions NewRunDialog::recSaeOptions() const {
+    // The adapter box is read for CRAFT runs only: RecSAE runs load the recommender with 'auto'.
+    sae::RecSaeOptions options;
+    options.projectPath = projectPath_.toStdString();
+    options.modelPath = trimmedText(model_);
+    options.interactionsPath = trimmedText(interactions_);
+    options.format = format_->currentText().toStdString();
+    options.itemMetaPath = trimmedText(itemMeta_);
+    options.sae.expansion = expansion_->value();
+    options.sae.k = k_->value();
+    options.sae.epochs = epochs_->value();
+    options.sae.seed = uint64_t(seed_->value());
+    return options;
 }
 
 QString NewRunDialog::validate() const {
-    const RunRequest r = request();
     auto missingFile = [](const QString& path, const QString& what) -> QString {
         if (path.isEmpty()) return tr("Choose %1.").arg(what);
         if (!QFileInfo::exists(path)) return tr("%1: no such file or folder (%2)").arg(path, what);
         return {};
     };
-    if (QString p = missingFile(r.modelPath, tr("a model")); !p.isEmpty()) return p;
-    if (QFileInfo(r.modelPath).isDir()) return tr("%1: is a folder, not a model file").arg(r.modelPath);
-    if (r.kind == RunRequest::Kind::Craft) {
-        if (QString p = missingFile(r.imagesPath, tr("the images")); !p.isEmpty()) return p;
-        if (r.classSpec.isEmpty()) return tr("Name the class to explain.");
-        if (r.layer.isEmpty()) return tr("Name the layer (probe point) to split the model at.");
+    const QString model = model_->text().trimmed();
+    if (QString p = missingFile(model, tr("a model")); !p.isEmpty()) return p;
+    if (QFileInfo(model).isDir()) return tr("%1: is a folder, not a model file").arg(model);
+    if (tabs_->currentIndex() == 0) {
+        if (QString p = missingFile(images_->text().trimmed(), tr("the images")); !p.isEmpty()) return p;
+        if (class_->text().trimmed().isEmpty()) return tr("Name the class to explain.");
+        if (layer_->text().trimmed().isEmpty()) return tr("Name the layer (probe point) to split the model at.");
     } else {
-        if (QString p = missingFile(r.interactionsPath, tr("an interaction log")); !p.isEmpty()) return p;
-        if (!r.itemMetaPath.isEmpty() && !QFileInfo::exists(r.itemMetaPath))
-            return tr("%1: no such file (item metadata)").arg(r.itemMetaPath);
+        if (QString p = missingFile(interactions_->text().trimmed(), tr("an interaction log")); !p.isEmpty()) return p;
+        const QString itemMeta = itemMeta_->text().trimmed();
+        if (!itemMeta.isEmpty() && !QFileInfo::exists(itemMeta)) return tr("%1: no such file (item metadata)").arg(itemMeta);
     }
     return {};
 }
-
 void NewRunDialog::refreshState() {
     const QString problem = validate();
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
@@ -228,17 +296,17 @@ QString NewRunDialog::acceptDroppedPath(const QString& path) {
     }
     if (info.isDir() || suffix == QLatin1String("gz") || suffix == QLatin1String("idx") || path.endsWith(QLatin1String("-ubyte"))) {
         images_->setText(info.absoluteFilePath());
-        setKind(RunRequest::Kind::Craft);
+        setKind(RunSpec::Kind::Craft);
         return QStringLiteral("images");
     }
     if (suffix == QLatin1String("tsv") || info.fileName().contains(QLatin1String("meta"), Qt::CaseInsensitive)) {
         itemMeta_->setText(info.absoluteFilePath());
-        setKind(RunRequest::Kind::RecSae);
+        setKind(RunSpec::Kind::RecSae);
         return QStringLiteral("item-meta");
     }
     if (looksLikeInteractions(info) || suffix == QLatin1String("txt")) {
         interactions_->setText(info.absoluteFilePath());
-        setKind(RunRequest::Kind::RecSae);
+        setKind(RunSpec::Kind::RecSae);
         return QStringLiteral("interactions");
     }
     return {};

@@ -1,0 +1,46 @@
+#include "commands/craft_options.h"
+
+namespace cs::cli {
+
+void CraftCommandLine::addOptions(CLI::App& sub) {
+    craft::CraftOptions& o = spec_.options;
+    sub.add_option("--project", spec_.projectPath, "Project file (.cstudio), created if missing")->required();
+    sub.add_option("--model", spec_.modelPath, "TorchScript model (split convention) or a plugin's model file")->required();
+    sub.add_option("--adapter", spec_.adapter, "Model adapter (auto, torchscript-split, or a plugin adapter)");
+    sub.add_option("--plugin-dir", spec_.pluginDirs, "Extra folder to search for plugins (repeatable)")->check(CLI::ExistingDirectory);
+    sub.add_option("--images", spec_.imagesPath, "Image folder, ImageFolder tree, or IDX file")->required();
+    sub.add_option("--class", spec_.classSpec, "Class index or class name")->required();
+    sub.add_option("--layer", o.layer, "Probe point to factorise (e.g. layer4)")->required();
+    sub.add_option("--concepts", o.concepts, "Number of concepts r")->capture_default_str()->check(CLI::PositiveNumber);
+    sub.add_option("--patch-size", o.patchSize, "Crop size in model-input pixels (stride = int(0.8*p))")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    sub.add_option("--sobol-designs", o.sobolDesigns, "Sobol design points per image")->capture_default_str()->check(CLI::Range(2, 100000));
+    sub.add_option("--sobol-design", sobolDesign_, "Design: sobol (scrambled Sobol', default), reference (unscrambled Halton), random")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"sobol", "reference", "random"}));
+    sub.add_option("--recursive-layers", o.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")->delimiter(',');
+    sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::PositiveNumber);
+    sub.add_option("--batch-size", o.cropBatch,
+                   "Crops per forward pass of g: the largest memory cost of a run (the first layers' maps of a batch)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 4096));
+    sub.add_option("--seed", o.seed, "Seed for the randomised design and random orders")->capture_default_str();
+    sub.add_option("--max-images", spec_.maxImages, "Use at most N images of the class (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub.add_flag("--filter-predicted", o.filterPredicted, "Keep only images the model predicts as the class");
+    sub.add_option("--negative-activations", negativeActivations_, "What to do with negative activations: refuse, relu, shift")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"refuse", "relu", "shift"}));
+    sub.add_option("--map-images", o.mapImages, "Images that get attribution-map PNGs")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub.add_flag("!--no-implicit-maps", o.implicitMaps, "Skip the implicit-differentiation maps");
+    sub.add_option("--json", jsonOut_, "Write the run's summary as JSON to this file");
+}
+
+craft::CraftJobSpec CraftCommandLine::spec() const {
+    craft::CraftJobSpec spec = spec_;
+    spec.options.sobolDesign = craft::sobolDesignFromString(sobolDesign_);
+    spec.options.negativeActivations = craft::negativeActivationsFromString(negativeActivations_);
+    return spec;
+}
+
+}  // namespace cs::cli

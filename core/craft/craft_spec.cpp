@@ -1,0 +1,83 @@
+#include "craft/craft_spec.h"
+
+#include "common/error.h"
+
+namespace cs::craft {
+
+// The option names live here rather than beside the algorithms (sobol.cpp, crops.cpp) so that
+// the spec library needs no LibTorch.
+
+const char* toString(SobolDesign design) {
+    switch (design) {
+        case SobolDesign::Reference: return "reference";
+        case SobolDesign::ScrambledSobol: return "sobol";
+        case SobolDesign::Random: return "random";
+    }
+    return "reference";
+}
+
+SobolDesign sobolDesignFromString(const std::string& text) {
+    if (text == "reference" || text == "halton") return SobolDesign::Reference;
+    if (text == "sobol" || text == "scrambled-sobol") return SobolDesign::ScrambledSobol;
+    if (text == "random" || text == "mc") return SobolDesign::Random;
+    throw Error("sobol-design", "unknown design '" + text + "' (expected reference, sobol or random)");
+}
+
+const char* toString(NegativeActivations mode) {
+    switch (mode) {
+        case NegativeActivations::Refuse: return "refuse";
+        case NegativeActivations::Relu: return "relu";
+        case NegativeActivations::Shift: return "shift";
+    }
+    return "refuse";
+}
+
+NegativeActivations negativeActivationsFromString(const std::string& text) {
+    if (text == "refuse") return NegativeActivations::Refuse;
+    if (text == "relu") return NegativeActivations::Relu;
+    if (text == "shift") return NegativeActivations::Shift;
+    throw Error("negative-activations", "unknown mode '" + text + "' (expected refuse, relu or shift)");
+}
+
+namespace {
+std::string joined(const std::vector<std::string>& items, char separator) {
+    std::string text;
+    for (const std::string& item : items) {
+        if (!text.empty()) text += separator;
+        text += item;
+    }
+    return text;
+}
+}  // namespace
+
+std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
+    const CraftOptions& o = spec.options;
+    std::vector<std::string> args{"craft"};
+    const auto add = [&args](const char* option, std::string value) {
+        args.emplace_back(option);
+        args.push_back(std::move(value));
+    };
+    add("--project", spec.projectPath);
+    add("--model", spec.modelPath);
+    add("--adapter", spec.adapter);
+    for (const std::string& dir : spec.pluginDirs) add("--plugin-dir", dir);
+    add("--images", spec.imagesPath);
+    add("--class", spec.classSpec);
+    add("--layer", o.layer);
+    add("--concepts", std::to_string(o.concepts));
+    add("--patch-size", std::to_string(o.patchSize));
+    add("--sobol-designs", std::to_string(o.sobolDesigns));
+    add("--sobol-design", toString(o.sobolDesign));
+    if (!o.recursiveLayers.empty()) add("--recursive-layers", joined(o.recursiveLayers, ','));
+    add("--sub-concepts", std::to_string(o.subConcepts));
+    add("--batch-size", std::to_string(o.cropBatch));
+    add("--seed", std::to_string(o.seed));
+    add("--max-images", std::to_string(spec.maxImages));
+    if (o.filterPredicted) args.emplace_back("--filter-predicted");
+    add("--negative-activations", toString(o.negativeActivations));
+    add("--map-images", std::to_string(o.mapImages));
+    if (!o.implicitMaps) args.emplace_back("--no-implicit-maps");
+    return args;
+}
+
+}  // namespace cs::craft

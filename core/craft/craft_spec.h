@@ -1,0 +1,66 @@
+#pragma once
+// The options of one CRAFT run, defined once for every front end (docs/craft.md, docs/cli.md):
+//  - CraftOptions: the engine's parameters, with their defaults;
+//  - CraftJobSpec: the run's inputs (project, model, images, class) plus its options;
+//  - toCliArguments: the `concept-studio-cli craft` command line that runs a spec, the inverse of
+//    what the craft command parses.
+// No LibTorch here (library cs_craft_spec): the studio fills a spec in its New Run dialog and
+// starts the run through the CLI without linking the engine.
+#include "craft/crops.h"
+#include "craft/sobol.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cs::craft {
+
+struct CraftOptions {
+    std::string layer;               // probe point (e.g. "layer4")
+    int64_t classIndex = 0;
+    int64_t concepts = 10;           // r (reference default 20; CLI default 10)
+    int64_t patchSize = 64;
+    int64_t stride = 0;              // 0 = int(0.8·patch)
+    int64_t cropBatch = 32;          // crops per g forward (reference: 64; 32 keeps a 300-image run under 1 GB at the same speed)
+    int64_t hBatch = 64;             // rows per h forward (reference: batch_size 64); small enough that a rebuilt block stays in cache
+    int nmfMaxIterations = 200;
+    double nmfTolerance = 1e-4;
+    int64_t sobolDesigns = 32;
+    SobolDesign sobolDesign = SobolDesign::ScrambledSobol;  // the tests show it closer to exact indices
+    uint64_t seed = 0;
+    NegativeActivations negativeActivations = NegativeActivations::Refuse;
+    bool filterPredicted = false;    // keep only images the model predicts as classIndex (xplique's CraftManager)
+    // Maps
+    int64_t mapConcepts = 5;         // top concepts drawn per image
+    int64_t mapImages = 16;          // images that get PNG maps (U maps are kept for all)
+    double mapPercentile = 90.0;     // reference: 90th percentile over all images
+    bool implicitMaps = true;
+    // Faithfulness
+    int64_t randomOrders = 8;        // random concept orders averaged as the baseline
+    // Recursive tree
+    std::vector<std::string> recursiveLayers;  // earlier probe points, e.g. {"layer3", "layer2"}
+    int64_t subConcepts = 4;
+    int64_t cropsPerConcept = 48;    // crops where a concept is strongest, decomposed at the next layer
+    int64_t subSobolCrops = 16;      // crops used to weight sub-concepts
+    int64_t topCrops = 10;           // best crops listed per concept
+};
+
+struct CraftJobSpec {
+    std::string projectPath;
+    std::string modelPath;
+    std::string adapter = "auto";
+    std::vector<std::string> pluginDirs;
+    std::string imagesPath;
+    std::string classSpec;       // class index ("3") or class name ("Sneaker")
+    int64_t maxImages = 0;       // 0 = every image of the class
+    bool freezeModel = true;     // torch::jit::freeze the TorchScript module (faster g and h)
+    CraftOptions options;        // options.classIndex is resolved from classSpec
+};
+
+// "craft" followed by one option per value the command line exposes, so that
+// `concept-studio-cli <arguments>` runs `spec`. Empty lists leave their option out and flags
+// appear only when they differ from the default; values the command line does not expose
+// (stride, NMF iterations, map percentile, ...) keep their defaults in the CLI.
+std::vector<std::string> toCliArguments(const CraftJobSpec& spec);
+
+}  // namespace cs::craft

@@ -1,0 +1,151 @@
+// A run spec survives spec → command line (toCliArguments) → the CLI's parser → spec, so the
+// studio, which starts runs through concept-studio-cli, runs exactly what its dialog describes.
+#include "commands/craft_options.h"
+#include "sae/recsae_spec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+namespace {
+
+using cs::craft::CraftJobSpec;
+
+// Parses `arguments` (subcommand first) with the craft command's own options.
+CraftJobSpec parseCraft(const std::vector<std::string>& arguments) {
+    CLI::App app;
+    cs::cli::CraftCommandLine commandLine;
+    commandLine.addOptions(*app.add_subcommand("craft"));
+    std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());  // CLI11 takes them last first
+    app.parse(reversed);
+    return commandLine.spec();
+}
+
+CraftJobSpec requiredOnly() {
+    CraftJobSpec spec;
+    spec.projectPath = "/p/x.cstudio";
+    spec.modelPath = "/m/model.pt";
+    spec.imagesPath = "/d/images";
+    spec.classSpec = "Sneaker";
+    spec.options.layer = "layer4";
+    return spec;
+}
+
+void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
+    EXPECT_EQ(a.projectPath, b.projectPath);
+    EXPECT_EQ(a.modelPath, b.modelPath);
+    EXPECT_EQ(a.adapter, b.adapter);
+    EXPECT_EQ(a.pluginDirs, b.pluginDirs);
+    EXPECT_EQ(a.imagesPath, b.imagesPath);
+    EXPECT_EQ(a.classSpec, b.classSpec);
+    EXPECT_EQ(a.maxImages, b.maxImages);
+    const auto& x = a.options;
+    const auto& y = b.options;
+    EXPECT_EQ(x.layer, y.layer);
+    EXPECT_EQ(x.concepts, y.concepts);
+    EXPECT_EQ(x.patchSize, y.patchSize);
+    EXPECT_EQ(x.sobolDesigns, y.sobolDesigns);
+    EXPECT_EQ(x.sobolDesign, y.sobolDesign);
+    EXPECT_EQ(x.recursiveLayers, y.recursiveLayers);
+    EXPECT_EQ(x.subConcepts, y.subConcepts);
+    EXPECT_EQ(x.cropBatch, y.cropBatch);
+    EXPECT_EQ(x.seed, y.seed);
+    EXPECT_EQ(x.filterPredicted, y.filterPredicted);
+    EXPECT_EQ(x.negativeActivations, y.negativeActivations);
+    EXPECT_EQ(x.mapImages, y.mapImages);
+    EXPECT_EQ(x.implicitMaps, y.implicitMaps);
+}
+
+TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
+    CraftJobSpec spec = requiredOnly();
+    const CraftJobSpec defaults;
+    spec.adapter = "torchscript-split";
+    // --plugin-dir must name existing folders.
+    spec.pluginDirs = {std::filesystem::temp_directory_path().string(), std::filesystem::current_path().string()};
+    spec.maxImages = 25;
+    auto& o = spec.options;
+    o.concepts = 7;
+    o.patchSize = 48;
+    o.sobolDesigns = 40;
+    o.sobolDesign = cs::craft::SobolDesign::Random;
+    o.recursiveLayers = {"layer3", "layer2"};
+    o.subConcepts = 3;
+    o.cropBatch = 8;
+    o.seed = 12345678901ULL;  // beyond 32 bits
+    o.filterPredicted = true;
+    o.negativeActivations = cs::craft::NegativeActivations::Shift;
+    o.mapImages = 3;
+    o.implicitMaps = false;
+    // Each value really differs from its default, or the round trip would prove nothing.
+    EXPECT_NE(spec.adapter, defaults.adapter);
+    EXPECT_NE(o.concepts, defaults.options.concepts);
+    EXPECT_NE(o.patchSize, defaults.options.patchSize);
+    EXPECT_NE(o.sobolDesigns, defaults.options.sobolDesigns);
+    EXPECT_NE(o.sobolDesign, defaults.options.sobolDesign);
+    EXPECT_NE(o.subConcepts, defaults.options.subConcepts);
+    EXPECT_NE(o.cropBatch, defaults.options.cropBatch);
+    EXPECT_NE(o.seed, defaults.options.seed);
+    EXPECT_NE(o.filterPredicted, defaults.options.filterPredicted);
+    EXPECT_NE(o.negativeActivations, defaults.options.negativeActivations);
+    EXPECT_NE(o.mapImages, defaults.options.mapImages);
+    EXPECT_NE(o.implicitMaps, defaults.options.implicitMaps);
+    EXPECT_NE(spec.maxImages, defaults.maxImages);
+
+    expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);
+}
+
+TEST(RunSpec, CraftDefaultsAreTheCommandLineDefaults) {
+    const CraftJobSpec spec = requiredOnly();
+    expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);
+    // Only the required options given: the parser's defaults are the spec's.
+    expectSameCliValues(parseCraft({"craft", "--project", "/p/x.cstudio", "--model", "/m/model.pt", "--images", "/d/images", "--class",
+                                    "Sneaker", "--layer", "layer4"}),
+                        spec);
+}
+
+TEST(RunSpec, EveryCraftOptionOfTheCommandIsWritten) {
+    CraftJobSpec spec = requiredOnly();
+    spec.pluginDirs = {std::filesystem::temp_directory_path().string()};
+    spec.options.recursiveLayers = {"layer3"};
+    spec.options.filterPredicted = true;
+    spec.options.implicitMaps = false;
+    const std::vector<std::string> arguments = cs::craft::toCliArguments(spec);
+    EXPECT_EQ(arguments.front(), "craft");
+    CLI::App app;
+    cs::cli::CraftCommandLine commandLine;
+    CLI::App* craft = app.add_subcommand("craft");
+    commandLine.addOptions(*craft);
+    for (const CLI::Option* option : craft->get_options()) {
+        if (option->get_lnames().empty()) continue;
+        const std::string name = "--" + option->get_lnames().front();
+        if (name == "--help" || name == "--json") continue;  // not part of the run
+        EXPECT_NE(std::find(arguments.begin(), arguments.end(), name), arguments.end()) << name;
+    }
+}
+
+TEST(RunSpec, RecSaeOptionsBecomeTheRecsaeCommandLine) {
+    cs::sae::RecSaeOptions options;
+    options.projectPath = "/p/x.cstudio";
+    options.modelPath = "/m/sasrec.pt";
+    options.interactionsPath = "/d/ratings.dat";
+    options.format = "movielens";
+    options.itemMetaPath = "/d/items.tsv";
+    options.loader.adapter = "torchscript-recommender";
+    options.sae.expansion = 4;
+    options.sae.k = 8;
+    options.sae.epochs = 3;
+    options.sae.seed = 9;
+    const std::vector<std::string> arguments = cs::sae::toCliArguments(options);
+    const std::vector<std::string> expected{"recsae",       "--project", "/p/x.cstudio", "--model",     "/m/sasrec.pt",
+                                            "--adapter",    "torchscript-recommender",   "--interactions", "/d/ratings.dat",
+                                            "--format",     "movielens", "--item-meta",  "/d/items.tsv", "--expansion",
+                                            "4",            "--k",       "8",            "--epochs",    "3",
+                                            "--seed",       "9"};
+    EXPECT_EQ(arguments, expected);
+    options.itemMetaPath.clear();
+    const std::vector<std::string> withoutMeta = cs::sae::toCliArguments(options);
+    EXPECT_EQ(std::find(withoutMeta.begin(), withoutMeta.end(), "--item-meta"), withoutMeta.end());  // optional and empty
+}
+
+}  // namespace
