@@ -236,7 +236,7 @@ void CraftJob::run(jobs::JobContext& context) {
                     at::Tensor crop = displayImage(b.image).slice(1, b.y, b.y + b.h).slice(2, b.x, b.x + b.w);
                     store::ArtifactRecord thumb;
                     thumb.runId = runId;
-                    thumb.kind = "thumbnail";
+                    thumb.kind = store::ArtifactKind::Thumbnail;
                     thumb.name = "concept" + std::to_string(conceptIds[i]) + "#" + std::to_string(t);
                     thumb.mime = "image/png";
                     thumb.bytes = overlayPng(crop, {}, {});
@@ -258,7 +258,7 @@ void CraftJob::run(jobs::JobContext& context) {
                                    json metadata, std::optional<TensorBlob> tensor = std::nullopt) {
                 store::ArtifactRecord artifact;
                 artifact.runId = runId;
-                artifact.kind = kind;
+                artifact.kind = store::artifactKindFromString(kind);
                 artifact.name = name;
                 artifact.mime = mime;
                 artifact.bytes = std::move(bytes);

@@ -3,6 +3,7 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "app/theme.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QApplication>
@@ -87,20 +88,18 @@ QChart* makeBarChart(const QString& title, const QStringList& categories, const 
 // A stored histogram {"counts": [...], "edges": [...]} (edges one longer than counts).
 bool readJsonHistogram(const store::ProjectStore& store, qint64 runId, const char* name, QStringList& categories,
                        QList<qreal>& values) {
-    for (const auto& listing : store.artifacts(runId)) {
-        if (listing.name != name || listing.kind.find("hist") == std::string::npos) continue;
-        const auto artifact = store.artifact(listing.id);
-        if (!artifact) continue;
-        const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
-        const QJsonArray counts = o.value(QLatin1String("counts")).toArray(), edges = o.value(QLatin1String("edges")).toArray();
-        if (counts.isEmpty() || edges.size() != counts.size() + 1) return false;
-        for (int i = 0; i < counts.size(); ++i) {
-            values << counts[i].toDouble();
-            categories << QString::number((edges[i].toDouble() + edges[i + 1].toDouble()) / 2, 'g', 2);
-        }
-        return true;
+    const results::RunData run = results::loadRunArtifacts(store, runId);
+    const auto* listing = run.histogram(name);
+    const auto artifact = listing ? store.artifact(listing->id) : std::nullopt;
+    if (!artifact) return false;
+    const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+    const QJsonArray counts = o.value(QLatin1String("counts")).toArray(), edges = o.value(QLatin1String("edges")).toArray();
+    if (counts.isEmpty() || edges.size() != counts.size() + 1) return false;
+    for (int i = 0; i < counts.size(); ++i) {
+        values << counts[i].toDouble();
+        categories << QString::number((edges[i].toDouble() + edges[i + 1].toDouble()) / 2, 'g', 2);
     }
-    return false;
+    return true;
 }
 }  // namespace
 
@@ -413,10 +412,9 @@ void SaeDashboard::reload() {
     QString html;
     if (session_->isOpen() && runId != 0) {
         try {
-            for (const auto& listing : session_->store()->artifacts(runId)) {
-                const QString kind = QString::fromStdString(listing.kind).toLower();
-                if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
-                const auto artifact = session_->store()->artifact(listing.id);
+            const results::RunData run = results::loadRunArtifacts(*session_->store(), runId);
+            for (const auto* listing : run.ablations()) {
+                const auto artifact = session_->store()->artifact(listing->id);
                 if (!artifact) continue;
                 const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
                 if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
@@ -449,8 +447,14 @@ void SaeDashboard::fillDensityChart() {
     {  // the engine's own density histogram when it stored one
         QStringList categories;
         QList<qreal> values;
-        if (session_->isOpen() && selection_->runId() &&
-            readJsonHistogram(*session_->store(), selection_->runId(), "latent_log10_frequency", categories, values)) {
+        bool stored = false;
+        try {
+            stored = session_->isOpen() && selection_->runId() &&
+                     readJsonHistogram(*session_->store(), selection_->runId(), "latent_log10_frequency", categories, values);
+        } catch (const std::exception&) {
+            // A run deleted meanwhile: the histogram below is made from the table.
+        }
+        if (stored) {
             density_->setChart(makeBarChart(tr("Latent density (log10 frequency)"), categories, values, QColor(118, 183, 178)));
             return;
         }
@@ -498,8 +502,9 @@ void SaeDashboard::showLatent(qint64 latentId) {
     QList<qreal> values;
     QStringList categories;
     try {
-        const auto artifact = session_->store()->artifact(selection_->runId(), "latent_histogram",
-                                                           "latent" + std::to_string(latent.index));
+        const results::RunData run = results::loadRunArtifacts(*session_->store(), selection_->runId());
+        const auto* listing = run.latentHistogram(latent.index);
+        const auto artifact = listing ? session_->store()->artifact(listing->id) : std::nullopt;
         if (artifact && artifact->tensor && artifact->tensor->valid()) {
             const QJsonObject meta = parseObject(artifact->metadataJson);
             const double lo = meta.value(QLatin1String("min")).toDouble(0), hi = meta.value(QLatin1String("max")).toDouble(1);
@@ -526,11 +531,9 @@ void SaeDashboard::showLatent(qint64 latentId) {
 
     // A stored ablation of this latent ("latent_<N>" of an ablation kind) is shown right away.
     try {
-        for (const auto& listing : session_->store()->artifacts(selection_->runId())) {
-            const QString kind = QString::fromStdString(listing.kind).toLower();
-            if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
-            if (listing.name != "latent_" + std::to_string(latent.index)) continue;
-            if (const auto artifact = session_->store()->artifact(listing.id))
+        const results::RunData run = results::loadRunArtifacts(*session_->store(), selection_->runId());
+        for (const auto* listing : run.latentAblations(latent.index)) {
+            if (const auto artifact = session_->store()->artifact(listing->id))
                 showAblationResult(QString::fromStdString(artifact->bytes));
         }
     } catch (const std::exception&) {
