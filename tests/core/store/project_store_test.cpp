@@ -277,6 +277,7 @@ TEST(StoredRun, CompletedWorkLeavesTheRunDoneWithItsResults) {
         store->completeRun(runId, R"({"ok": true})", [&] {
             ConceptRecord c;
             c.runId = runId;
+            c.vector = blob({1}, {0.f});  // the store refuses a vector whose data does not fit its shape
             store->addConcept(c);
         });
     });
