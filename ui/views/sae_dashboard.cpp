@@ -356,48 +356,84 @@ void SaeDashboard::setFilterText(const QString& text) {
 
 void SaeDashboard::setHideDead(bool hide) { hideDead_->setChecked(hide); }
 
+namespace {
+LatentRow latentRow(const store::LatentRecord& latent) {
+    LatentRow row;
+    row.id = latent.id;
+    row.index = int(latent.index);
+    row.frequency = latent.frequency;
+    row.confidence = latent.confidence;
+    row.precision = latent.precision;
+    row.recall = latent.recall;
+    row.tags = parseTags(latent.tagsJson);
+    row.metadataJson = QString::fromStdString(latent.metadataJson);
+    const QJsonObject meta = parseObject(latent.metadataJson);
+    row.dead = meta.value(QLatin1String("dead")).toBool(latent.frequency <= 0.0);
+    return row;
+}
+}  // namespace
+
+QString SaeDashboard::summaryLine(const std::vector<LatentRow>& rows, const results::RunData& run) const {
+    const QJsonObject summary = parseObject(run.run.summaryJson);
+    int confident = 0;
+    for (const auto& r : rows) confident += r.confidence >= 0.8 ? 1 : 0;
+    QString text = tr("<b>%1 latents</b> · <b>%2 dead</b> (%3%) · %4 with confidence ≥ 0.8")
+                       .arg(rows.size())
+                       .arg(deadCount_)
+                       .arg(100.0 * deadCount_ / rows.size(), 0, 'f', 1)
+                       .arg(confident);
+    if (summary.contains(QLatin1String("fvu")))
+        text += tr(" · FVU %1").arg(summary.value(QLatin1String("fvu")).toDouble(), 0, 'f', 3);
+    if (summary.contains(QLatin1String("k"))) text += tr(" · k = %1").arg(summary.value(QLatin1String("k")).toInt());
+    if (summary.contains(QLatin1String("ndcg10_model")))
+        text += tr(" · NDCG@10 %1 → %2 with the reconstruction (full ranking)")
+                    .arg(summary.value(QLatin1String("ndcg10_model")).toDouble(), 0, 'f', 3)
+                    .arg(summary.value(QLatin1String("ndcg10_reconstructed")).toDouble(), 0, 'f', 3);
+    return text;
+}
+
+QString SaeDashboard::storedAblationsHtml(const results::RunData& run) const {
+    QString html;
+    try {
+        for (const auto* listing : run.ablations()) {
+            const auto artifact = session_->store()->artifact(listing->id);
+            if (!artifact) continue;
+            const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+            if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
+                html += tr("<p>Stored: %1 (select the latent to see it)</p>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+                continue;
+            }
+            html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+            auto list = [&](const char* key) {
+                QStringList items;
+                for (const auto& v : o.value(QLatin1String(key)).toArray())
+                    items << (v.isObject() ? v.toObject().value(QLatin1String("title")).toString(v.toObject().value(QLatin1String("item")).toVariant().toString())
+                                           : v.toVariant().toString()).toHtmlEscaped();
+                return items.join(QStringLiteral("<br>"));
+            };
+            html += tr("<table><tr><th>before</th><th>after</th></tr><tr><td valign=top>%1</td><td valign=top>%2</td></tr></table>")
+                        .arg(list("before"), list("after"));
+        }
+    } catch (const std::exception&) {
+        // An unreadable payload: the results read so far are shown.
+    }
+    return html;
+}
+
 void SaeDashboard::reload() {
     std::vector<LatentRow> rows;
     deadCount_ = 0;
-    QString summaryText;
+    QString summaryText, ablationHtml;
     const qint64 runId = selection_->runId();
     if (session_->isOpen() && runId != 0) {
         try {
-            for (const auto& latent : session_->store()->latents(runId)) {
-                LatentRow row;
-                row.id = latent.id;
-                row.index = int(latent.index);
-                row.frequency = latent.frequency;
-                row.confidence = latent.confidence;
-                row.precision = latent.precision;
-                row.recall = latent.recall;
-                row.tags = parseTags(latent.tagsJson);
-                row.metadataJson = QString::fromStdString(latent.metadataJson);
-                const QJsonObject meta = parseObject(latent.metadataJson);
-                row.dead = meta.value(QLatin1String("dead")).toBool(latent.frequency <= 0.0);
-                deadCount_ += row.dead ? 1 : 0;
-                rows.push_back(row);
-            }
-            const auto run = session_->store()->run(runId);
-            const QJsonObject summary = run ? parseObject(run->summaryJson) : QJsonObject();
-            int confident = 0;
-            for (const auto& r : rows) confident += r.confidence >= 0.8 ? 1 : 0;
-            if (!rows.empty()) {
-                summaryText = tr("<b>%1 latents</b> · <b>%2 dead</b> (%3%) · %4 with confidence ≥ 0.8")
-                                  .arg(rows.size())
-                                  .arg(deadCount_)
-                                  .arg(100.0 * deadCount_ / rows.size(), 0, 'f', 1)
-                                  .arg(confident);
-                if (summary.contains(QLatin1String("fvu")))
-                    summaryText += tr(" · FVU %1").arg(summary.value(QLatin1String("fvu")).toDouble(), 0, 'f', 3);
-                if (summary.contains(QLatin1String("k"))) summaryText += tr(" · k = %1").arg(summary.value(QLatin1String("k")).toInt());
-                if (summary.contains(QLatin1String("ndcg10_model")))
-                    summaryText += tr(" · NDCG@10 %1 → %2 with the reconstruction (full ranking)")
-                                       .arg(summary.value(QLatin1String("ndcg10_model")).toDouble(), 0, 'f', 3)
-                                       .arg(summary.value(QLatin1String("ndcg10_reconstructed")).toDouble(), 0, 'f', 3);
-            } else {
-                summaryText = tr("Run %1 has no latents (not a RecSAE run).").arg(runId);
-            }
+            const auto* store = session_->store();
+            // A run deleted meanwhile reads as a run without latents.
+            const results::RunData run = store->run(runId) ? results::loadRunData(*store, runId) : results::RunData{};
+            for (const auto& latent : run.latents) rows.push_back(latentRow(latent));
+            for (const auto& row : rows) deadCount_ += row.dead ? 1 : 0;
+            summaryText = rows.empty() ? tr("Run %1 has no latents (not a RecSAE run).").arg(runId) : summaryLine(rows, run);
+            ablationHtml = storedAblationsHtml(run);
         } catch (const std::exception& e) {
             summaryText = QString::fromStdString(e.what());
         }
@@ -408,38 +444,11 @@ void SaeDashboard::reload() {
     model_->setRows(std::move(rows));
     fillDensityChart();
 
-    // Stored ablation/steering results, if the engine wrote any.
-    QString html;
-    if (session_->isOpen() && runId != 0) {
-        try {
-            const results::RunData run = results::loadRunArtifacts(*session_->store(), runId);
-            for (const auto* listing : run.ablations()) {
-                const auto artifact = session_->store()->artifact(listing->id);
-                if (!artifact) continue;
-                const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
-                if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
-                    html += tr("<p>Stored: %1 (select the latent to see it)</p>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
-                    continue;
-                }
-                html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
-                auto list = [&](const char* key) {
-                    QStringList items;
-                    for (const auto& v : o.value(QLatin1String(key)).toArray())
-                        items << (v.isObject() ? v.toObject().value(QLatin1String("title")).toString(v.toObject().value(QLatin1String("item")).toVariant().toString())
-                                               : v.toVariant().toString()).toHtmlEscaped();
-                    return items.join(QStringLiteral("<br>"));
-                };
-                html += tr("<table><tr><th>before</th><th>after</th></tr><tr><td valign=top>%1</td><td valign=top>%2</td></tr></table>")
-                            .arg(list("before"), list("after"));
-            }
-        } catch (const std::exception&) {
-        }
-    }
-    if (html.isEmpty())
-        html = tr("<p>No ablation results stored for this run. An ablation sets a latent to zero (or scales it), "
-                  "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
-                  "and its results appear here.</p>");
-    ablation_->setHtml(html);
+    if (ablationHtml.isEmpty())
+        ablationHtml = tr("<p>No ablation results stored for this run. An ablation sets a latent to zero (or scales it), "
+                          "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
+                          "and its results appear here.</p>");
+    ablation_->setHtml(ablationHtml);
     showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
 }
 
