@@ -227,7 +227,7 @@ public:
     void writeMaps() {
         for (const ImageMaps& maps : result_.maps) {
             const std::string image = sourceOf(maps.image);
-            addArtifact("image", image, "image/png", overlayPng(displayImageOf(maps.image), {}, {}), json{{"source", image}});
+            addArtifact(store::ArtifactKind::Image, image, "image/png", overlayPng(displayImageOf(maps.image), {}, {}), json{{"source", image}});
             json conceptList = json::array();
             for (int64_t k : maps.concepts) conceptList.push_back(conceptIds_[k]);
             const json meta{{"image", image}, {"concepts", conceptList}};
@@ -236,10 +236,10 @@ public:
                 m["map_type"] = type;
                 return m;
             };
-            addArtifact("overlay", image + "#projection", "image/png", maps.projectionOverlayPng, withType("projection"));
+            addArtifact(store::ArtifactKind::Overlay, image + "#projection", "image/png", maps.projectionOverlayPng, withType("projection"));
             if (!maps.gradientInputOverlayPng.empty()) {
-                addArtifact("overlay", image + "#gradient-input", "image/png", maps.gradientInputOverlayPng, withType("gradient-input"));
-                addArtifact("overlay", image + "#grad-cam", "image/png", maps.gradCamOverlayPng, withType("grad-cam"));
+                addArtifact(store::ArtifactKind::Overlay, image + "#gradient-input", "image/png", maps.gradientInputOverlayPng, withType("gradient-input"));
+                addArtifact(store::ArtifactKind::Overlay, image + "#grad-cam", "image/png", maps.gradCamOverlayPng, withType("grad-cam"));
             }
             writeHeatmaps(maps, image);
         }
@@ -247,10 +247,10 @@ public:
 
     void writeTensors() {
         for (size_t i = 0; i < result_.uMaps.size(); ++i)
-            addArtifact("tensor", "umap#" + sourceOf(result_.images[i]), "application/x-cs-tensor", {},
+            addArtifact(store::ArtifactKind::Tensor, "umap#" + sourceOf(result_.images[i]), "application/x-cs-tensor", {},
                         json{{"image", sourceOf(result_.images[i])}, {"layout", "h,w,concept"}}, result_.uMaps[i]);
-        addArtifact("tensor", "concept-vectors", "application/x-cs-tensor", {}, json{{"layer", options_.layer}}, result_.conceptVectors);
-        addArtifact("tensor", "image-importance", "application/x-cs-tensor", {}, json{{"layout", "image,concept"}}, result_.imageImportance);
+        addArtifact(store::ArtifactKind::Tensor, "concept-vectors", "application/x-cs-tensor", {}, json{{"layer", options_.layer}}, result_.conceptVectors);
+        addArtifact(store::ArtifactKind::Tensor, "image-importance", "application/x-cs-tensor", {}, json{{"layout", "image,concept"}}, result_.imageImportance);
     }
 
     // The tree and the faithfulness curves as JSON artifacts; returns the curves for the summary.
@@ -277,8 +277,8 @@ public:
                           {"insertion_auc_random", f.insertionAreaRandom},
                           {"random_orders", options_.randomOrders},
                           {"order", result_.conceptOrder}};
-        addArtifact("tree", "concept-tree", "application/json", json{{"run_id", runId_}, {"nodes", tree}}.dump(), json::object());
-        addArtifact("curve", "faithfulness", "application/json", faithfulness.dump(), json::object());
+        addArtifact(store::ArtifactKind::Tree, "concept-tree", "application/json", json{{"run_id", runId_}, {"nodes", tree}}.dump(), json::object());
+        addArtifact(store::ArtifactKind::Curve, "faithfulness", "application/json", faithfulness.dump(), json::object());
         return faithfulness;
     }
 
@@ -319,7 +319,7 @@ private:
             at::Tensor crop = displayImageOf(b.image).slice(1, b.y, b.y + b.h).slice(2, b.x, b.x + b.w);
             store::ArtifactRecord thumb;
             thumb.runId = runId_;
-            thumb.kind = "thumbnail";
+            thumb.kind = store::ArtifactKind::Thumbnail;
             thumb.name = "concept" + std::to_string(conceptId) + "#" + std::to_string(t);
             thumb.mime = "image/png";
             thumb.bytes = overlayPng(crop, {}, {});
@@ -334,17 +334,17 @@ private:
             const std::string suffix = "#concept" + std::to_string(conceptIds_[maps.concepts[c]]);
             json m{{"image", image}, {"concept", conceptIds_[maps.concepts[c]]}};
             m["map_type"] = "projection";
-            addArtifact("heatmap", image + "#projection" + suffix, "image/png", maps.projectionHeatmapPng[c], m);
+            addArtifact(store::ArtifactKind::Heatmap, image + "#projection" + suffix, "image/png", maps.projectionHeatmapPng[c], m);
             if (c < maps.gradientInputPng.size()) {
                 m["map_type"] = "gradient-input";
-                addArtifact("heatmap", image + "#gradient-input" + suffix, "image/png", maps.gradientInputPng[c], m);
+                addArtifact(store::ArtifactKind::Heatmap, image + "#gradient-input" + suffix, "image/png", maps.gradientInputPng[c], m);
                 m["map_type"] = "grad-cam";
-                addArtifact("heatmap", image + "#grad-cam" + suffix, "image/png", maps.gradCamPng[c], m);
+                addArtifact(store::ArtifactKind::Heatmap, image + "#grad-cam" + suffix, "image/png", maps.gradCamPng[c], m);
             }
         }
     }
 
-    void addArtifact(const std::string& kind, const std::string& name, const std::string& mime, std::string bytes, const json& metadata,
+    void addArtifact(store::ArtifactKind kind, const std::string& name, const std::string& mime, std::string bytes, const json& metadata,
                      std::optional<TensorBlob> tensor = std::nullopt) {
         store::ArtifactRecord artifact;
         artifact.runId = runId_;

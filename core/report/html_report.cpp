@@ -3,10 +3,10 @@
 #include "common/error.h"
 #include "cs/build_info.h"
 #include "report/hierarchy_picture.h"
-#include "report/run_data.h"
 #include "report/svg_charts.h"
 #include "report/text_encoding.h"
 #include "report/thumbnails.h"
+#include "results/run_data.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
@@ -27,6 +27,15 @@
 #include <sstream>
 
 namespace cs::report {
+
+// What a run holds comes from the one results reader.
+using results::ArtifactRole;
+using results::RunData;
+using results::finishedRunIds;
+using results::latentTags;
+using results::loadRunData;
+using results::parseStoredJson;
+
 namespace {
 
 using nlohmann::json;
@@ -468,7 +477,7 @@ private:
     }
 
     std::string mapCaption(const store::ArtifactRecord& a) const {
-        std::string caption = a.kind + ": " + a.name;
+        std::string caption = a.kindText() + ": " + a.name;
         const json meta = parseStoredJson(a.metadataJson);
         if (meta.is_object())
             for (const char* key : {"map_type", "method"})
@@ -514,7 +523,7 @@ private:
         };
         std::vector<const store::ArtifactRecord*> overlays;
         for (const auto* a : maps)
-            if (a->kind.find("overlay") != std::string::npos) overlays.push_back(a);
+            if (a->kind == store::ArtifactKind::Overlay) overlays.push_back(a);
         const auto& shown = overlays.empty() ? maps : overlays;
         std::vector<std::string> images;
         std::map<std::string, std::vector<const store::ArtifactRecord*>> byImage;
@@ -651,7 +660,7 @@ private:
             auto full = store_.artifact(a->id);
             if (!full) continue;
             const json tree = nestedTree(parseStoredJson(full->bytes));
-            out_ << "<p class=\"note\">" << escapeHtml(a->kind + ": " + a->name) << "</p>\n";
+            out_ << "<p class=\"note\">" << escapeHtml(a->kindText() + ": " + a->name) << "</p>\n";
             if (tree.is_object() && !tree.contains("unparsed")) {
                 renderTree(tree.contains("tree") && tree["tree"].is_object() ? tree["tree"] : tree);
             } else {
@@ -680,7 +689,7 @@ private:
     void renderFaithfulness(const RunData& run) {
         heading(run, kSectionFaithfulness);
         std::vector<std::pair<std::string, json>> sources;
-        for (const auto* a : run.artifactsWithRole(ArtifactRole::Faithfulness))
+        for (const auto* a : run.artifactsWithRole(ArtifactRole::Curve))
             if (auto full = store_.artifact(a->id)) sources.emplace_back(a->name, parseStoredJson(full->bytes));
         // The engine may keep the same record in the summary too: show it once.
         if (sources.empty() && run.summary.is_object() && run.summary.contains("faithfulness"))
@@ -740,13 +749,13 @@ private:
         out_ << row("Latents stored", std::to_string(run.latents.size()))
              << row("Latents with confidence ≥ 0.8", std::to_string(confident))
              << row("Latents never active (frequency 0)", std::to_string(dead)) << "</table>\n";
-        for (const auto* a : run.artifactsWithRole(ArtifactRole::Faithfulness)) {
+        for (const auto* a : run.artifactsWithRole(ArtifactRole::Curve)) {
             auto full = store_.artifact(a->id);
             if (!full) continue;
             std::vector<Series> series;
             std::vector<std::pair<std::string, double>> scalars;
             collectCurves(parseStoredJson(full->bytes), "", series, scalars);
-            if (!series.empty()) figure(lineChartSvg(series, "fraction of training", "value"), a->kind + ": " + a->name);
+            if (!series.empty()) figure(lineChartSvg(series, "fraction of training", "value"), a->kindText() + ": " + a->name);
         }
         if (run.latents.empty()) return;
         // Density histogram of log10 activation frequency (the SAE dashboards' standard view).
@@ -912,7 +921,7 @@ private:
             if (!full) continue;
             const std::string png = reframePng(full->bytes, 300, "#ffffff", 0);
             if (png.empty()) continue;
-            pngImage(png, a->kind + ": " + a->name);
+            pngImage(png, a->kindText() + ": " + a->name);
             out_ << ' ';
             ++shown;
         }
@@ -933,7 +942,7 @@ private:
             // The listing carries no payload; the shape comes with the full record.
             const auto full = store_.artifact(a->id);
             const std::string shape = full && full->tensor ? full->tensor->shapeText() : std::string("?");
-            out_ << "<tr><td>" << escapeHtml(a->kind) << "</td><td>" << escapeHtml(a->name) << "</td><td class=\"mono\">"
+            out_ << "<tr><td>" << escapeHtml(a->kindText()) << "</td><td>" << escapeHtml(a->name) << "</td><td class=\"mono\">"
                  << escapeHtml(shape) << "</td></tr>";
         }
         out_ << "</table><p class=\"note\">concept-studio-cli export --what npy writes them as NumPy files.</p>\n";

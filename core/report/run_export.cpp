@@ -3,8 +3,8 @@
 #include "common/error.h"
 #include "report/file_output.h"
 #include "report/npy_writer.h"
-#include "report/run_data.h"
 #include "report/text_encoding.h"
+#include "results/run_data.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +14,14 @@
 #include <sstream>
 
 namespace cs::report {
+
+// What a run holds comes from the one results reader.
+using results::ArtifactRole;
+using results::RunData;
+using results::latentTags;
+using results::loadRunData;
+using results::parseStoredJson;
+
 namespace {
 
 using nlohmann::json;
@@ -143,14 +151,14 @@ public:
             write("latents.json", latents.dump(2) + "\n");
         }
         for (const auto* a : run_.artifactsWithRole(ArtifactRole::Hierarchy)) jsonArtifact(*a);
-        for (const auto* a : run_.artifactsWithRole(ArtifactRole::Faithfulness)) jsonArtifact(*a);
+        for (const auto* a : run_.artifactsWithRole(ArtifactRole::Curve)) jsonArtifact(*a);
         for (const auto* a : run_.artifactsWithRole(ArtifactRole::Ablation)) jsonArtifact(*a);
     }
 
     void jsonArtifact(const store::ArtifactRecord& listed) {
         auto full = store_.artifact(listed.id);
         if (!full) return;
-        write("json/" + safeFileName(full->kind) + "/" + artifactFileStem(full->name) + ".json", full->bytes);
+        write("json/" + safeFileName(full->kindText()) + "/" + artifactFileStem(full->name) + ".json", full->bytes);
     }
 
     void npy() {
@@ -187,7 +195,7 @@ public:
         for (const auto* a : run_.artifactsWithRole(ArtifactRole::Tensor)) {
             auto full = store_.artifact(a->id);
             if (!full || !full->tensor) continue;
-            writeNpyFile(safeFileName(full->kind) + "_" + artifactFileStem(full->name) + ".npy", *full->tensor);
+            writeNpyFile(safeFileName(full->kindText()) + "_" + artifactFileStem(full->name) + ".npy", *full->tensor);
         }
     }
 
@@ -197,7 +205,7 @@ public:
             if (listed.mime.rfind("image/", 0) != 0) continue;
             auto full = store_.artifact(listed.id);
             if (!full) continue;
-            std::string relative = "png/" + safeFileName(full->kind) + "/" + artifactFileStem(full->name);
+            std::string relative = "png/" + safeFileName(full->kindText()) + "/" + artifactFileStem(full->name);
             // Different names can map to one safe name; keep them apart.
             std::string candidate = relative;
             for (int n = 2; used.count(candidate); ++n) candidate = relative + "-" + std::to_string(n);

@@ -440,7 +440,7 @@ void RecSaeJob::run(jobs::JobContext& context) {
             for (auto& [name, blob] : sae.weights()) {
                 store::ArtifactRecord a;
                 a.runId = runId_;
-                a.kind = "tensor";
+                a.kind = store::ArtifactKind::Tensor;
                 a.name = name;
                 a.mime = "application/x-cs-tensor";
                 a.tensor = blob;
@@ -449,7 +449,7 @@ void RecSaeJob::run(jobs::JobContext& context) {
             auto addJson = [&](const std::string& kind, const std::string& name, const std::string& text) {
                 store::ArtifactRecord a;
                 a.runId = runId_;
-                a.kind = kind;
+                a.kind = store::artifactKindFromString(kind);
                 a.name = name;
                 a.mime = "application/json";
                 a.bytes = text;
@@ -485,7 +485,7 @@ void LatentAblationJob::run(jobs::JobContext& context) {
     context.report("load", 0.1, "loading the model and the SAE");
     std::vector<std::pair<std::string, TensorBlob>> weights;
     for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
-        auto a = store->artifact(r.runId, "tensor", name);
+        auto a = store->artifact(r.runId, store::ArtifactKind::Tensor, name);
         if (!a || !a->tensor) throw Error(subject, std::string("SAE tensor ") + name + " is missing");
         weights.push_back({name, *a->tensor});
     }

@@ -627,13 +627,15 @@ std::vector<LatentRecord> ProjectStore::latents(int64_t runId) const {
     return out;
 }
 
+std::string ArtifactRecord::kindText() const { return kind == ArtifactKind::Other ? otherKind : toString(kind); }
+
 int64_t ProjectStore::addArtifact(const ArtifactRecord& a) {
     int64_t id = 0;
     transaction([&] {
         Statement s(db_, path_,
                     "INSERT INTO artifacts(run_id, kind, name, mime, tensor_shape, data, metadata) "
                     "VALUES (?,?,?,?,?,?,?)");
-        s.bind(1, a.runId).bind(2, a.kind).bind(3, a.name);
+        s.bind(1, a.runId).bind(2, a.kindText()).bind(3, a.name);
         if (a.tensor) {
             requireCheckedTensor(*a.tensor, "artifact tensor");
             s.bind(4, std::string("application/x-cs-tensor")).bind(5, shapeToJson(a.tensor->shape));
@@ -652,7 +654,7 @@ int64_t ProjectStore::replaceArtifact(const ArtifactRecord& a) {
     int64_t id = 0;
     transaction([&] {
         Statement s(db_, path_, "DELETE FROM artifacts WHERE run_id=? AND kind=? AND name=?");
-        s.bind(1, a.runId).bind(2, a.kind).bind(3, a.name);
+        s.bind(1, a.runId).bind(2, a.kindText()).bind(3, a.name);
         s.exec();
         id = addArtifact(a);
     });
@@ -666,7 +668,9 @@ ArtifactRecord readArtifact(const Statement& s, bool withPayload) {
     ArtifactRecord a;
     a.id = s.i64(0);
     a.runId = s.i64(1);
-    a.kind = s.text(2);
+    const std::string kind = s.text(2);
+    a.kind = artifactKindFromString(kind);
+    if (a.kind == ArtifactKind::Other) a.otherKind = kind;
     a.name = s.text(3);
     a.mime = s.text(4);
     a.metadataJson = s.text(6);
@@ -676,24 +680,33 @@ ArtifactRecord readArtifact(const Statement& s, bool withPayload) {
     }
     return a;
 }
+
+// The SQL condition selecting one kind: its text, or for Other every text that is not a known kind.
+std::string kindCondition(ArtifactKind kind) {
+    if (kind != ArtifactKind::Other) return "kind=?";
+    std::string known;
+    for (ArtifactKind k : knownArtifactKinds()) known += std::string(known.empty() ? "'" : ",'") + toString(k) + "'";
+    return "kind NOT IN (" + known + ")";
+}
 }  // namespace
 
-std::vector<ArtifactRecord> ProjectStore::artifacts(int64_t runId, const std::string& kind) const {
+std::vector<ArtifactRecord> ProjectStore::artifacts(int64_t runId, std::optional<ArtifactKind> kind) const {
     // The payload column is listed last and never read here, so SQLite does not load blobs.
-    const std::string sql = std::string(kArtifactColumns) + "WHERE run_id=?" + (kind.empty() ? "" : " AND kind=?") +
+    const std::string sql = std::string(kArtifactColumns) + "WHERE run_id=?" + (kind ? " AND " + kindCondition(*kind) : "") +
                             " ORDER BY id";
     Statement s(db_, path_, sql.c_str());
     s.bind(1, runId);
-    if (!kind.empty()) s.bind(2, kind);
+    if (kind && *kind != ArtifactKind::Other) s.bind(2, std::string(toString(*kind)));
     std::vector<ArtifactRecord> out;
     while (s.step()) out.push_back(readArtifact(s, false));
     return out;
 }
 
-std::optional<ArtifactRecord> ProjectStore::artifact(int64_t runId, const std::string& kind,
-                                                     const std::string& name) const {
-    Statement s(db_, path_, (std::string(kArtifactColumns) + "WHERE run_id=? AND kind=? AND name=?").c_str());
-    s.bind(1, runId).bind(2, kind).bind(3, name);
+std::optional<ArtifactRecord> ProjectStore::artifact(int64_t runId, ArtifactKind kind, const std::string& name) const {
+    const std::string sql = std::string(kArtifactColumns) + "WHERE run_id=? AND name=? AND " + kindCondition(kind) + " ORDER BY id";
+    Statement s(db_, path_, sql.c_str());
+    s.bind(1, runId).bind(2, name);
+    if (kind != ArtifactKind::Other) s.bind(3, std::string(toString(kind)));
     if (!s.step()) return std::nullopt;
     return readArtifact(s, true);
 }

@@ -7,6 +7,7 @@
 // Not thread-safe: use one ProjectStore per thread (SQLite WAL allows a reader on the UI
 // thread while the engine thread writes through its own connection).
 #include "common/tensor_blob.h"
+#include "store/artifact_kind.h"
 
 #include <cstdint>
 #include <functional>
@@ -82,12 +83,16 @@ struct LatentRecord {
 struct ArtifactRecord {
     int64_t id = 0;
     int64_t runId = 0;
-    std::string kind;   // e.g. heatmap, thumbnail, tensor, tree, curve
+    ArtifactKind kind = ArtifactKind::Other;
+    std::string otherKind;  // the stored text when kind is Other (an older engine's or a plugin's)
     std::string name;   // unique within (run, kind)
     std::string mime;   // image/png, application/x-cs-tensor, application/json
     std::string bytes;  // raw payload (PNG bytes, JSON text, ...)
     std::optional<TensorBlob> tensor;  // when mime is application/x-cs-tensor
     std::string metadataJson = "{}";
+
+    // The kind as stored: toString(kind), or otherKind for Other.
+    std::string kindText() const;
 };
 
 class ProjectStore {
@@ -137,9 +142,10 @@ public:
     int64_t addArtifact(const ArtifactRecord& artifact);
     // Replaces the run's artifacts of the same kind and name (if any) by this one, atomically.
     int64_t replaceArtifact(const ArtifactRecord& artifact);
-    // Lists artifacts without their payload (bytes/tensor empty) for speed.
-    std::vector<ArtifactRecord> artifacts(int64_t runId, const std::string& kind = {}) const;
-    std::optional<ArtifactRecord> artifact(int64_t runId, const std::string& kind, const std::string& name) const;
+    // Lists artifacts without their payload (bytes/tensor empty) for speed; all kinds when none
+    // is given. Other matches every kind that is not a known one.
+    std::vector<ArtifactRecord> artifacts(int64_t runId, std::optional<ArtifactKind> kind = {}) const;
+    std::optional<ArtifactRecord> artifact(int64_t runId, ArtifactKind kind, const std::string& name) const;
     std::optional<ArtifactRecord> artifact(int64_t artifactId) const;
 
     // Key/value settings kept in the project (e.g. last view state).

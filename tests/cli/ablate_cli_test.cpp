@@ -62,7 +62,7 @@ int64_t busiestLatent(const std::string& project, int64_t runId) {
 int countArtifacts(const std::string& project, int64_t runId, const std::string& kind, const std::string& name) {
     auto store = cs::store::ProjectStore::open(project, true);
     int n = 0;
-    for (const auto& a : store->artifacts(runId, kind)) n += a.name == name ? 1 : 0;
+    for (const auto& a : store->artifacts(runId, cs::store::artifactKindFromString(kind))) n += a.name == name ? 1 : 0;
     return n;
 }
 
@@ -109,7 +109,7 @@ TEST_F(AblateCli, AblationWritesBeforeAfterListsAndStoresTheResult) {
     ASSERT_EQ(again.exitCode, 0) << again.err;
     EXPECT_EQ(countArtifacts(fixture->project, fixture->runId, "ablation", name), 1);
     auto store = cs::store::ProjectStore::open(fixture->project, true);
-    const auto stored = store->artifact(fixture->runId, "ablation", name);
+    const auto stored = store->artifact(fixture->runId, cs::store::ArtifactKind::Ablation, name);
     ASSERT_TRUE(stored.has_value());
     EXPECT_EQ(json::parse(stored->bytes)["latent"].get<int64_t>(), latent);
 }

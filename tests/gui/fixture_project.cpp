@@ -103,7 +103,7 @@ int64_t writeCraftRun(store::ProjectStore& store, int64_t modelId, int64_t datas
             const QImage image = makeImage(i);
             store::ArtifactRecord art;
             art.runId = runId;
-            art.kind = "image";
+            art.kind = store::ArtifactKind::Image;
             art.name = "image" + std::to_string(i);
             art.mime = "image/png";
             art.bytes = pngBytes(image);
@@ -112,7 +112,7 @@ int64_t writeCraftRun(store::ProjectStore& store, int64_t modelId, int64_t datas
             for (const bool implicit : {false, true}) {
                 store::ArtifactRecord map;
                 map.runId = runId;
-                map.kind = implicit ? "concept_map_implicit" : "concept_map";
+                map.kind = implicit ? store::ArtifactKind::ConceptMapImplicit : store::ArtifactKind::ConceptMap;
                 map.name = art.name;
                 map.mime = "application/x-cs-tensor";
                 map.tensor = conceptMaps(i, implicit);
@@ -160,7 +160,7 @@ int64_t writeCraftRun(store::ProjectStore& store, int64_t modelId, int64_t datas
                 const size_t j = order[rank];
                 store::ArtifactRecord thumb;
                 thumb.runId = runId;
-                thumb.kind = "crop";
+                thumb.kind = store::ArtifactKind::Crop;
                 thumb.name = "concept" + std::to_string(conceptId) + "/" + std::to_string(rank);
                 thumb.mime = "image/png";
                 thumb.bytes = pngBytes(cropImages[j].scaled(64, 64));
@@ -225,7 +225,7 @@ int64_t writeSaeRun(store::ProjectStore& store, int64_t modelId, int64_t dataset
 
             store::ArtifactRecord hist;
             hist.runId = runId;
-            hist.kind = "latent_histogram";
+            hist.kind = store::ArtifactKind::LatentHistogram;
             hist.name = "latent" + std::to_string(i);
             hist.mime = "application/x-cs-tensor";
             hist.tensor = TensorBlob{};
@@ -239,7 +239,7 @@ int64_t writeSaeRun(store::ProjectStore& store, int64_t modelId, int64_t dataset
         tree["children"] = groups;
         store::ArtifactRecord treeArt;
         treeArt.runId = runId;
-        treeArt.kind = "tree";
+        treeArt.kind = store::ArtifactKind::Tree;
         treeArt.name = "latent_hierarchy";
         treeArt.mime = "application/json";
         treeArt.bytes = json(tree);
@@ -248,7 +248,7 @@ int64_t writeSaeRun(store::ProjectStore& store, int64_t modelId, int64_t dataset
         // A stored ablation of latent 5, in the RecSAE engine's format.
         store::ArtifactRecord ablation;
         ablation.runId = runId;
-        ablation.kind = "ablation";
+        ablation.kind = store::ArtifactKind::Ablation;
         ablation.name = "latent_5";
         ablation.mime = "application/json";
         ablation.bytes = json(QJsonObject{{"latent", 5}, {"scale", 0.0}, {"users", 4}, {"top_n", 10}, {"mean_overlap", 0.6},
@@ -260,7 +260,7 @@ int64_t writeSaeRun(store::ProjectStore& store, int64_t modelId, int64_t dataset
 
         store::ArtifactRecord density;
         density.runId = runId;
-        density.kind = "latent_density";
+        density.kind = store::ArtifactKind::LatentDensity;
         density.name = "log10_frequency";
         density.mime = "application/x-cs-tensor";
         density.tensor = TensorBlob{};

@@ -116,7 +116,7 @@ private slots:
         // Stored in the project, so selecting the latent again shows it without a rerun.
         {
             auto store = cs::store::ProjectStore::open(project_.toStdString(), true);
-            QVERIFY(store->artifact(runId_, "ablation", "latent_" + std::to_string(latentIndex_)).has_value());
+            QVERIFY(store->artifact(runId_, cs::store::ArtifactKind::Ablation, "latent_" + std::to_string(latentIndex_)).has_value());
         }
         sae->findChild<QDoubleSpinBox*>()->setValue(3.0);
         window.selection()->setConcept(0);
@@ -144,7 +144,7 @@ private slots:
         QVERIFY(window.lastErrorDialog() == nullptr);
         QVERIFY2(sae->ablationText().contains(QStringLiteral("× 2")), qPrintable(sae->ablationText()));
         auto store = cs::store::ProjectStore::open(project_.toStdString(), true);
-        QVERIFY(store->artifact(runId_, "steering", "latent_" + std::to_string(latentIndex_)).has_value());
+        QVERIFY(store->artifact(runId_, cs::store::ArtifactKind::Steering, "latent_" + std::to_string(latentIndex_)).has_value());
     }
 
     void aRefusedAblationShowsTheCliMessageInADialog() {

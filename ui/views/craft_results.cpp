@@ -1,30 +1,17 @@
 #include "views/craft_results.h"
 
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QCache>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 
 #include <zlib.h>
 
 #include <algorithm>
 
 namespace cs::ui {
-
-namespace {
-QJsonObject parseObject(const std::string& text) {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
-}
-bool containsAny(const QString& text, std::initializer_list<const char*> words) {
-    for (const char* w : words)
-        if (text.contains(QLatin1String(w))) return true;
-    return false;
-}
-}  // namespace
 
 std::vector<const ConceptInfo*> CraftResults::topLevel() const {
     std::vector<const ConceptInfo*> out;
@@ -45,9 +32,12 @@ qint64 CraftResults::mapFor(const QString& image, const QString& method) const {
     return 0;
 }
 
-CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId) {
-    CraftResults results;
-    for (const auto& c : store.concepts(runId)) {
+namespace {
+
+// Concepts of all levels, top level first, by index; colour = the top-level ancestor's index.
+std::vector<ConceptInfo> conceptInfos(const results::RunData& run) {
+    std::vector<ConceptInfo> concepts;
+    for (const auto& c : run.concepts) {
         ConceptInfo info;
         info.id = c.id;
         info.parentId = c.parentId.value_or(0);
@@ -57,14 +47,17 @@ CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId) {
         info.importance = c.importance;
         info.spread = c.importanceStd;
         info.vector = c.vector.data;
-        results.concepts.push_back(std::move(info));
+        concepts.push_back(std::move(info));
     }
-    std::stable_sort(results.concepts.begin(), results.concepts.end(), [](const ConceptInfo& a, const ConceptInfo& b) {
+    std::stable_sort(concepts.begin(), concepts.end(), [](const ConceptInfo& a, const ConceptInfo& b) {
         if ((a.parentId == 0) != (b.parentId == 0)) return a.parentId == 0;
         return a.index < b.index;
     });
-    // Colour: a concept's top-level ancestor's index (parents precede children after sorting
-    // only at the top level, so walk up explicitly).
+    return concepts;
+}
+
+// Sorting puts parents before children only at the top level, so walk up explicitly.
+void assignColors(CraftResults& results) {
     for (auto& c : results.concepts) {
         const ConceptInfo* walk = &c;
         for (int guard = 0; walk->parentId != 0 && guard < 64; ++guard) {
@@ -74,68 +67,26 @@ CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId) {
         }
         c.colorIndex = walk->index;
     }
+}
 
-    std::map<qint64, std::vector<std::pair<int, qint64>>> thumbs;
-    for (const auto& a : store.artifacts(runId)) {
-        const QString kind = QString::fromStdString(a.kind).toLower();
-        const QString name = QString::fromStdString(a.name);
-        const QString mime = QString::fromStdString(a.mime);
-        const QJsonObject meta = parseObject(a.metadataJson);
-        const bool image = mime.startsWith(QLatin1String("image/"));
-        const bool tensor = mime == QLatin1String("application/x-cs-tensor");
-        const QString layout = meta.value(QLatin1String("layout")).toString();
-        if (kind == QLatin1String("image") && image) {
-            results.images.push_back({a.id, name, meta.value(QLatin1String("source")).toString()});
-        } else if (tensor && meta.contains(QLatin1String("image")) &&
-                   (containsAny(kind, {"map", "heat", "attribution"}) || name.startsWith(QLatin1String("umap")) ||
-                    layout.startsWith(QLatin1String("h,w")))) {
-            // U maps: the NNLS projection of each location on the concepts (h, w, r).
-            ConceptMapInfo map;
-            map.artifactId = a.id;
-            map.image = meta.value(QLatin1String("image")).toString();
-            map.method = meta.value(QLatin1String("method")).toString(
-                kind.contains(QLatin1String("implicit")) ? QStringLiteral("implicit") : QStringLiteral("projection"));
-            results.maps.push_back(map);
-        } else if (image && containsAny(kind, {"map", "heat", "attribution", "overlay"}) &&
-                   !meta.contains(QLatin1String("concept"))) {
-            // A ready-made overlay of several concepts (per-concept pictures are skipped).
-            ConceptMapInfo map;
-            map.artifactId = a.id;
-            map.image = meta.value(QLatin1String("image")).toString(name);
-            QString method = meta.value(QLatin1String("method")).toString(meta.value(QLatin1String("map_type")).toString());
-            if (method.isEmpty() && kind.contains(QLatin1String("implicit"))) method = QStringLiteral("implicit");
-            // Gradient × input and Grad-CAM maps both come from implicit differentiation.
-            map.method = method.isEmpty() || method == QLatin1String("projection") ? QStringLiteral("projection") : QStringLiteral("implicit");
-            map.isTensor = false;
-            results.maps.push_back(map);
-        } else if (containsAny(kind, {"crop", "thumb", "patch"}) && image) {
-            const qint64 conceptId = meta.value(QLatin1String("concept_id")).toInteger();
-            if (conceptId != 0) thumbs[conceptId].push_back({meta.value(QLatin1String("rank")).toInt(1 << 20), a.id});
-        }
-    }
-    // Tensors first, so a method with both a tensor and a picture uses the tensor.
-    std::stable_sort(results.maps.begin(), results.maps.end(),
-                     [](const ConceptMapInfo& x, const ConceptMapInfo& y) { return x.isTensor && !y.isTensor; });
-    for (auto& [conceptId, list] : thumbs) {
-        std::sort(list.begin(), list.end());
-        for (const auto& entry : list) results.thumbnailIds[conceptId].push_back(entry.second);
-    }
-    // Crops named by the run's summary (the CLI's --json: concepts[{id, top_crops[{image, box}]}]).
-    if (const auto run = store.run(runId)) {
-        const QJsonObject summary = parseObject(run->summaryJson);
-        for (const auto& value : summary.value(QLatin1String("concepts")).toArray()) {
-            const QJsonObject concept = value.toObject();
-            const qint64 id = concept.value(QLatin1String("id")).toInteger();
-            for (const auto& crop : concept.value(QLatin1String("top_crops")).toArray()) {
-                const QJsonObject c = crop.toObject();
-                const QJsonArray box = c.value(QLatin1String("box")).toArray();
-                if (box.size() != 4) continue;
-                results.cropRefs[id].push_back({c.value(QLatin1String("image")).toString(),
-                                                QRect(box[0].toInt(), box[1].toInt(), box[2].toInt(), box[3].toInt())});
-            }
-        }
-    }
-    return results;
+}  // namespace
+
+CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId) {
+    CraftResults loaded;
+    if (!store.run(runId)) return loaded;  // a run deleted meanwhile shows as empty
+    const results::RunData run = results::loadRunData(store, runId);
+    loaded.concepts = conceptInfos(run);
+    assignColors(loaded);
+    for (const auto& image : run.images())
+        loaded.images.push_back({image.artifactId, QString::fromStdString(image.name), QString::fromStdString(image.source)});
+    for (const auto& map : run.conceptMaps())
+        loaded.maps.push_back({map.artifactId, QString::fromStdString(map.image),
+                               QString::fromLatin1(results::toString(map.method)), map.isTensor});
+    for (const auto& [conceptId, ids] : run.conceptThumbnails()) loaded.thumbnailIds[conceptId] = {ids.begin(), ids.end()};
+    for (const auto& [conceptId, boxes] : run.summaryTopCrops())
+        for (const auto& b : boxes)
+            loaded.cropRefs[conceptId].push_back({QString::fromStdString(b.image), QRect(int(b.x), int(b.y), int(b.w), int(b.h))});
+    return loaded;
 }
 
 QImage loadArtifactImage(const store::ProjectStore& store, qint64 artifactId) {

@@ -1,15 +1,12 @@
 #pragma once
-// What the CRAFT views (atlas, heatmaps, compare) read of a run, from the store only:
-//   concepts    concepts table; top level = no parent; colour = conceptColor(index)
-//   thumbnails  artifacts whose kind contains "crop" or "thumb", image/*, metadata
-//               {"concept_id", "rank"?} — best first
-//   images      artifacts of kind "image" (image/*), metadata {"source"?}
-//   maps        float32 tensor artifacts whose kind contains "map", "heat" or "attribution",
-//               shape [r, h, w] or [h, w, r] (r = number of top-level concepts), metadata
-//               {"image": <image artifact name>, "method": "projection" | "implicit"}; a kind
-//               containing "implicit" also marks the implicit-differentiation maps
-//   overlays    ready-made PNG overlays (image/* with a "map"/"heat"/"overlay" kind) are shown
-//               as images when no tensors exist
+// What the CRAFT views (atlas, heatmaps, compare) show of a run, in Qt types. Everything is read
+// through the results reader (results/run_data.h), which decides what each artifact is:
+//   concepts    concepts table; top level = no parent; colour = the top-level ancestor's index
+//   thumbnails  crop pictures per concept id, best rank first
+//   images      the run's source images (kind image)
+//   maps        concept map tensors of an image ([r, h, w] or [h, w, r]), then ready-made overlay
+//               pictures (shown when no tensor exists), each with its method (projection | implicit)
+//   cropRefs    crop boxes named by the run summary, for engines that store no thumbnails
 // Missing pieces are tolerated: every loader returns what there is.
 #include "common/tensor_blob.h"
 

@@ -1,6 +1,7 @@
 #include "views/hierarchy_model.h"
 
 #include "common/error.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QJsonArray>
@@ -38,23 +39,11 @@ void finishDepthsAndColors(HierarchyData& data) {
     }
 }
 
-// Thumbnails of a CRAFT run: the rank-0 crop artifact of each concept ("crop"/"thumb" kinds
-// with metadata concept_id), decoded once.
-std::map<qint64, QImage> conceptThumbnails(const store::ProjectStore& store, qint64 runId) {
-    std::map<qint64, std::pair<int, qint64>> best;  // concept -> (rank, artifact id)
-    for (const auto& artifact : store.artifacts(runId)) {
-        const QString kind = QString::fromStdString(artifact.kind).toLower();
-        if (!kind.contains(QLatin1String("crop")) && !kind.contains(QLatin1String("thumb"))) continue;
-        const QJsonObject meta = parseObject(artifact.metadataJson);
-        const qint64 conceptId = meta.value(QLatin1String("concept_id")).toInteger();
-        if (conceptId == 0) continue;
-        const int rank = meta.value(QLatin1String("rank")).toInt(1 << 20);
-        auto it = best.find(conceptId);
-        if (it == best.end() || rank < it->second.first) best[conceptId] = {rank, artifact.id};
-    }
+// Thumbnails of a CRAFT run: the best-ranked crop picture of each concept, decoded once.
+std::map<qint64, QImage> conceptThumbnails(const store::ProjectStore& store, const results::RunData& run) {
     std::map<qint64, QImage> thumbnails;
-    for (const auto& [conceptId, choice] : best) {
-        const auto artifact = store.artifact(choice.second);
+    for (const auto& [conceptId, artifactIds] : run.conceptThumbnails()) {
+        const auto artifact = store.artifact(artifactIds.front());
         if (!artifact) continue;
         QImage image;
         if (image.loadFromData(reinterpret_cast<const uchar*>(artifact->bytes.data()), int(artifact->bytes.size())))
@@ -65,8 +54,8 @@ std::map<qint64, QImage> conceptThumbnails(const store::ProjectStore& store, qin
 
 // The analysed class as a person names it: a stored class name, else the name the run's model
 // (or its images) gives the class index, else "class N" (the engine stores the index).
-QString craftClassTitle(const store::ProjectStore& store, const store::RunRecord& run) {
-    const QJsonObject params = parseObject(run.parametersJson), summary = parseObject(run.summaryJson);
+QString craftClassTitle(const results::RunData& data) {
+    const QJsonObject params = parseObject(data.run.parametersJson), summary = parseObject(data.run.summaryJson);
     for (const QJsonObject* o : {&summary, &params})
         if (const QString name = o->value(QLatin1String("class_name")).toString(); !name.isEmpty()) return name;
     // The user may have given the class by name (--class Sneaker): that is the name.
@@ -84,26 +73,19 @@ QString craftClassTitle(const store::ProjectStore& store, const store::RunRecord
         const QJsonArray names = parseObject(metadata).value(QLatin1String("class_names")).toArray();
         return index < names.size() ? names[int(index)].toString() : QString();
     };
-    try {
-        if (run.modelId)
-            if (const auto model = store.model(*run.modelId))
-                if (const QString name = nameFrom(model->metadataJson); !name.isEmpty()) return name;
-        if (run.datasetId)
-            for (const auto& dataset : store.datasets())
-                if (dataset.id == *run.datasetId)
-                    if (const QString name = nameFrom(dataset.metadataJson); !name.isEmpty()) return name;
-    } catch (const std::exception&) {
-        // An unreadable model or dataset row: the index still identifies the class.
-    }
+    if (data.model)
+        if (const QString name = nameFrom(data.model->metadataJson); !name.isEmpty()) return name;
+    if (data.dataset)
+        if (const QString name = nameFrom(data.dataset->metadataJson); !name.isEmpty()) return name;
     return QStringLiteral("class %1").arg(index);
 }
 
-HierarchyData loadCraftTree(const store::ProjectStore& store, qint64 runId, const store::RunRecord& run) {
+HierarchyData loadCraftTree(const store::ProjectStore& store, const results::RunData& run) {
     HierarchyData data;
     data.source = QStringLiteral("concept tree");
-    const auto concepts = store.concepts(runId);
-    const QJsonObject params = parseObject(run.parametersJson), summary = parseObject(run.summaryJson);
-    data.title = craftClassTitle(store, run);
+    const qint64 runId = run.run.id;
+    const auto& concepts = run.concepts;
+    data.title = craftClassTitle(run);
     if (data.title.isEmpty()) data.title = QStringLiteral("run %1").arg(runId);
     HierarchyNode root;
     root.key = QStringLiteral("root");
@@ -113,7 +95,7 @@ HierarchyData loadCraftTree(const store::ProjectStore& store, qint64 runId, cons
         data.problem = QStringLiteral("Run %1 stored no concepts.").arg(runId);
         return data;
     }
-    const auto thumbnails = conceptThumbnails(store, runId);
+    const auto thumbnails = conceptThumbnails(store, run);
 
     std::map<qint64, std::vector<const store::ConceptRecord*>> byParent;  // 0 = top level
     for (const auto& c : concepts) byParent[c.parentId.value_or(0)].push_back(&c);
@@ -211,33 +193,36 @@ HierarchyData parseTreeJson(const QByteArray& json, const QString& subject,
     return data;
 }
 
+namespace {
+// A stored tree JSON, its "latent N" leaves linked to the run's latent rows.
+HierarchyData loadStoredTree(const store::ProjectStore& store, const results::RunData& run, const store::ArtifactRecord& tree) {
+    const auto artifact = store.artifact(tree.id);
+    if (!artifact) return {};
+    std::vector<std::pair<qint64, qint64>> rows;
+    for (const auto& latent : run.latents) rows.push_back({latent.index, latent.id});
+    HierarchyData data = parseTreeJson(QByteArray::fromStdString(artifact->bytes),
+                                       QString::fromStdString(store.path() + " (artifact " + artifact->name + ")"), rows);
+    if (data.empty()) data.problem = QStringLiteral("The stored tree has no children.");
+    return data;
+}
+}  // namespace
+
 HierarchyData loadRunHierarchy(const store::ProjectStore& store, qint64 runId) {
     HierarchyData empty;
     try {
-        const auto run = store.run(runId);
-        if (!run) {
+        if (!store.run(runId)) {
             empty.problem = QStringLiteral("The project has no run %1.").arg(runId);
             return empty;
         }
-        // A stored tree wins (SAE hierarchy, or a CRAFT engine that writes one); else CRAFT rows.
-        for (const auto& listing : store.artifacts(runId)) {
-            const QString kind = QString::fromStdString(listing.kind).toLower();
-            if (!kind.contains(QLatin1String("tree")) && !kind.contains(QLatin1String("hierarch"))) continue;
-            if (!store.concepts(runId).empty()) break;  // CRAFT: the concepts table has ids and images
-            const auto artifact = store.artifact(listing.id);
-            if (!artifact) continue;
-            std::vector<std::pair<qint64, qint64>> rows;
-            for (const auto& latent : store.latents(runId)) rows.push_back({latent.index, latent.id});
-            HierarchyData data = parseTreeJson(QByteArray::fromStdString(artifact->bytes),
-                                               QString::fromStdString(store.path() + " (artifact " + artifact->name + ")"), rows);
-            if (data.empty()) data.problem = QStringLiteral("The stored tree has no children.");
-            return data;
-        }
-        HierarchyData data = loadCraftTree(store, runId, *run);
+        const results::RunData run = results::loadRunData(store, runId);
+        // A stored tree wins for runs without concept rows (SAE hierarchy); CRAFT runs draw their
+        // concepts table, which has the ids and images a stored tree lacks.
+        if (const auto* tree = run.storedTree(); tree && run.concepts.empty()) return loadStoredTree(store, run, *tree);
+        HierarchyData data = loadCraftTree(store, run);
         if (data.empty() && data.problem.isEmpty())
             data.problem = QStringLiteral("Run %1 (%2) has no concept tree or latent hierarchy.")
                                .arg(runId)
-                               .arg(QString::fromStdString(run->kind));
+                               .arg(QString::fromStdString(run.run.kind));
         return data;
     } catch (const std::exception& e) {
         empty.problem = QString::fromStdString(e.what());

@@ -1,9 +1,9 @@
 #pragma once
-// The trees the hierarchy view draws, read from the store:
+// The trees the hierarchy view draws, read through the results reader (results/run_data.h):
 //   CRAFT run : root = the explained class, children = top-level concepts (area = importance),
 //               grand-children = recursive sub-concepts (sharing their parent's area by their
 //               own importance), from the concepts table (parentId).
-//   RecSAE run: the latent hierarchy, an artifact whose kind contains "tree" or "hierarch" and
+//   RecSAE run: the latent hierarchy, the run's stored tree (a tree or latent-hierarchy artifact)
 //               whose payload is a tree JSON {"name", "weight"?, "children"?} (docs/cli.md).
 #include <QImage>
 #include <QList>

@@ -228,6 +228,81 @@ bool HierarchyView::eventFilter(QObject* watched, QEvent* event) {
     return QWidget::eventFilter(watched, event);
 }
 
+void HierarchyView::updateBreadcrumb() {
+    // root ▸ … ▸ current sub-tree.
+    QStringList path;
+    for (int n = drillRoot_; n >= 0 && n < int(data_.nodes.size()); n = data_.nodes[n].parent)
+        path.prepend(data_.nodes[n].label.toHtmlEscaped());
+    breadcrumb_->setText(data_.nodes.empty() ? QString() : QStringLiteral("<b>%1</b> — %2").arg(data_.source, path.join(QStringLiteral(" ▸ "))));
+}
+
+void HierarchyView::showSceneMessage(const QString& text) {
+    const ThemeColors colors = themeColors();
+    auto label = vtkSmartPointer<vtkTextActor>::New();
+    label->SetInput(text.toUtf8().constData());
+    // VTK sizes text in framebuffer pixels: scale by the device pixel ratio (HiDPI).
+    const double ratio = canvas_->devicePixelRatioF();
+    label->GetTextProperty()->SetFontSize(int(std::lround(16 * ratio)));
+    label->GetTextProperty()->SetColor(colors.text.redF(), colors.text.greenF(), colors.text.blueF());
+    label->SetPosition(20 * ratio, 20 * ratio);
+    canvas_->renderer()->AddActor2D(label);
+    scene_->labels.push_back(label);
+    status_->setText(text);
+    canvas_->update();
+}
+
+void HierarchyView::decorateCell(int nodeIndex, int depth, const QRectF& room, double z, const QColor& fill, double pxPerUnit,
+                                 double width, std::vector<QRectF>& placedLabels) {
+    const HierarchyNode& node = data_.nodes[nodeIndex];
+    // Label and thumbnail only where they fit, judged in pixels at the initial zoom.
+    const double roomW = room.width() * pxPerUnit, roomH = room.height() * pxPerUnit;
+    const bool hasChildren = !node.children.empty();
+    if (!node.thumbnail.isNull() && !hasChildren && roomW > 56 && roomH > 76) {
+        const double side = std::min(room.width(), room.height() - 22.0 / pxPerUnit) * 0.8;
+        const double cx = room.x() + room.width() / 2, y0 = room.y() + room.height() * 0.08;
+        scene_->thumbnails.push_back(imageQuad(node.thumbnail, cx - side / 2, y0, cx + side / 2, y0 + side, z + kDepthStep / 2));
+        anchors_[nodeIndex] = QPointF(cx, std::min(room.y() + room.height() - 10.0 / pxPerUnit, y0 + side + 12.0 / pxPerUnit));
+    }
+    // A sub-tree's parent label sits near its top so it does not hide the children.
+    QPointF at = anchors_[nodeIndex];
+    if (hasChildren) at = QPointF(room.x() + room.width() / 2, room.y() + room.height() - 12.0 / pxPerUnit);
+    // The label's box in world units, estimated from its length (about 0.65 em per character, 1.4 em high):
+    // labels are placed parents first, and one that would overlap a placed label is left out
+    // (its name stays in the hover tooltip) instead of printing over it.
+    const int fontPx = depth == 1 ? 15 : 12;
+    const double halfW = 0.5 * 0.65 * fontPx * node.label.size() / pxPerUnit, halfH = 0.7 * fontPx / pxPerUnit;
+    at.setX(std::clamp(at.x(), std::min(halfW, width / 2), std::max(width - halfW, width / 2)));  // not cut at the canvas edge
+    const QRectF box(at.x() - halfW, at.y() - halfH, 2 * halfW, 2 * halfH);
+    const bool overlaps = std::any_of(placedLabels.begin(), placedLabels.end(), [&](const QRectF& r) { return r.intersects(box); });
+    if (roomW <= 40 || roomH <= 14 || overlaps) return;
+    placedLabels.push_back(box);
+    auto label = vtkSmartPointer<vtkTextActor>::New();
+    label->SetInput(node.label.toUtf8().constData());
+    vtkTextProperty* tp = label->GetTextProperty();
+    // Framebuffer pixels: scaled by the device pixel ratio so labels keep their size on HiDPI.
+    tp->SetFontSize(int(std::lround(fontPx * canvas_->devicePixelRatioF())));
+    tp->SetBold(depth == 1);
+    tp->SetJustificationToCentered();
+    tp->SetVerticalJustificationToCentered();
+    const bool darkFill = fill.lightness() < 140;
+    tp->SetColor(darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05);
+    label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
+    label->GetPositionCoordinate()->SetValue(at.x(), at.y(), z + 2 * kDepthStep);
+    label->PickableOff();
+    scene_->labels.push_back(label);
+}
+
+void HierarchyView::fitCamera(double width, double height) {
+    vtkCamera* camera = canvas_->renderer()->GetActiveCamera();
+    camera->ParallelProjectionOn();
+    camera->SetFocalPoint(width / 2, height / 2, 0);
+    camera->SetPosition(width / 2, height / 2, 10);
+    camera->SetViewUp(0, 1, 0);
+    camera->SetClippingRange(1, 20);
+    const double viewAspect = double(std::max(1, canvas_->width())) / std::max(1, canvas_->height());
+    camera->SetParallelScale(std::max(height / 2, width / (2 * viewAspect)) * 1.04);
+}
+
 void HierarchyView::rebuildScene() {
     builtFor_ = canvas_->size();
     vtkRenderer* renderer = canvas_->renderer();
@@ -240,31 +315,13 @@ void HierarchyView::rebuildScene() {
     renderer->SetBackground(colors.viewBackground.redF(), colors.viewBackground.greenF(), colors.viewBackground.blueF());
     upButton_->setEnabled(drillRoot_ > 0);
 
-    // Breadcrumb: root ▸ … ▸ current sub-tree.
-    QStringList path;
-    for (int n = drillRoot_; n >= 0 && n < int(data_.nodes.size()); n = data_.nodes[n].parent)
-        path.prepend(data_.nodes[n].label.toHtmlEscaped());
-    breadcrumb_->setText(data_.nodes.empty() ? QString() : QStringLiteral("<b>%1</b> — %2").arg(data_.source, path.join(QStringLiteral(" ▸ "))));
-
-    auto showMessage = [&](const QString& text) {
-        auto label = vtkSmartPointer<vtkTextActor>::New();
-        label->SetInput(text.toUtf8().constData());
-        // VTK sizes text in framebuffer pixels: scale by the device pixel ratio (HiDPI).
-        const double ratio = canvas_->devicePixelRatioF();
-        label->GetTextProperty()->SetFontSize(int(std::lround(16 * ratio)));
-        label->GetTextProperty()->SetColor(colors.text.redF(), colors.text.greenF(), colors.text.blueF());
-        label->SetPosition(20 * ratio, 20 * ratio);
-        renderer->AddActor2D(label);
-        scene_->labels.push_back(label);
-        status_->setText(text);
-        canvas_->update();
-    };
+    updateBreadcrumb();
     if (data_.empty()) {
-        showMessage(data_.problem.isEmpty() ? tr("Nothing to draw.") : data_.problem);
+        showSceneMessage(data_.problem.isEmpty() ? tr("Nothing to draw.") : data_.problem);
         return;
     }
 #ifndef CS_LAYOUT_AVAILABLE
-    showMessage(tr("This build has no layout module (cs_layout)."));
+    showSceneMessage(tr("This build has no layout module (cs_layout)."));
     return;
 #else
     // The sub-tree as the layout's input; node keys are unique names.
@@ -288,7 +345,7 @@ void HierarchyView::rebuildScene() {
         else cells = layout::layoutSquarified(tree, layout::Rect{0, 0, W, H});
         maxAspect_ = layout::measureLayout(cells).maxAspectRatio;
     } catch (const std::exception& e) {
-        showMessage(tr("Cannot lay out this tree: %1").arg(QString::fromStdString(e.what())));
+        showSceneMessage(tr("Cannot lay out this tree: %1").arg(QString::fromStdString(e.what())));
         return;
     }
 
@@ -328,44 +385,8 @@ void HierarchyView::rebuildScene() {
         const layout::Point anchor = layout::labelAnchor(cell);
         anchors_[nodeIndex] = QPointF(anchor.x, anchor.y);
         if (cell.depth == 0) continue;
-        // Label and thumbnail only where they fit, judged in pixels at the initial zoom.
         const layout::Rect room = layout::largestInscribedRect(cell.polygon);
-        const double roomW = room.width * pxPerUnit, roomH = room.height * pxPerUnit;
-        const bool hasChildren = !node.children.empty();
-        if (!node.thumbnail.isNull() && !hasChildren && roomW > 56 && roomH > 76) {
-            const double side = std::min(room.width, room.height - 22.0 / pxPerUnit) * 0.8;
-            const double cx = room.x + room.width / 2, y0 = room.y + room.height * 0.08;
-            scene_->thumbnails.push_back(imageQuad(node.thumbnail, cx - side / 2, y0, cx + side / 2, y0 + side, z + kDepthStep / 2));
-            anchors_[nodeIndex] = QPointF(cx, std::min(room.y + room.height - 10.0 / pxPerUnit, y0 + side + 12.0 / pxPerUnit));
-        }
-        // A sub-tree's parent label sits near its top so it does not hide the children.
-        QPointF at = anchors_[nodeIndex];
-        if (hasChildren) at = QPointF(room.x + room.width / 2, room.y + room.height - 12.0 / pxPerUnit);
-        // The label's box in world units, estimated from its length (about 0.65 em per character, 1.4 em high):
-        // labels are placed parents first, and one that would overlap a placed label is left out
-        // (its name stays in the hover tooltip) instead of printing over it.
-        const int fontPx = cell.depth == 1 ? 15 : 12;
-        const double halfW = 0.5 * 0.65 * fontPx * node.label.size() / pxPerUnit, halfH = 0.7 * fontPx / pxPerUnit;
-        at.setX(std::clamp(at.x(), std::min(halfW, W / 2), std::max(W - halfW, W / 2)));  // not cut at the canvas edge
-        const QRectF box(at.x() - halfW, at.y() - halfH, 2 * halfW, 2 * halfH);
-        const bool overlaps = std::any_of(placedLabels.begin(), placedLabels.end(), [&](const QRectF& r) { return r.intersects(box); });
-        if (roomW > 40 && roomH > 14 && !overlaps) {
-            placedLabels.push_back(box);
-            auto label = vtkSmartPointer<vtkTextActor>::New();
-            label->SetInput(node.label.toUtf8().constData());
-            vtkTextProperty* tp = label->GetTextProperty();
-            // Framebuffer pixels: scaled by the device pixel ratio so labels keep their size on HiDPI.
-            tp->SetFontSize(int(std::lround(fontPx * canvas_->devicePixelRatioF())));
-            tp->SetBold(cell.depth == 1);
-            tp->SetJustificationToCentered();
-            tp->SetVerticalJustificationToCentered();
-            const bool darkFill = color.lightness() < 140;
-            tp->SetColor(darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05, darkFill ? 1.0 : 0.05);
-            label->GetPositionCoordinate()->SetCoordinateSystemToWorld();
-            label->GetPositionCoordinate()->SetValue(at.x(), at.y(), z + 2 * kDepthStep);
-            label->PickableOff();
-            scene_->labels.push_back(label);
-        }
+        decorateCell(nodeIndex, cell.depth, QRectF(room.x, room.y, room.width, room.height), z, color, pxPerUnit, W, placedLabels);
     }
     auto fillData = vtkSmartPointer<vtkPolyData>::New();
     fillData->SetPoints(points);
@@ -389,14 +410,7 @@ void HierarchyView::rebuildScene() {
     for (auto& thumb : scene_->thumbnails) renderer->AddActor(thumb);
     for (auto& label : scene_->labels) renderer->AddActor2D(label);
 
-    vtkCamera* camera = renderer->GetActiveCamera();
-    camera->ParallelProjectionOn();
-    camera->SetFocalPoint(W / 2, H / 2, 0);
-    camera->SetPosition(W / 2, H / 2, 10);
-    camera->SetViewUp(0, 1, 0);
-    camera->SetClippingRange(1, 20);
-    const double viewAspect = double(std::max(1, canvas_->width())) / std::max(1, canvas_->height());
-    camera->SetParallelScale(std::max(H / 2, W / (2 * viewAspect)) * 1.04);
+    fitCamera(W, H);
 
     status_->setText(tr("%1 regions · max aspect %2").arg(cells.size()).arg(maxAspect_, 0, 'f', 2));
     updateSelectionOutline();

@@ -7,6 +7,8 @@
 // shows the squarified treemap for comparison.
 #include "views/hierarchy_model.h"
 
+#include <QColor>
+#include <QRectF>
 #include <QWidget>
 
 #include <memory>
@@ -54,6 +56,14 @@ protected:
 
 private:
     void rebuildScene();
+    // The steps of rebuildScene.
+    void updateBreadcrumb();
+    void showSceneMessage(const QString& text);
+    // Thumbnail and label of one drawn cell, where they fit in `room` (world units); labels that
+    // would overlap one in `placedLabels` are left out.
+    void decorateCell(int nodeIndex, int depth, const QRectF& room, double z, const QColor& fill, double pxPerUnit,
+                      double width, std::vector<QRectF>& placedLabels);
+    void fitCamera(double width, double height);
     void updateSelectionOutline();
     void onHover(const QPoint& point);
     void onClick(const QPoint& point, Qt::MouseButton button);

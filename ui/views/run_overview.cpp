@@ -2,6 +2,7 @@
 
 #include "app/project_session.h"
 #include "app/selection_model.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QJsonDocument>
@@ -51,15 +52,16 @@ void RunOverview::reload() {
     }
     try {
         const auto* store = session_->store();
-        const auto run = store->run(runId);
-        if (!run) {
+        if (!store->run(runId)) {
             text_->setHtml(tr("<p>Run %1 is no longer in the project.</p>").arg(runId));
             return;
         }
-        const auto concepts = store->concepts(runId).size();
-        const auto crops = store->crops(runId).size();
-        const auto latents = store->latents(runId).size();
-        const auto artifacts = store->artifacts(runId).size();
+        const results::RunData data = results::loadRunData(*store, runId);
+        const store::RunRecord* run = &data.run;
+        const auto concepts = data.concepts.size();
+        const auto crops = data.crops.size();
+        const auto latents = data.latents.size();
+        const auto artifacts = data.artifacts.size();
         QString html = tr("<h2>Run #%1 — %2</h2>").arg(runId).arg(QString::fromStdString(run->kind).toHtmlEscaped());
         html += QStringLiteral("<table cellspacing=4>");
         auto row = [&](const QString& key, const QString& value) {

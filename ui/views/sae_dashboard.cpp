@@ -3,6 +3,7 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "app/theme.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QApplication>
@@ -87,20 +88,18 @@ QChart* makeBarChart(const QString& title, const QStringList& categories, const 
 // A stored histogram {"counts": [...], "edges": [...]} (edges one longer than counts).
 bool readJsonHistogram(const store::ProjectStore& store, qint64 runId, const char* name, QStringList& categories,
                        QList<qreal>& values) {
-    for (const auto& listing : store.artifacts(runId)) {
-        if (listing.name != name || listing.kind.find("hist") == std::string::npos) continue;
-        const auto artifact = store.artifact(listing.id);
-        if (!artifact) continue;
-        const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
-        const QJsonArray counts = o.value(QLatin1String("counts")).toArray(), edges = o.value(QLatin1String("edges")).toArray();
-        if (counts.isEmpty() || edges.size() != counts.size() + 1) return false;
-        for (int i = 0; i < counts.size(); ++i) {
-            values << counts[i].toDouble();
-            categories << QString::number((edges[i].toDouble() + edges[i + 1].toDouble()) / 2, 'g', 2);
-        }
-        return true;
+    const results::RunData run = results::loadRunArtifacts(store, runId);
+    const auto* listing = run.histogram(name);
+    const auto artifact = listing ? store.artifact(listing->id) : std::nullopt;
+    if (!artifact) return false;
+    const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+    const QJsonArray counts = o.value(QLatin1String("counts")).toArray(), edges = o.value(QLatin1String("edges")).toArray();
+    if (counts.isEmpty() || edges.size() != counts.size() + 1) return false;
+    for (int i = 0; i < counts.size(); ++i) {
+        values << counts[i].toDouble();
+        categories << QString::number((edges[i].toDouble() + edges[i + 1].toDouble()) / 2, 'g', 2);
     }
-    return false;
+    return true;
 }
 }  // namespace
 
@@ -357,48 +356,84 @@ void SaeDashboard::setFilterText(const QString& text) {
 
 void SaeDashboard::setHideDead(bool hide) { hideDead_->setChecked(hide); }
 
+namespace {
+LatentRow latentRow(const store::LatentRecord& latent) {
+    LatentRow row;
+    row.id = latent.id;
+    row.index = int(latent.index);
+    row.frequency = latent.frequency;
+    row.confidence = latent.confidence;
+    row.precision = latent.precision;
+    row.recall = latent.recall;
+    row.tags = parseTags(latent.tagsJson);
+    row.metadataJson = QString::fromStdString(latent.metadataJson);
+    const QJsonObject meta = parseObject(latent.metadataJson);
+    row.dead = meta.value(QLatin1String("dead")).toBool(latent.frequency <= 0.0);
+    return row;
+}
+}  // namespace
+
+QString SaeDashboard::summaryLine(const std::vector<LatentRow>& rows, const results::RunData& run) const {
+    const QJsonObject summary = parseObject(run.run.summaryJson);
+    int confident = 0;
+    for (const auto& r : rows) confident += r.confidence >= 0.8 ? 1 : 0;
+    QString text = tr("<b>%1 latents</b> · <b>%2 dead</b> (%3%) · %4 with confidence ≥ 0.8")
+                       .arg(rows.size())
+                       .arg(deadCount_)
+                       .arg(100.0 * deadCount_ / rows.size(), 0, 'f', 1)
+                       .arg(confident);
+    if (summary.contains(QLatin1String("fvu")))
+        text += tr(" · FVU %1").arg(summary.value(QLatin1String("fvu")).toDouble(), 0, 'f', 3);
+    if (summary.contains(QLatin1String("k"))) text += tr(" · k = %1").arg(summary.value(QLatin1String("k")).toInt());
+    if (summary.contains(QLatin1String("ndcg10_model")))
+        text += tr(" · NDCG@10 %1 → %2 with the reconstruction (full ranking)")
+                    .arg(summary.value(QLatin1String("ndcg10_model")).toDouble(), 0, 'f', 3)
+                    .arg(summary.value(QLatin1String("ndcg10_reconstructed")).toDouble(), 0, 'f', 3);
+    return text;
+}
+
+QString SaeDashboard::storedAblationsHtml(const results::RunData& run) const {
+    QString html;
+    try {
+        for (const auto* listing : run.ablations()) {
+            const auto artifact = session_->store()->artifact(listing->id);
+            if (!artifact) continue;
+            const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
+            if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
+                html += tr("<p>Stored: %1 (select the latent to see it)</p>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+                continue;
+            }
+            html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
+            auto list = [&](const char* key) {
+                QStringList items;
+                for (const auto& v : o.value(QLatin1String(key)).toArray())
+                    items << (v.isObject() ? v.toObject().value(QLatin1String("title")).toString(v.toObject().value(QLatin1String("item")).toVariant().toString())
+                                           : v.toVariant().toString()).toHtmlEscaped();
+                return items.join(QStringLiteral("<br>"));
+            };
+            html += tr("<table><tr><th>before</th><th>after</th></tr><tr><td valign=top>%1</td><td valign=top>%2</td></tr></table>")
+                        .arg(list("before"), list("after"));
+        }
+    } catch (const std::exception&) {
+        // An unreadable payload: the results read so far are shown.
+    }
+    return html;
+}
+
 void SaeDashboard::reload() {
     std::vector<LatentRow> rows;
     deadCount_ = 0;
-    QString summaryText;
+    QString summaryText, ablationHtml;
     const qint64 runId = selection_->runId();
     if (session_->isOpen() && runId != 0) {
         try {
-            for (const auto& latent : session_->store()->latents(runId)) {
-                LatentRow row;
-                row.id = latent.id;
-                row.index = int(latent.index);
-                row.frequency = latent.frequency;
-                row.confidence = latent.confidence;
-                row.precision = latent.precision;
-                row.recall = latent.recall;
-                row.tags = parseTags(latent.tagsJson);
-                row.metadataJson = QString::fromStdString(latent.metadataJson);
-                const QJsonObject meta = parseObject(latent.metadataJson);
-                row.dead = meta.value(QLatin1String("dead")).toBool(latent.frequency <= 0.0);
-                deadCount_ += row.dead ? 1 : 0;
-                rows.push_back(row);
-            }
-            const auto run = session_->store()->run(runId);
-            const QJsonObject summary = run ? parseObject(run->summaryJson) : QJsonObject();
-            int confident = 0;
-            for (const auto& r : rows) confident += r.confidence >= 0.8 ? 1 : 0;
-            if (!rows.empty()) {
-                summaryText = tr("<b>%1 latents</b> · <b>%2 dead</b> (%3%) · %4 with confidence ≥ 0.8")
-                                  .arg(rows.size())
-                                  .arg(deadCount_)
-                                  .arg(100.0 * deadCount_ / rows.size(), 0, 'f', 1)
-                                  .arg(confident);
-                if (summary.contains(QLatin1String("fvu")))
-                    summaryText += tr(" · FVU %1").arg(summary.value(QLatin1String("fvu")).toDouble(), 0, 'f', 3);
-                if (summary.contains(QLatin1String("k"))) summaryText += tr(" · k = %1").arg(summary.value(QLatin1String("k")).toInt());
-                if (summary.contains(QLatin1String("ndcg10_model")))
-                    summaryText += tr(" · NDCG@10 %1 → %2 with the reconstruction (full ranking)")
-                                       .arg(summary.value(QLatin1String("ndcg10_model")).toDouble(), 0, 'f', 3)
-                                       .arg(summary.value(QLatin1String("ndcg10_reconstructed")).toDouble(), 0, 'f', 3);
-            } else {
-                summaryText = tr("Run %1 has no latents (not a RecSAE run).").arg(runId);
-            }
+            const auto* store = session_->store();
+            // A run deleted meanwhile reads as a run without latents.
+            const results::RunData run = store->run(runId) ? results::loadRunData(*store, runId) : results::RunData{};
+            for (const auto& latent : run.latents) rows.push_back(latentRow(latent));
+            for (const auto& row : rows) deadCount_ += row.dead ? 1 : 0;
+            summaryText = rows.empty() ? tr("Run %1 has no latents (not a RecSAE run).").arg(runId) : summaryLine(rows, run);
+            ablationHtml = storedAblationsHtml(run);
         } catch (const std::exception& e) {
             summaryText = QString::fromStdString(e.what());
         }
@@ -409,39 +444,11 @@ void SaeDashboard::reload() {
     model_->setRows(std::move(rows));
     fillDensityChart();
 
-    // Stored ablation/steering results, if the engine wrote any.
-    QString html;
-    if (session_->isOpen() && runId != 0) {
-        try {
-            for (const auto& listing : session_->store()->artifacts(runId)) {
-                const QString kind = QString::fromStdString(listing.kind).toLower();
-                if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
-                const auto artifact = session_->store()->artifact(listing.id);
-                if (!artifact) continue;
-                const QJsonObject o = QJsonDocument::fromJson(QByteArray::fromStdString(artifact->bytes)).object();
-                if (o.contains(QLatin1String("examples"))) {  // one latent's result: listed, shown on selection
-                    html += tr("<p>Stored: %1 (select the latent to see it)</p>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
-                    continue;
-                }
-                html += QStringLiteral("<h4>%1</h4>").arg(QString::fromStdString(artifact->name).toHtmlEscaped());
-                auto list = [&](const char* key) {
-                    QStringList items;
-                    for (const auto& v : o.value(QLatin1String(key)).toArray())
-                        items << (v.isObject() ? v.toObject().value(QLatin1String("title")).toString(v.toObject().value(QLatin1String("item")).toVariant().toString())
-                                               : v.toVariant().toString()).toHtmlEscaped();
-                    return items.join(QStringLiteral("<br>"));
-                };
-                html += tr("<table><tr><th>before</th><th>after</th></tr><tr><td valign=top>%1</td><td valign=top>%2</td></tr></table>")
-                            .arg(list("before"), list("after"));
-            }
-        } catch (const std::exception&) {
-        }
-    }
-    if (html.isEmpty())
-        html = tr("<p>No ablation results stored for this run. An ablation sets a latent to zero (or scales it), "
-                  "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
-                  "and its results appear here.</p>");
-    ablation_->setHtml(html);
+    if (ablationHtml.isEmpty())
+        ablationHtml = tr("<p>No ablation results stored for this run. An ablation sets a latent to zero (or scales it), "
+                          "decodes, and compares the recommendation list before and after; run it with the RecSAE engine "
+                          "and its results appear here.</p>");
+    ablation_->setHtml(ablationHtml);
     showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
 }
 
@@ -449,8 +456,14 @@ void SaeDashboard::fillDensityChart() {
     {  // the engine's own density histogram when it stored one
         QStringList categories;
         QList<qreal> values;
-        if (session_->isOpen() && selection_->runId() &&
-            readJsonHistogram(*session_->store(), selection_->runId(), "latent_log10_frequency", categories, values)) {
+        bool stored = false;
+        try {
+            stored = session_->isOpen() && selection_->runId() &&
+                     readJsonHistogram(*session_->store(), selection_->runId(), "latent_log10_frequency", categories, values);
+        } catch (const std::exception&) {
+            // A run deleted meanwhile: the histogram below is made from the table.
+        }
+        if (stored) {
             density_->setChart(makeBarChart(tr("Latent density (log10 frequency)"), categories, values, QColor(118, 183, 178)));
             return;
         }
@@ -498,8 +511,9 @@ void SaeDashboard::showLatent(qint64 latentId) {
     QList<qreal> values;
     QStringList categories;
     try {
-        const auto artifact = session_->store()->artifact(selection_->runId(), "latent_histogram",
-                                                           "latent" + std::to_string(latent.index));
+        const results::RunData run = results::loadRunArtifacts(*session_->store(), selection_->runId());
+        const auto* listing = run.latentHistogram(latent.index);
+        const auto artifact = listing ? session_->store()->artifact(listing->id) : std::nullopt;
         if (artifact && artifact->tensor && artifact->tensor->valid()) {
             const QJsonObject meta = parseObject(artifact->metadataJson);
             const double lo = meta.value(QLatin1String("min")).toDouble(0), hi = meta.value(QLatin1String("max")).toDouble(1);
@@ -526,11 +540,9 @@ void SaeDashboard::showLatent(qint64 latentId) {
 
     // A stored ablation of this latent ("latent_<N>" of an ablation kind) is shown right away.
     try {
-        for (const auto& listing : session_->store()->artifacts(selection_->runId())) {
-            const QString kind = QString::fromStdString(listing.kind).toLower();
-            if (!kind.contains(QLatin1String("ablat")) && !kind.contains(QLatin1String("steer"))) continue;
-            if (listing.name != "latent_" + std::to_string(latent.index)) continue;
-            if (const auto artifact = session_->store()->artifact(listing.id))
+        const results::RunData run = results::loadRunArtifacts(*session_->store(), selection_->runId());
+        for (const auto* listing : run.latentAblations(latent.index)) {
+            if (const auto artifact = session_->store()->artifact(listing->id))
                 showAblationResult(QString::fromStdString(artifact->bytes));
         }
     } catch (const std::exception&) {

@@ -19,6 +19,10 @@ class QChart;
 class QDoubleSpinBox;
 class QPushButton;
 
+namespace cs::results {
+struct RunData;
+}
+
 namespace cs::ui {
 
 class ProjectSession;
@@ -94,6 +98,10 @@ public slots:
 private:
     void showLatent(qint64 latentId);
     void fillDensityChart();
+    // The line above the table: latent counts and the run's quality measures.
+    QString summaryLine(const std::vector<LatentRow>& rows, const results::RunData& run) const;
+    // The run's stored ablation and steering results as HTML; empty when there are none.
+    QString storedAblationsHtml(const results::RunData& run) const;
 
     ProjectSession* session_;
     ConceptSelection* selection_;

@@ -133,9 +133,9 @@ public:
                     example[std::string(key) + "_titles"] = named;
                 }
 
-        const std::string kind = request_.scale == 0.0 ? "ablation" : "steering";
+        const store::ArtifactKind kind = request_.scale == 0.0 ? store::ArtifactKind::Ablation : store::ArtifactKind::Steering;
         const std::string artifactName = "latent_" + std::to_string(request_.latent);
-        result["stored"] = {{"kind", kind}, {"name", artifactName}};
+        result["stored"] = {{"kind", store::toString(kind)}, {"name", artifactName}};
         {  // Stored like RecSaeJob's own ablations, so the dashboard shows it when the latent is selected.
             auto store = store::ProjectStore::open(project);
             if (store->readOnly()) throw Error(project, "the project file is read-only: the result cannot be stored");
@@ -169,7 +169,7 @@ public:
             std::printf("  user %s\n    before: %s\n    after:  %s\n", e.value("user", std::string()).c_str(), list("before").c_str(),
                         list("after").c_str());
         }
-        std::printf("  stored as %s/%s of run %lld in %s\n", kind.c_str(), artifactName.c_str(),
+        std::printf("  stored as %s/%s of run %lld in %s\n", store::toString(kind), artifactName.c_str(),
                     static_cast<long long>(request_.runId), project.c_str());
         if (!json_.empty()) writeJsonFile(json_, result);
         return 0;

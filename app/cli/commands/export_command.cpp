@@ -5,8 +5,8 @@
 
 #include "common/error.h"
 #include "report/file_output.h"
-#include "report/run_data.h"
 #include "report/run_export.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <filesystem>
@@ -30,7 +30,7 @@ public:
         const cs::report::ExportSelection selection = cs::report::parseExportSelection(what_);
         if (!std::filesystem::exists(project_)) throw cs::Error(project_, "no such project file");
         auto store = cs::store::ProjectStore::open(project_, /*readOnly=*/true);
-        std::vector<int64_t> ids = runs_.empty() ? cs::report::finishedRunIds(*store) : runs_;
+        std::vector<int64_t> ids = runs_.empty() ? cs::results::finishedRunIds(*store) : runs_;
         if (ids.empty()) throw cs::Error(project_, "the project has no finished runs to export");
         cs::report::ensureDirectory(out_);
         size_t files = 0;

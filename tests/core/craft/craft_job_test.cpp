@@ -140,19 +140,19 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     ASSERT_EQ(crops.size(), 32u);
     EXPECT_EQ(crops[0].coefficients.shape, (std::vector<int64_t>{3}));
     EXPECT_EQ(crops[1].x, 11);
-    auto overlays = store->artifacts(output->runId, "overlay");
+    auto overlays = store->artifacts(output->runId, cs::store::ArtifactKind::Overlay);
     EXPECT_EQ(overlays.size(), 2u * 3u);  // 2 images × projection, gradient-input, grad-cam
     auto png = store->artifact(overlays[0].id);
     ASSERT_TRUE(png);
     EXPECT_EQ(png->bytes.compare(0, 4, "\x89PNG"), 0);
     // Thumbnails: every concept's best crops (8 images × 4 crops = 32 ≥ 10 per concept), ranked.
-    auto thumbnails = store->artifacts(output->runId, "thumbnail");
+    auto thumbnails = store->artifacts(output->runId, cs::store::ArtifactKind::Thumbnail);
     EXPECT_EQ(thumbnails.size(), 9u * 10u);
     EXPECT_NE(thumbnails[0].metadataJson.find("concept_id"), std::string::npos);
-    EXPECT_EQ(store->artifacts(output->runId, "image").size(), 2u);
-    EXPECT_TRUE(store->artifact(output->runId, "tree", "concept-tree"));
-    EXPECT_TRUE(store->artifact(output->runId, "curve", "faithfulness"));
-    EXPECT_EQ(store->artifacts(output->runId, "tensor").size(), 8u + 2u);
+    EXPECT_EQ(store->artifacts(output->runId, cs::store::ArtifactKind::Image).size(), 2u);
+    EXPECT_TRUE(store->artifact(output->runId, cs::store::ArtifactKind::Tree, "concept-tree"));
+    EXPECT_TRUE(store->artifact(output->runId, cs::store::ArtifactKind::Curve, "faithfulness"));
+    EXPECT_EQ(store->artifacts(output->runId, cs::store::ArtifactKind::Tensor).size(), 8u + 2u);
     for (const char* stage : {"activations", "tree"})  // reports are rate-limited; the first and last always pass
         EXPECT_NE(std::find(stages.begin(), stages.end(), stage), stages.end()) << stage;
 }

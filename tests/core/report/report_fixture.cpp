@@ -133,7 +133,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         for (int64_t m = 0; m < 2; ++m) {
             store::ArtifactRecord heatmap;
             heatmap.runId = p.craftRunId;
-            heatmap.kind = "heatmap";
+            heatmap.kind = store::ArtifactKind::Heatmap;
             heatmap.name = "sneaker_" + std::to_string(m) + "_projection";
             heatmap.mime = "image/png";
             heatmap.bytes = makePng(64, 64, 10 + static_cast<int>(m));
@@ -146,7 +146,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         for (const char* type : {"grad-cam", "projection"}) {
             store::ArtifactRecord overlay;
             overlay.runId = p.craftRunId;
-            overlay.kind = "overlay";
+            overlay.kind = store::ArtifactKind::Overlay;
             overlay.name = p.imageDir + "/sneaker_2.png#" + type;
             overlay.mime = "image/png";
             overlay.bytes = makePng(80, 60, 20);
@@ -155,14 +155,14 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         }
         store::ArtifactRecord tree;
         tree.runId = p.craftRunId;
-        tree.kind = "tree";
+        tree.kind = store::ArtifactKind::Tree;
         tree.name = "concept-tree";
         tree.mime = "application/json";
         tree.bytes = json{{"nodes", {{{"id", p.conceptIds[0]}, {"parent", nullptr}, {"index", 0}, {"importance", 0.12}}}}}.dump();
         store->addArtifact(tree);
         store::ArtifactRecord curve;
         curve.runId = p.craftRunId;
-        curve.kind = "curve";
+        curve.kind = store::ArtifactKind::Curve;
         curve.name = "faithfulness";
         curve.mime = "application/json";
         curve.bytes = json{{"deletion", {1.0, 0.5, 0.2, 0.1, 0.0}}, {"deletion_random", {1.0, 0.8, 0.5, 0.3, 0.0}},
@@ -173,7 +173,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         for (int rank : {1, 0}) {
             store::ArtifactRecord ranked;
             ranked.runId = p.craftRunId;
-            ranked.kind = "thumbnail";
+            ranked.kind = store::ArtifactKind::Thumbnail;
             ranked.name = "concept" + std::to_string(p.conceptIds[2]) + (rank == 0 ? "#best" : "#a-second");
             ranked.mime = "image/png";
             ranked.bytes = makePng(24, 24, 30 + rank);
@@ -182,7 +182,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         }
         store::ArtifactRecord source;
         source.runId = p.craftRunId;
-        source.kind = "image";
+        source.kind = store::ArtifactKind::Image;
         source.name = p.imageDir + "/sneaker_2.png";
         source.mime = "image/png";
         source.bytes = makePng(80, 60, 40);
@@ -190,7 +190,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         store->addArtifact(source);
         store::ArtifactRecord thumb;
         thumb.runId = p.craftRunId;
-        thumb.kind = "crop";
+        thumb.kind = store::ArtifactKind::Crop;
         thumb.name = "concept-3-best";
         thumb.mime = "image/png";
         thumb.bytes = makePng(40, 40, 5);
@@ -233,7 +233,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         }
         store::ArtifactRecord weights;
         weights.runId = p.saeRunId;
-        weights.kind = "sae-weights";
+        weights.kind = store::ArtifactKind::SaeWeights;
         weights.name = "W_enc";
         weights.mime = "application/x-cs-tensor";
         weights.tensor = p.encoderWeights;
@@ -244,7 +244,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         store->addArtifact(bias);
         store::ArtifactRecord hierarchy;
         hierarchy.runId = p.saeRunId;
-        hierarchy.kind = "latent-hierarchy";
+        hierarchy.kind = store::ArtifactKind::LatentHierarchy;
         hierarchy.name = "coactivation";
         hierarchy.mime = "application/json";
         hierarchy.bytes = json{{"name", "latents"},
@@ -256,7 +256,7 @@ SyntheticProject buildSyntheticProject(const std::string& dir) {
         store->addArtifact(hierarchy);
         store::ArtifactRecord ablation;
         ablation.runId = p.saeRunId;
-        ablation.kind = "ablation";
+        ablation.kind = store::ArtifactKind::Ablation;
         ablation.name = "latent-23-zero";
         ablation.mime = "application/json";
         ablation.bytes = json{{"latent", 23},

@@ -187,17 +187,17 @@ TEST_F(RecSaePipeline, TheRunIsStoredInOnePiece) {
     auto meta = json::parse(latents[0].metadataJson);
     EXPECT_TRUE(meta.contains("top_sequences"));
     for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
-        auto a = store->artifact(shared->runId, "tensor", name);
+        auto a = store->artifact(shared->runId, cs::store::ArtifactKind::Tensor, name);
         ASSERT_TRUE(a && a->tensor) << name;
     }
-    EXPECT_EQ(store->artifact(shared->runId, "tensor", "W_dec")->tensor->shape, (std::vector<int64_t>{2048, 64}));
-    auto tree = store->artifact(shared->runId, "tree", "latent_hierarchy");
+    EXPECT_EQ(store->artifact(shared->runId, cs::store::ArtifactKind::Tensor, "W_dec")->tensor->shape, (std::vector<int64_t>{2048, 64}));
+    auto tree = store->artifact(shared->runId, cs::store::ArtifactKind::Tree, "latent_hierarchy");
     ASSERT_TRUE(tree);
     auto t = json::parse(tree->bytes);
     EXPECT_EQ(t["name"], "latents");
     EXPECT_FALSE(t["children"].empty());
-    EXPECT_TRUE(store->artifact(shared->runId, "histogram", "latent_log10_frequency"));
-    EXPECT_FALSE(store->artifacts(shared->runId, "ablation").empty());
+    EXPECT_TRUE(store->artifact(shared->runId, cs::store::ArtifactKind::Histogram, "latent_log10_frequency"));
+    EXPECT_FALSE(store->artifacts(shared->runId, cs::store::ArtifactKind::Ablation).empty());
 }
 
 TEST_F(RecSaePipeline, AblationJobChangesTheLatentsOwnTag) {

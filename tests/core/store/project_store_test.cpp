@@ -78,7 +78,7 @@ TEST(ProjectStore, RunLifecycleAndResultsRoundTrip) {
             store->addCrop({0, runId, "img.png", 1, 2, 64, 64, blob({3}, {0.f, 1.f, 2.f})});
             ArtifactRecord a;
             a.runId = runId;
-            a.kind = "map";
+            a.kind = ArtifactKind::Heatmap;
             a.name = "0";
             a.tensor = blob({2, 2}, {1, 2, 3, 4});
             store->addArtifact(a);
@@ -98,24 +98,76 @@ TEST(ProjectStore, RunLifecycleAndResultsRoundTrip) {
     const auto listed = store->artifacts(runId);
     ASSERT_EQ(listed.size(), 1u);
     EXPECT_FALSE(listed[0].tensor) << "listing does not load payloads";
-    const auto full = store->artifact(runId, "map", "0");
+    const auto full = store->artifact(runId, ArtifactKind::Heatmap, "0");
     ASSERT_TRUE(full && full->tensor);
     EXPECT_FLOAT_EQ(full->tensor->at({1, 0}), 3.f);
     // replaceArtifact keeps one artifact per (run, kind, name): a rerun of an ablation replaces it.
     ArtifactRecord json;
     json.runId = runId;
-    json.kind = "ablation";
+    json.kind = ArtifactKind::Ablation;
     json.name = "latent_3";
     json.mime = "application/json";
     json.bytes = R"({"v":1})";
     store->replaceArtifact(json);
     json.bytes = R"({"v":2})";
     store->replaceArtifact(json);
-    ASSERT_EQ(store->artifacts(runId, "ablation").size(), 1u);
-    EXPECT_EQ(store->artifact(runId, "ablation", "latent_3")->bytes, R"({"v":2})");
+    ASSERT_EQ(store->artifacts(runId, ArtifactKind::Ablation).size(), 1u);
+    EXPECT_EQ(store->artifact(runId, ArtifactKind::Ablation, "latent_3")->bytes, R"({"v":2})");
     EXPECT_EQ(store->artifacts(runId).size(), 2u) << "other artifacts are untouched";
     store->deleteRun(runId);
     EXPECT_TRUE(store->concepts(runId).empty()) << "cascade";
+}
+
+TEST(ArtifactKind, EveryKindRoundTripsThroughItsStoredText) {
+    for (ArtifactKind kind : knownArtifactKinds()) {
+        EXPECT_NE(std::string(toString(kind)), "other");
+        EXPECT_EQ(artifactKindFromString(toString(kind)), kind) << toString(kind);
+    }
+    EXPECT_EQ(knownArtifactKinds().size(), 17u);
+    EXPECT_EQ(std::string(toString(ArtifactKind::Heatmap)), "heatmap");
+    EXPECT_EQ(std::string(toString(ArtifactKind::ConceptMapImplicit)), "concept_map_implicit");
+    EXPECT_EQ(artifactKindFromString("plugin-saliency"), ArtifactKind::Other);
+    EXPECT_EQ(artifactKindFromString(""), ArtifactKind::Other);
+    EXPECT_EQ(artifactKindFromString("Heatmap"), ArtifactKind::Other) << "stored texts are matched exactly";
+}
+
+TEST(ArtifactKind, UnknownStoredKindOpensAsOtherAndKeepsItsText) {
+    const std::string path = freshPath("other-kind.cstudio");
+    int64_t runId = 0;
+    {
+        auto store = ProjectStore::create(path);
+        runId = store->createRun("plugin", "{}");
+        store->completeRun(runId, "{}", [&] {
+            ArtifactRecord known;
+            known.runId = runId;
+            known.kind = ArtifactKind::Curve;
+            known.name = "faithfulness";
+            known.mime = "application/json";
+            known.bytes = "{}";
+            store->addArtifact(known);
+            ArtifactRecord other = known;
+            other.kind = ArtifactKind::Other;
+            other.otherKind = "plugin-saliency";
+            other.name = "s0";
+            store->addArtifact(other);
+        });
+        // The stored text is the one every earlier version wrote.
+        sqlite3_stmt* stmt = nullptr;
+        ASSERT_EQ(sqlite3_prepare_v2(store->handle(), "SELECT kind FROM artifacts ORDER BY id", -1, &stmt, nullptr), SQLITE_OK);
+        std::vector<std::string> texts;
+        while (sqlite3_step(stmt) == SQLITE_ROW) texts.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+        sqlite3_finalize(stmt);
+        EXPECT_EQ(texts, (std::vector<std::string>{"curve", "plugin-saliency"}));
+    }
+    auto store = ProjectStore::open(path);
+    const auto others = store->artifacts(runId, ArtifactKind::Other);
+    ASSERT_EQ(others.size(), 1u);
+    EXPECT_EQ(others[0].otherKind, "plugin-saliency");
+    EXPECT_EQ(others[0].kindText(), "plugin-saliency");
+    EXPECT_EQ(store->artifacts(runId, ArtifactKind::Curve).size(), 1u);
+    EXPECT_EQ(store->artifacts(runId, ArtifactKind::Curve)[0].kindText(), "curve");
+    EXPECT_TRUE(store->artifact(runId, ArtifactKind::Other, "s0"));
+    EXPECT_FALSE(store->artifact(runId, ArtifactKind::Other, "faithfulness"));
 }
 
 TEST(ProjectStore, FailedResultsWriteLeavesNoRowsAndRunNotDone) {
@@ -225,6 +277,7 @@ TEST(StoredRun, CompletedWorkLeavesTheRunDoneWithItsResults) {
         store->completeRun(runId, R"({"ok": true})", [&] {
             ConceptRecord c;
             c.runId = runId;
+            c.vector = blob({1}, {0.f});  // the store refuses a vector whose data does not fit its shape
             store->addConcept(c);
         });
     });
