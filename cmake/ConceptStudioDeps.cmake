@@ -11,6 +11,7 @@ foreach(m core imgproc imgcodecs)
 endforeach()
 find_package(Boost REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of model files
 # Debian's libtorch-dev ships a CMake config under /usr/share/cmake/Torch or /usr/lib/.../cmake/Torch.
 find_package(Torch REQUIRED)
 

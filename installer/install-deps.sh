@@ -10,7 +10,7 @@ PACKAGES=(
   # engine
   libtorch-dev libsqlite3-dev libboost-dev libboost-random-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev libssl-dev
   # GUI
   qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-svg-dev qt6-charts-dev
   libgl1-mesa-dev libvtk9-dev qt6-qpa-plugins
