@@ -2,10 +2,8 @@
 
 #include "app/cli_run_job.h"
 
-#ifdef CS_HAVE_CRAFT_JOB
+#ifdef CS_GUI_WITH_ENGINES
 #include "craft/craft_job.h"
-#endif
-#ifdef CS_HAVE_RECSAE_JOB
 #include "sae/recsae_job.h"
 #endif
 
@@ -14,7 +12,7 @@
 cs::ui::RunLauncher makeEngineLauncher() {
     // Kinds without an in-process engine (the default build) run through concept-studio-cli.
     return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunRequest& request) -> std::unique_ptr<cs::jobs::Job> {
-#ifdef CS_HAVE_CRAFT_JOB
+#ifdef CS_GUI_WITH_ENGINES
         if (request.kind == cs::ui::RunRequest::Kind::Craft) {
             cs::craft::CraftJobSpec spec;
             spec.projectPath = request.projectPath.toStdString();
@@ -32,8 +30,6 @@ cs::ui::RunLauncher makeEngineLauncher() {
                 spec.options.recursiveLayers.push_back(layer.trimmed().toStdString());
             return std::make_unique<cs::craft::CraftJob>(std::move(spec), std::make_shared<cs::craft::CraftJobOutput>());
         }
-#endif
-#ifdef CS_HAVE_RECSAE_JOB
         if (request.kind == cs::ui::RunRequest::Kind::RecSae) {
             cs::sae::RecSaeOptions options;
             options.projectPath = request.projectPath.toStdString();
@@ -53,7 +49,7 @@ cs::ui::RunLauncher makeEngineLauncher() {
 }
 
 cs::ui::AblationLauncher makeAblationLauncher() {
-#ifdef CS_HAVE_RECSAE_JOB
+#ifdef CS_GUI_WITH_ENGINES
     return [](const cs::ui::AblationRequest& request) {
         cs::sae::AblationRequest spec;
         spec.projectPath = request.projectPath.toStdString();
