@@ -5,7 +5,7 @@
 //   - the adapter interfaces a plugin implements: cs::model::ModelAdapter, VisionModel,
 //     SequentialRecommender, ModelInfo,
 //   - cs::Error, the exception whose "<file>: <problem>" text the studio shows,
-//   - the TorchScript helpers the built-in conventions use (loadTorchScriptFile with clear
+//   - the TorchScript functions the built-in conventions use (loadTorchScriptFile with clear
 //     errors, requireMethod and the attribute readers, firstLine, validateVisionInfo).
 // Includes LibTorch, so only plugin .cpp files include it. Link the CMake target cs_plugin_sdk.
 // The ABI version covers the descriptor and the adapter interfaces.

@@ -45,7 +45,8 @@ private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
         QVERIFY2(QFileInfo(QStringLiteral(CS_CLI_PATH)).isExecutable(), CS_CLI_PATH);
-        // The GUI cannot link LibTorch: a helper builds the project (SASRec + RecSAE, seconds).
+        // The GUI cannot link LibTorch: the make_small_recsae_project tool builds the project
+        // (SASRec + RecSAE, seconds).
         QProcess tool;
         tool.start(QStringLiteral(CS_RECSAE_TOOL), {dir_.filePath(QStringLiteral("small"))});
         QVERIFY(tool.waitForFinished(120000));

@@ -1,5 +1,5 @@
 // The built-in TorchScript conventions against PyTorch's own outputs, and every way a model file
-// can fail to fit (issue 2: corrupt/truncated .pt, missing methods, wrong output shapes).
+// can fail to fit (corrupt or truncated .pt, missing methods, wrong output shapes).
 #include "model_fixtures.h"
 
 #include "common/error.h"
