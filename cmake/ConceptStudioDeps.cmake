@@ -11,6 +11,7 @@ foreach(m core imgproc imgcodecs)
 endforeach()
 find_package(Boost REQUIRED)
 find_package(ZLIB REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)  # SHA-256 of model files
 # Debian's libtorch-dev ships a CMake config under /usr/share/cmake/Torch or /usr/lib/.../cmake/Torch.
 find_package(Torch REQUIRED)
 
@@ -26,4 +27,10 @@ target_include_directories(cs_opencv SYSTEM INTERFACE ${CS_OPENCV_INCLUDE_DIR})
 # The torch PCH is built once (cs_torch_pch) and reused by every LibTorch-using target.
 function(cs_use_torch_pch target)
   target_precompile_headers(${target} REUSE_FROM cs_torch_pch)
+  # The PCH is library code (-fPIC). GCC ignores it, with a warning, in -fPIE objects, and
+  # compiles every LibTorch header again; so executables that reuse it compile as -fPIC too.
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "EXECUTABLE")
+    target_compile_options(${target} PRIVATE -fPIC)
+  endif()
 endfunction()

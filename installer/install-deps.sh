@@ -10,7 +10,7 @@ PACKAGES=(
   # engine
   libtorch-dev libsqlite3-dev libboost-dev libboost-random-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
-  libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev libssl-dev
   # LibTorch's float32 matrix products go to libblas.so.3; Debian's reference libblas3 runs them
   # ~20x slower than OpenBLAS. The OpenMP flavour shares LibTorch's libgomp thread pool.
   libopenblas0-openmp

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The two set-up commands of the README, on a fresh Debian 12 machine as root:
-#   bash installer/studio.sh demo   install, build, run the embedded demo (and open the GUI on it
-#                                   when a display is present)
-#   bash installer/studio.sh test   install, build, run the whole test suite with ctest
+# The set-up commands of the README, on a fresh Debian 12 machine as root:
+#   bash installer/studio.sh demo   install, build the CLI, the GUI and the plugins, run the
+#                                   embedded demo (and open the GUI on it when a display is present)
+#   bash installer/studio.sh test   install, build everything, run the whole test suite with ctest
+#   bash installer/studio.sh build  install and build everything
 # Options through the environment: BUILD_DIR (default ./build), DEMO_OUT (default ./demo-out),
 # JOBS (default: number of cores).
 set -euo pipefail
@@ -16,9 +17,17 @@ JOBS="${JOBS:-$(nproc)}"
 
 bash "$here/installer/install-deps.sh"
 
+# `demo` builds only what the demo and the GUI need; `test` and `build` build everything in the
+# same folder, reusing what an earlier `demo` built (and ccache reuses objects across folders).
+DEMO_TARGETS=(concept-studio-cli concept-studio concept-studio-torchvision concept-studio-example)
+
 start=$(date +%s)
 cmake -S "$here" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$BUILD_DIR" -j "$JOBS"
+if [ "$mode" = demo ]; then
+  cmake --build "$BUILD_DIR" -j "$JOBS" --target "${DEMO_TARGETS[@]}"
+else
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+fi
 echo "studio.sh: build took $(( $(date +%s) - start )) s"
 
 case "$mode" in

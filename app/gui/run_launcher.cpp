@@ -2,21 +2,17 @@
 
 #include "app/cli_run_job.h"
 
-#ifdef CS_HAVE_CRAFT_JOB
+#ifdef CS_GUI_WITH_ENGINES
 #include "craft/craft_job.h"
-#endif
-#ifdef CS_HAVE_RECSAE_JOB
 #include "sae/recsae_job.h"
 #endif
 
 cs::ui::RunLauncher makeEngineLauncher() {
     // Kinds without an in-process engine (the default build) run through concept-studio-cli.
     return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunSpec& spec) -> std::unique_ptr<cs::jobs::Job> {
-#ifdef CS_HAVE_CRAFT_JOB
+#ifdef CS_GUI_WITH_ENGINES
         if (spec.kind == cs::ui::RunSpec::Kind::Craft)
             return std::make_unique<cs::craft::CraftJob>(spec.craft, std::make_shared<cs::craft::CraftJobOutput>());
-#endif
-#ifdef CS_HAVE_RECSAE_JOB
         if (spec.kind == cs::ui::RunSpec::Kind::RecSae) return std::make_unique<cs::sae::RecSaeJob>(spec.recsae);
 #endif
         return cliLauncher(spec);
@@ -24,7 +20,7 @@ cs::ui::RunLauncher makeEngineLauncher() {
 }
 
 cs::ui::AblationLauncher makeAblationLauncher() {
-#ifdef CS_HAVE_RECSAE_JOB
+#ifdef CS_GUI_WITH_ENGINES
     return [](const cs::ui::AblationRequest& request) {
         cs::sae::AblationRequest spec;
         spec.projectPath = request.projectPath.toStdString();

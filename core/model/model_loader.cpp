@@ -8,6 +8,7 @@
 
 #include <torch/script.h>
 
+#include <optional>
 #include <thread>
 
 namespace cs::model {
@@ -118,16 +119,21 @@ std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptio
     }
 
     // auto: a file that declares a built-in convention is held to it, so its errors are precise.
+    // The module loaded to find the convention is the one the convention's loader checks.
     std::string loadError;
-    TorchScriptConvention convention = TorchScriptConvention::None;
+    std::optional<torch::jit::Module> module;
     try {
-        convention = detectConvention(path);
+        module = loadTorchScriptFile(path);
     } catch (const Error& e) {
         // Not loadable as TorchScript: a plugin may still know the format; otherwise report this.
         loadError = e.problem();
     }
-    if (convention == TorchScriptConvention::VisionSplit) return loadSplitModule(path, options.optionsJson);
-    if (convention == TorchScriptConvention::SequentialRecommender) return loadRecommenderModule(path, options.optionsJson);
+    const TorchScriptConvention convention = module ? detectConvention(*module) : TorchScriptConvention::None;
+    if (convention == TorchScriptConvention::VisionSplit)
+        return loadSplitModule(path, std::move(*module), options.optionsJson);
+    if (convention == TorchScriptConvention::SequentialRecommender)
+        return loadRecommenderModule(path, std::move(*module), options.optionsJson);
+    module.reset();  // a plugin reads the file itself
     for (const auto& candidate : registry.adapters()) {
         if (candidate.factory->accepts && candidate.factory->accepts(path.c_str()) == 1)
             return createWithPlugin(candidate, path, options);

@@ -92,7 +92,7 @@ PluginSpec PluginRegistry::loadLocked(const std::string& path) {
         return spec;
     };
 
-    // RTLD_LOCAL: two plugins may carry the same helper symbols without clashing.
+    // RTLD_LOCAL: two plugins may carry the same internal symbols without clashing.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char* why = dlerror();

@@ -286,8 +286,9 @@ ModelInfo baseInfo(const std::string& path, const char* adapter, ModelKind kind)
 
 }  // namespace
 
-TorchScriptConvention detectConvention(const std::string& path) {
-    torch::jit::Module module = loadTorchScriptFile(path);
+TorchScriptConvention detectConvention(const std::string& path) { return detectConvention(loadTorchScriptFile(path)); }
+
+TorchScriptConvention detectConvention(const torch::jit::Module& module) {
     auto has = [&](const char* name) {
         return module.find_method(name).has_value() || findAttribute(module, name).has_value();
     };
@@ -296,9 +297,11 @@ TorchScriptConvention detectConvention(const std::string& path) {
     return TorchScriptConvention::None;
 }
 
-std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson) {
-    const json options = parseOptions(path, optionsJson);
-    torch::jit::Module module = loadTorchScriptFile(path);
+namespace {
+
+// A convention's checks on a loaded module, then its adapter. The callers parse the options
+// first, so an options error is reported before any problem of the file.
+std::unique_ptr<VisionModel> splitModel(const std::string& path, torch::jit::Module module, const json& options) {
     const std::string convention = "the vision split-module convention";
     requireMethod(module, path, convention, "activations", {{"x", c10::TensorType::get()}, {"layer", c10::StringType::get()}},
                   c10::TensorType::get(), kActivationsSignature);
@@ -365,9 +368,8 @@ std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std:
     return model;
 }
 
-std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, const std::string& optionsJson) {
-    const json options = parseOptions(path, optionsJson);
-    torch::jit::Module module = loadTorchScriptFile(path);
+std::unique_ptr<SequentialRecommender> recommenderModel(const std::string& path, torch::jit::Module module,
+                                                        const json& options) {
     const std::string convention = "the sequential-recommender convention";
     requireMethod(module, path, convention, "encode", {{"item_seq", c10::TensorType::get()}}, c10::TensorType::get(),
                   kEncodeSignature);
@@ -381,6 +383,28 @@ std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& 
     auto model = std::make_unique<RecommenderModule>(std::move(module), std::move(info));
     if (options.value("probe", true)) model->probe();
     return model;
+}
+
+}  // namespace
+
+std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson) {
+    const json options = parseOptions(path, optionsJson);
+    return splitModel(path, loadTorchScriptFile(path), options);
+}
+
+std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, torch::jit::Module module,
+                                             const std::string& optionsJson) {
+    return splitModel(path, std::move(module), parseOptions(path, optionsJson));
+}
+
+std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, const std::string& optionsJson) {
+    const json options = parseOptions(path, optionsJson);
+    return recommenderModel(path, loadTorchScriptFile(path), options);
+}
+
+std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, torch::jit::Module module,
+                                                             const std::string& optionsJson) {
+    return recommenderModel(path, std::move(module), parseOptions(path, optionsJson));
 }
 
 }  // namespace cs::model

@@ -10,6 +10,10 @@
 #include <memory>
 #include <string>
 
+namespace torch::jit {
+struct Module;
+}
+
 namespace cs::model {
 
 inline constexpr const char* kSplitAdapterName = "torchscript-split";
@@ -19,6 +23,7 @@ inline constexpr const char* kRecommenderAdapterName = "torchscript-recommender"
 // attributes), without validating it. Throws cs::Error when the file is not loadable TorchScript.
 enum class TorchScriptConvention { None, VisionSplit, SequentialRecommender };
 TorchScriptConvention detectConvention(const std::string& path);
+TorchScriptConvention detectConvention(const torch::jit::Module& module);
 
 // optionsJson (may be empty): {"freeze": bool, "optimize_for_inference": bool (default true; only
 // with freeze), "probe": bool, "input_size": [C,H,W], "mean": [...], "std": [...],
@@ -28,5 +33,12 @@ TorchScriptConvention detectConvention(const std::string& path);
 std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson = {});
 std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path,
                                                              const std::string& optionsJson = {});
+
+// The same for a module already loaded from `path` (by loadTorchScriptFile), so that a file
+// whose convention was just detected is not read and deserialised a second time.
+std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, torch::jit::Module module,
+                                             const std::string& optionsJson);
+std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, torch::jit::Module module,
+                                                             const std::string& optionsJson);
 
 }  // namespace cs::model

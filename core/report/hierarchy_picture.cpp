@@ -3,9 +3,7 @@
 #include "report/svg_charts.h"
 #include "report/text_encoding.h"
 
-#ifdef CS_REPORT_HAVE_LAYOUT
 #include "layout/layout.h"
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -112,7 +110,6 @@ PolygonShape shapeFor(const DrawNode& n, std::vector<std::pair<double, double>> 
     return shape;
 }
 
-#ifdef CS_REPORT_HAVE_LAYOUT
 std::vector<PolygonShape> fatShapes(const std::vector<DrawNode>& nodes) {
     // Layout needs unique names and positive leaf weights: name nodes by their index and give
     // each leaf its share of the whole picture, so inner sums equal the inner shares.
@@ -138,7 +135,6 @@ std::vector<PolygonShape> fatShapes(const std::vector<DrawNode>& nodes) {
     }
     return shapes;
 }
-#endif
 
 std::vector<PolygonShape> sliceAndDiceShapes(const std::vector<DrawNode>& nodes) {
     std::vector<PolygonShape> shapes;
@@ -163,24 +159,18 @@ std::vector<PolygonShape> sliceAndDiceShapes(const std::vector<DrawNode>& nodes)
 }  // namespace
 
 std::string hierarchyPictureMethod() {
-#ifdef CS_REPORT_HAVE_LAYOUT
     return "Fat polygonal partition (de Berg, Onak, Sidiropoulos)";
-#else
-    return "Slice-and-dice partition";
-#endif
 }
 
 std::string hierarchyPictureSvg(const json& tree, int width) {
     if (!tree.is_object() || !childrenOf(tree)) return {};
     const auto nodes = flattenForDrawing(tree);
     std::vector<PolygonShape> shapes;
-#ifdef CS_REPORT_HAVE_LAYOUT
     try {
         shapes = fatShapes(nodes);
     } catch (const std::exception&) {
         shapes.clear();  // a tree the layout refuses still gets a picture
     }
-#endif
     if (shapes.empty()) shapes = sliceAndDiceShapes(nodes);
     // Deeper regions are drawn after (on top of) their parents: preorder already does that.
     return polygonsSvg(shapes, width);

@@ -12,9 +12,7 @@
 #include <opencv2/core/version.hpp>
 #include <sqlite3.h>
 
-#if __has_include(<torch/version.h>)
 #include <torch/version.h>
-#endif
 
 #include <algorithm>
 #include <chrono>

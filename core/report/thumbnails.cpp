@@ -4,9 +4,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#ifdef CS_REPORT_HAVE_DATA
 #include "data/image_source.h"
-#endif
 
 #include <algorithm>
 #include <filesystem>
@@ -63,9 +61,7 @@ std::string reframePng(const std::string& encodedImage, int maxSide, const std::
 
 struct CropCutter::Cache {
     std::map<std::string, cv::Mat> images;  // empty Mat = could not load (remembered)
-#ifdef CS_REPORT_HAVE_DATA
     std::map<std::string, std::unique_ptr<data::ImageSource>> idxSources;
-#endif
 };
 
 CropCutter::CropCutter() : cache_(std::make_unique<Cache>()) {}
@@ -82,7 +78,6 @@ std::string CropCutter::cropPng(const std::string& sourceImage, int64_t x, int64
             if (std::filesystem::is_regular_file(sourceImage, ec)) {
                 image = cv::imread(sourceImage, cv::IMREAD_COLOR);
             }
-#ifdef CS_REPORT_HAVE_DATA
             else if (hash != std::string::npos) {
                 const std::string file = sourceImage.substr(0, hash);
                 const size_t index = std::stoul(sourceImage.substr(hash + 1));
@@ -101,8 +96,6 @@ std::string CropCutter::cropPng(const std::string& sourceImage, int64_t x, int64
                 cv::merge(planes, merged);
                 merged.convertTo(image, CV_8U, 255.0);
             }
-#endif
-            (void)hash;
         } catch (const std::exception&) {
             image = cv::Mat();
         }

@@ -9,11 +9,7 @@
 //
 // The whole plugin is this file: a VisionModel subclass, a cheap accepts() check, a create()
 // factory that never lets an exception cross the C boundary, and the descriptor.
-#include "model/model_adapter.h"
-#include "model/torchscript_support.h"
-#include "plugin_sdk/concept_studio_plugin.h"
-
-#include "common/error.h"
+#include "plugin_sdk/concept_studio_sdk.h"
 
 #include <torch/script.h>
 

@@ -5,11 +5,7 @@
 //   MobileNetV2:         features.0 .. features.18 | adaptive_avg_pool2d(1×1), flatten(1), classifier
 // This mirrors torchvision's own forward() (torchvision/models/resnet.py, mobilenetv2.py), so
 // logits_from(activations(x, L), L) equals model(x).
-#include "model/model_adapter.h"
-#include "model/torchscript_support.h"
-#include "plugin_sdk/concept_studio_plugin.h"
-
-#include "common/error.h"
+#include "plugin_sdk/concept_studio_sdk.h"
 
 #include <torch/script.h>
 

@@ -3,6 +3,7 @@
 // engine's own ablations (a rerun replaces it), steering is stored apart from ablation, and bad
 // input (missing project, unknown run, a run of another kind, latent out of range, bad usage)
 // ends with a message naming the file and the problem and a non-zero exit.
+#include "cli_runner.h"
 #include "small_recsae_project.h"
 #include "store/project_store.h"
 
@@ -20,10 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    std::string out, err;
-};
+using cs::testing::runCli;
 
 const std::string kDir = std::string(CS_TEST_TMP) + "/cli-ablate";
 cs::testing::SmallRecSaeProject* fixture = nullptr;
@@ -33,17 +31,6 @@ std::string slurp(const std::string& path) {
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
-}
-
-Result cli(const std::string& args) {
-    const std::string out = kDir + "/stdout.txt", err = kDir + "/stderr.txt";
-    const std::string command = std::string(CS_CLI_PATH) + " " + args + " > " + out + " 2> " + err;
-    const int status = std::system(command.c_str());
-    Result r;
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
 }
 
 // The live latent with the most activations, so some users' lists change.
@@ -82,7 +69,7 @@ TEST_F(AblateCli, AblationWritesBeforeAfterListsAndStoresTheResult) {
     const int64_t latent = busiestLatent(fixture->project, fixture->runId);
     const std::string jsonPath = kDir + "/ablation.json";
     fs::remove(jsonPath);
-    const auto r = cli(base() + " --latent " + std::to_string(latent) + " --top-n 5 --users 20 --json " + jsonPath);
+    const auto r = runCli(base() + " --latent " + std::to_string(latent) + " --top-n 5 --users 20 --json " + jsonPath);
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("ablated over"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("before:"), std::string::npos) << r.out;
@@ -105,7 +92,7 @@ TEST_F(AblateCli, AblationWritesBeforeAfterListsAndStoresTheResult) {
     // Stored where the dashboard looks, and a rerun replaces it rather than failing or piling up.
     const std::string name = "latent_" + std::to_string(latent);
     EXPECT_EQ(countArtifacts(fixture->project, fixture->runId, "ablation", name), 1);
-    const auto again = cli(base() + " --latent " + std::to_string(latent) + " --top-n 5 --users 20");
+    const auto again = runCli(base() + " --latent " + std::to_string(latent) + " --top-n 5 --users 20");
     ASSERT_EQ(again.exitCode, 0) << again.err;
     EXPECT_EQ(countArtifacts(fixture->project, fixture->runId, "ablation", name), 1);
     auto store = cs::store::ProjectStore::open(fixture->project, true);
@@ -117,7 +104,7 @@ TEST_F(AblateCli, AblationWritesBeforeAfterListsAndStoresTheResult) {
 TEST_F(AblateCli, SteeringIsStoredApartFromAblation) {
     const int64_t latent = busiestLatent(fixture->project, fixture->runId);
     const std::string jsonPath = kDir + "/steering.json";
-    const auto r = cli(base() + " --latent " + std::to_string(latent) + " --scale 3 --users 10 --json " + jsonPath);
+    const auto r = runCli(base() + " --latent " + std::to_string(latent) + " --scale 3 --users 10 --json " + jsonPath);
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.out.find("steered x3"), std::string::npos) << r.out;
     const json result = json::parse(slurp(jsonPath));
@@ -127,17 +114,17 @@ TEST_F(AblateCli, SteeringIsStoredApartFromAblation) {
 }
 
 TEST_F(AblateCli, BadInputNamesTheProblem) {
-    const auto missing = cli("ablate --project " + kDir + "/nope.cstudio --run 1 --latent 0");
+    const auto missing = runCli("ablate --project " + kDir + "/nope.cstudio --run 1 --latent 0");
     EXPECT_EQ(missing.exitCode, 1);
     EXPECT_NE(missing.err.find(kDir + "/nope.cstudio"), std::string::npos) << missing.err;
     EXPECT_NE(missing.err.find("no such project file"), std::string::npos) << missing.err;
 
-    const auto noRun = cli("ablate --project " + fixture->project + " --run 999 --latent 0");
+    const auto noRun = runCli("ablate --project " + fixture->project + " --run 999 --latent 0");
     EXPECT_EQ(noRun.exitCode, 1);
     EXPECT_NE(noRun.err.find("no run 999"), std::string::npos) << noRun.err;
     EXPECT_NE(noRun.err.find(fixture->project), std::string::npos) << noRun.err;
 
-    const auto range = cli(base() + " --latent " + std::to_string(fixture->latents));
+    const auto range = runCli(base() + " --latent " + std::to_string(fixture->latents));
     EXPECT_EQ(range.exitCode, 1);
     EXPECT_NE(range.err.find("out of range"), std::string::npos) << range.err;
 
@@ -149,12 +136,12 @@ TEST_F(AblateCli, BadInputNamesTheProblem) {
         auto store = cs::store::ProjectStore::create(other);
         craftRun = store->createRun("craft", "{}");
     }
-    const auto wrongKind = cli("ablate --project " + other + " --run " + std::to_string(craftRun) + " --latent 0");
+    const auto wrongKind = runCli("ablate --project " + other + " --run " + std::to_string(craftRun) + " --latent 0");
     EXPECT_EQ(wrongKind.exitCode, 1);
     EXPECT_NE(wrongKind.err.find("not a RecSAE run"), std::string::npos) << wrongKind.err;
 
-    const auto usage = cli("ablate --project " + fixture->project + " --latent 0");  // --run missing
+    const auto usage = runCli("ablate --project " + fixture->project + " --latent 0");  // --run missing
     EXPECT_EQ(usage.exitCode, 2);
-    const auto negative = cli(base() + " --latent 0 --top-n 0");
+    const auto negative = runCli(base() + " --latent 0 --top-n 0");
     EXPECT_EQ(negative.exitCode, 2);
 }

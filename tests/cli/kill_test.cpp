@@ -1,6 +1,7 @@
 // The crash-safety contract of docs/architecture.md, end to end: SIGKILL the CLI in the middle of a
 // CRAFT run, then the project must open, pass PRAGMA integrity_check, keep the finished run
 // intact, and show the killed run as interrupted with no partial results.
+#include "cli_runner.h"
 #include "store/project_store.h"
 
 #include <gtest/gtest.h>
@@ -15,7 +16,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 namespace fs = std::filesystem;
@@ -135,10 +135,7 @@ TEST(CliKill, SigkillMidRunLeavesAHealthyProjectWithTheRunInterrupted) {
     EXPECT_TRUE(store->artifacts(2).empty());
 
     // The CLI lists it as interrupted too.
-    const std::string list = std::string(CS_CLI_PATH) + " runs --project " + project.string() + " > " +
-                             (kDir / "runs.txt").string();
-    ASSERT_EQ(std::system(list.c_str()), 0);
-    std::stringstream listed;
-    listed << std::ifstream(kDir / "runs.txt").rdbuf();
-    EXPECT_NE(listed.str().find("interrupted"), std::string::npos) << listed.str();
+    const cs::testing::CliResult listed = cs::testing::runCli("runs --project " + project.string());
+    ASSERT_EQ(listed.exitCode, 0) << listed.err;
+    EXPECT_NE(listed.out.find("interrupted"), std::string::npos) << listed.out;
 }

@@ -1,9 +1,9 @@
 // End-to-end: concept-studio-cli layout (docs/cli.md). Exit 0 with the JSON contract, 1 for bad
 // trees with the file named on stderr, 2 for bad usage.
+#include "cli_runner.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -16,10 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    std::string out, err;
-};
+using cs::testing::runCli;
+using Result = cs::testing::CliResult;
 
 const fs::path& workDir() {
     static const fs::path dir = [] {
@@ -35,18 +33,6 @@ std::string readFile(const fs::path& path) {
     std::ostringstream text;
     text << in.rdbuf();
     return text.str();
-}
-
-Result runCli(const std::string& arguments) {
-    const fs::path out = workDir() / "stdout.txt", err = workDir() / "stderr.txt";
-    const std::string command = std::string("'") + CS_CLI_PATH + "' " + arguments + " > '" + out.string() +
-                                "' 2> '" + err.string() + "'";
-    const int status = std::system(command.c_str());
-    Result r;
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = readFile(out);
-    r.err = readFile(err);
-    return r;
 }
 
 std::string writeTree(const std::string& name, const std::string& text) {

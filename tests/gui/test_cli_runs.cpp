@@ -5,6 +5,7 @@
 #include "app/cli_run_job.h"
 #include "app/job_monitor.h"
 #include "app/studio_window.h"
+#include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
 #include "store/project_store.h"
@@ -247,13 +248,6 @@ private:
     QString model_, images_;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestCliRuns test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestCliRuns)
 
 #include "test_cli_runs.moc"

@@ -5,6 +5,7 @@
 #include "app/selection_model.h"
 #include "app/theme.h"
 #include "fixture_project.h"
+#include "gui_test_main.h"
 #include "store/project_store.h"
 #include "views/concept_atlas.h"
 #include "views/heatmap_view.h"
@@ -171,12 +172,6 @@ private:
     HeatmapView* heatmap_ = nullptr;
 };
 
-int main(int argc, char** argv) {
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    applyTheme(Theme::Light);
-    TestCraftViews test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestCraftViews)
 
 #include "test_craft_views.moc"

@@ -7,6 +7,7 @@
 #include "app/selection_model.h"
 #include "app/studio_window.h"
 #include "fixture_project.h"
+#include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
 #include "views/hierarchy_view.h"
@@ -157,13 +158,6 @@ private:
     double expected_ = 1.0;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestHiDpi test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestHiDpi)
 
 #include "test_hidpi.moc"

@@ -4,6 +4,7 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "fixture_project.h"
+#include "gui_test_main.h"
 #include "store/project_store.h"
 #include "views/hierarchy_model.h"
 #include "views/hierarchy_view.h"
@@ -175,11 +176,6 @@ private:
     HierarchyView* view_ = nullptr;
 };
 
-int main(int argc, char** argv) {
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestHierarchyView test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestHierarchyView)
 
 #include "test_hierarchy_view.moc"

@@ -6,6 +6,7 @@
 #include "app/studio_window.h"
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
+#include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "app/selection_model.h"
 #include "fixture_project.h"
@@ -216,13 +217,6 @@ private:
     QString model_, interactions_;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestNewRunDialog test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestNewRunDialog)
 
 #include "test_new_run_dialog.moc"

@@ -10,6 +10,7 @@
 #include "app/selection_model.h"
 #include "app/studio_window.h"
 #include "dialogs/new_run_dialog.h"
+#include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "store/project_store.h"
 #include "views/sae_dashboard.h"
@@ -44,7 +45,8 @@ private slots:
     void initTestCase() {
         QVERIFY(dir_.isValid());
         QVERIFY2(QFileInfo(QStringLiteral(CS_CLI_PATH)).isExecutable(), CS_CLI_PATH);
-        // The GUI cannot link LibTorch: a helper builds the project (SASRec + RecSAE, seconds).
+        // The GUI cannot link LibTorch: the make_small_recsae_project tool builds the project
+        // (SASRec + RecSAE, seconds).
         QProcess tool;
         tool.start(QStringLiteral(CS_RECSAE_TOOL), {dir_.filePath(QStringLiteral("small"))});
         QVERIFY(tool.waitForFinished(120000));
@@ -208,13 +210,6 @@ private:
     int latentIndex_ = -1;
 };
 
-int main(int argc, char** argv) {
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestSaeAblation test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestSaeAblation)
 
 #include "test_sae_ablation.moc"

@@ -3,6 +3,7 @@
 #include "app/project_session.h"
 #include "app/selection_model.h"
 #include "fixture_project.h"
+#include "gui_test_main.h"
 #include "store/project_store.h"
 #include "views/compare_view.h"
 #include "views/hungarian.h"
@@ -163,11 +164,6 @@ private:
     ConceptSelection selection_;
 };
 
-int main(int argc, char** argv) {
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestSaeCompare test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestSaeCompare)
 
 #include "test_sae_compare.moc"

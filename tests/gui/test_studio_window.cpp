@@ -7,6 +7,7 @@
 #include "app/studio_window.h"
 #include "common/error.h"
 #include "fixture_project.h"
+#include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
 #include "store/project_store.h"
@@ -268,17 +269,6 @@ private:
     StudioWindow* window_ = nullptr;
 };
 
-int main(int argc, char** argv) {
-    // Keep the user's settings (recent projects, theme) out of the test and vice versa.
-    QTemporaryDir home;
-    qputenv("XDG_CONFIG_HOME", home.filePath(QStringLiteral("config")).toUtf8());
-    qputenv("XDG_DATA_HOME", home.filePath(QStringLiteral("data")).toUtf8());
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("ConceptStudioTest"));
-    QApplication::setApplicationName(QStringLiteral("concept-studio-test"));
-    TestStudioWindow test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestStudioWindow)
 
 #include "test_studio_window.moc"

@@ -1,5 +1,6 @@
 // The Qt 6 – VTK bridge renders a real scene in a real window, forwards the wheel to the
 // camera, and picks cells. Pixels are read back, so a black or blank widget fails.
+#include "gui_test_main.h"
 #include "vtk/vtk_view_widget.h"
 
 #include <QApplication>
@@ -133,11 +134,6 @@ private:
     vtkSmartPointer<vtkActor> actor_;
 };
 
-int main(int argc, char** argv) {
-    VtkViewWidget::setDefaultSurfaceFormat();
-    QApplication app(argc, argv);
-    TestVtkView test;
-    return QTest::qExec(&test, argc, argv);
-}
+CS_GUI_TEST_MAIN(TestVtkView)
 
 #include "test_vtk_view.moc"

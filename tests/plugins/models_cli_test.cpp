@@ -1,9 +1,9 @@
 // `concept-studio-cli models`: what a user sees, and the exit codes scripts rely on
 // (0 all plugins fine, 1 a plugin failed — each named on stderr, 2 bad usage).
+#include "cli_runner.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,10 +12,7 @@
 namespace {
 namespace fs = std::filesystem;
 
-struct Result {
-    int exitCode = -1;
-    std::string out, err;
-};
+using Result = cs::testing::CliResult;
 
 std::string slurp(const fs::path& path) {
     std::ifstream in(path);
@@ -26,14 +23,7 @@ std::string slurp(const fs::path& path) {
 Result runCli(const std::string& args) {
     const fs::path dir = fs::path(CS_TEST_TMP) / "models-cli";
     fs::create_directories(dir / "xdg");
-    const std::string command = "XDG_DATA_HOME=" + (dir / "xdg").string() + " " + CS_CLI_PATH + " models " + args + " >" +
-                                (dir / "out.txt").string() + " 2>" + (dir / "err.txt").string();
-    int status = std::system(command.c_str());
-    Result result;
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    result.out = slurp(dir / "out.txt");
-    result.err = slurp(dir / "err.txt");
-    return result;
+    return cs::testing::runCli("models " + args, cs::testing::CliStreams::Separate, "XDG_DATA_HOME=" + (dir / "xdg").string());
 }
 
 TEST(ModelsCommand, ListsBuiltInAdaptersAndPluginsAsTextAndJson) {

@@ -4,6 +4,7 @@
 // and the stored run's ablation reloads it through the same adapter. Models in the wrong
 // convention get cs_model's messages (the ones craft and docs/models.md show).
 // Small data (60 items, 80 users): a few seconds.
+#include "cli_runner.h"
 #include "common/error.h"
 #include "jobs/job.h"
 #include "model/model_loader.h"
@@ -121,21 +122,11 @@ cs::sae::RecommenderLoadOptions pluginLoader(const std::string& adapter = "auto"
     return options;
 }
 
-struct CliResult {
-    int exitCode = -1;
-    std::string out, err;
-};
+using cs::testing::CliResult;
 
 // Runs `concept-studio-cli recsae` with an empty user data folder (only --plugin-dir holds plugins).
 CliResult runRecSae(const std::string& args) {
-    const std::string command = "XDG_DATA_HOME=" + (kDir / "xdg").string() + " " + CS_CLI_PATH + " recsae " + args +
-                                " >" + (kDir / "out.txt").string() + " 2>" + (kDir / "err.txt").string();
-    const int status = std::system(command.c_str());
-    CliResult r;
-    r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(kDir / "out.txt");
-    r.err = slurp(kDir / "err.txt");
-    return r;
+    return cs::testing::runCli("recsae " + args, cs::testing::CliStreams::Separate, "XDG_DATA_HOME=" + (kDir / "xdg").string());
 }
 
 std::string commonArgs(const std::string& model, const std::string& project) {

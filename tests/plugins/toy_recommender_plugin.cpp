@@ -9,10 +9,7 @@
 //     [score_dim 12]        optional: score() expects states of this width (a mismatching model)
 // The item table E ((num_items+1) × dim, row 0 = padding) is a deterministic function of the
 // seed; encode = tanh of the recency-weighted mean of the sequence's item rows, score = state Eᵀ.
-#include "model/model_adapter.h"
-#include "plugin_sdk/concept_studio_plugin.h"
-
-#include "common/error.h"
+#include "plugin_sdk/concept_studio_sdk.h"
 
 #include <torch/torch.h>
 

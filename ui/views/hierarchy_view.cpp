@@ -6,9 +6,7 @@
 #include "vtk/pan_zoom_style.h"
 #include "vtk/vtk_view_widget.h"
 
-#ifdef CS_LAYOUT_AVAILABLE
 #include "layout/layout.h"
-#endif
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -320,10 +318,6 @@ void HierarchyView::rebuildScene() {
         showSceneMessage(data_.problem.isEmpty() ? tr("Nothing to draw.") : data_.problem);
         return;
     }
-#ifndef CS_LAYOUT_AVAILABLE
-    showSceneMessage(tr("This build has no layout module (cs_layout)."));
-    return;
-#else
     // The sub-tree as the layout's input; node keys are unique names.
     std::function<layout::LayoutNode(int)> build = [&](int index) {
         const HierarchyNode& node = data_.nodes[index];
@@ -414,7 +408,6 @@ void HierarchyView::rebuildScene() {
 
     status_->setText(tr("%1 regions · max aspect %2").arg(cells.size()).arg(maxAspect_, 0, 'f', 2));
     updateSelectionOutline();
-#endif
 }
 
 void HierarchyView::updateSelectionOutline() {

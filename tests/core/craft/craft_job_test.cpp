@@ -3,6 +3,8 @@
 // nothing half-written; and the errors for a bad class or layer.
 #include "craft/craft_job.h"
 
+#include "cli_runner.h"
+
 #include "common/error.h"
 #include "store/project_store.h"
 #include "test_support.h"
@@ -208,19 +210,6 @@ TEST(CraftJob, BadClassAndLayerAreReported) {
     EXPECT_THROW(resolveClass("", {"a"}, {}), cs::Error);
 }
 
-namespace {
-// Runs the CLI; returns (exit code, stdout+stderr).
-std::pair<int, std::string> runCli(const std::string& arguments) {
-    const std::string command = std::string(CS_CLI_PATH) + " " + arguments + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    std::string out;
-    char buffer[4096];
-    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
-}  // namespace
-
 TEST(CraftCli, WritesTheSummaryAndExitsWithTheContractCodes) {
     const auto& f = fixture();
     const fs::path project = f.dir / "cli.cstudio", summary = f.dir / "cli.json";
@@ -228,22 +217,25 @@ TEST(CraftCli, WritesTheSummaryAndExitsWithTheContractCodes) {
     fs::remove(summary);
     const std::string common = "craft --project " + project.string() + " --model " + f.model.string() + " --images " + f.images.string() +
                                " --concepts 3 --patch-size 14 --sobol-designs 8 --map-images 1";
-    auto [code, out] = runCli(common + " --class class1 --layer block2 --json " + summary.string());
-    ASSERT_EQ(code, 0) << out;
+    using cs::testing::CliStreams;
+    using cs::testing::runCli;
+    const auto done = runCli(common + " --class class1 --layer block2 --json " + summary.string(), CliStreams::Merged);
+    ASSERT_EQ(done.exitCode, 0) << done.out;
     nlohmann::json s = nlohmann::json::parse(std::ifstream(summary));
     EXPECT_EQ(s["n_images"], 8);
     EXPECT_EQ(s["n_crops"], 32);
     EXPECT_EQ(s["concepts"].size(), 3u);
     EXPECT_TRUE(s.contains("faithfulness"));
 
-    auto [badClass, badClassOut] = runCli(common + " --class 9 --layer block2");
-    EXPECT_EQ(badClass, 1) << badClassOut;
+    const auto badClass = runCli(common + " --class 9 --layer block2", CliStreams::Merged);
+    EXPECT_EQ(badClass.exitCode, 1) << badClass.out;
     // A labelled source is filtered first: the file and the class are named.
-    EXPECT_NE(badClassOut.find("t10k-images-idx3-ubyte: there are no images of class 9"), std::string::npos) << badClassOut;
-    auto [badModel, badModelOut] = runCli("craft --project " + project.string() + " --model " + (f.dir / "missing.pt").string() +
-                                          " --images " + f.images.string() + " --class 1 --layer block2");
-    EXPECT_EQ(badModel, 1) << badModelOut;
-    EXPECT_NE(badModelOut.find("missing.pt"), std::string::npos) << badModelOut;
-    auto [usage, usageOut] = runCli(common + " --class 1");  // no --layer
-    EXPECT_EQ(usage, 2) << usageOut;
+    EXPECT_NE(badClass.out.find("t10k-images-idx3-ubyte: there are no images of class 9"), std::string::npos) << badClass.out;
+    const auto badModel = runCli("craft --project " + project.string() + " --model " + (f.dir / "missing.pt").string() +
+                                     " --images " + f.images.string() + " --class 1 --layer block2",
+                                 CliStreams::Merged);
+    EXPECT_EQ(badModel.exitCode, 1) << badModel.out;
+    EXPECT_NE(badModel.out.find("missing.pt"), std::string::npos) << badModel.out;
+    const auto usage = runCli(common + " --class 1", CliStreams::Merged);  // no --layer
+    EXPECT_EQ(usage.exitCode, 2) << usage.out;
 }

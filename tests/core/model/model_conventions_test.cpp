@@ -1,5 +1,5 @@
 // The built-in TorchScript conventions against PyTorch's own outputs, and every way a model file
-// can fail to fit (issue 2: corrupt/truncated .pt, missing methods, wrong output shapes).
+// can fail to fit (corrupt or truncated .pt, missing methods, wrong output shapes).
 #include "model_fixtures.h"
 
 #include "common/error.h"
@@ -233,6 +233,13 @@ TEST(Sha256, KnownVectors) {
     const std::string longer = std::string(CS_TEST_TMP) + "/sha-448.bin";
     std::ofstream(longer) << "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
     EXPECT_EQ(sha256File(longer), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    // A million 'a' (FIPS 180-2's long vector), and three million: more than one 1 MiB read.
+    const std::string million = std::string(CS_TEST_TMP) + "/sha-million.bin";
+    std::ofstream(million) << std::string(1000000, 'a');
+    EXPECT_EQ(sha256File(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    const std::string threeMillion = std::string(CS_TEST_TMP) + "/sha-3million.bin";
+    std::ofstream(threeMillion) << std::string(3000000, 'a');
+    EXPECT_EQ(sha256File(threeMillion), "2a152c894398719c0570f83fac34ac03a0f6e8e474b995c2403aa5434f7b9dd4");
     EXPECT_THROW(sha256File(std::string(CS_TEST_TMP) + "/no-such-file"), cs::Error);
 }
 

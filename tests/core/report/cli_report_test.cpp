@@ -1,5 +1,6 @@
 // concept-studio-cli report / export end to end on the synthetic project: files, exit codes,
 // messages naming the file; the PDF checked with poppler's pdftotext.
+#include "cli_runner.h"
 #include "report_fixture.h"
 
 #include <gtest/gtest.h>
@@ -13,23 +14,10 @@
 
 namespace {
 
-struct Result {
-    int exitCode = -1;
-    std::string output;  // stdout and stderr
-};
+using Result = cs::testing::CliResult;
 
-Result run(const std::string& arguments) {
-    const std::string command = std::string(CS_CLI_PATH) + " " + arguments + " 2>&1";
-    FILE* pipe = popen(command.c_str(), "r");
-    Result result;
-    if (!pipe) return result;
-    char buffer[4096];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-    const int status = pclose(pipe);
-    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
-}
+// The report and export commands' messages, stdout and stderr together as a user sees them.
+Result run(const std::string& arguments) { return cs::testing::runCli(arguments, cs::testing::CliStreams::Merged); }
 
 std::string readFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -51,7 +39,7 @@ protected:
 
 TEST_F(CliReportTest, WritesHtmlReport) {
     const Result r = run("report --project '" + project_.path + "' --out '" + dir_ + "/out'");
-    ASSERT_EQ(r.exitCode, 0) << r.output;
+    ASSERT_EQ(r.exitCode, 0) << r.out;
     const std::string html = readFile(dir_ + "/out/report.html");
     EXPECT_NE(html.find(">Concept importance</h3>"), std::string::npos);
     EXPECT_NE(html.find(">Latents</h3>"), std::string::npos);
@@ -60,7 +48,7 @@ TEST_F(CliReportTest, WritesHtmlReport) {
 
     const Result one = run("report --project '" + project_.path + "' --run " + std::to_string(project_.saeRunId) +
                            " --out '" + dir_ + "/one'");
-    ASSERT_EQ(one.exitCode, 0) << one.output;
+    ASSERT_EQ(one.exitCode, 0) << one.out;
     const std::string saeOnly = readFile(dir_ + "/one/report.html");
     EXPECT_NE(saeOnly.find(">SAE metrics</h3>"), std::string::npos);
     EXPECT_EQ(saeOnly.find(">Concept importance</h3>"), std::string::npos);
@@ -69,29 +57,29 @@ TEST_F(CliReportTest, WritesHtmlReport) {
 TEST_F(CliReportTest, BadInputExitCodes) {
     Result r = run("report --project '" + dir_ + "/missing.cstudio' --out '" + dir_ + "/out'");
     EXPECT_EQ(r.exitCode, 1);
-    EXPECT_NE(r.output.find("missing.cstudio"), std::string::npos) << r.output;
+    EXPECT_NE(r.out.find("missing.cstudio"), std::string::npos) << r.out;
 
     r = run("report --project '" + project_.path + "' --run 777 --out '" + dir_ + "/out'");
     EXPECT_EQ(r.exitCode, 1);
-    EXPECT_NE(r.output.find("no run 777"), std::string::npos) << r.output;
+    EXPECT_NE(r.out.find("no run 777"), std::string::npos) << r.out;
 
     r = run("report --project '" + project_.path + "'");  // --out missing
-    EXPECT_EQ(r.exitCode, 2) << r.output;
+    EXPECT_EQ(r.exitCode, 2) << r.out;
 
     // A project file that is not a project.
     std::ofstream(dir_ + "/fake.cstudio") << "not sqlite at all";
     r = run("report --project '" + dir_ + "/fake.cstudio' --out '" + dir_ + "/out'");
     EXPECT_EQ(r.exitCode, 1);
-    EXPECT_NE(r.output.find("fake.cstudio"), std::string::npos) << r.output;
+    EXPECT_NE(r.out.find("fake.cstudio"), std::string::npos) << r.out;
 
     r = run("export --project '" + project_.path + "' --out '" + dir_ + "/x' --what csv,xls");
     EXPECT_EQ(r.exitCode, 2);
-    EXPECT_NE(r.output.find("xls"), std::string::npos) << r.output;
+    EXPECT_NE(r.out.find("xls"), std::string::npos) << r.out;
 }
 
 TEST_F(CliReportTest, ExportsEveryFinishedRun) {
     const Result r = run("export --project '" + project_.path + "' --out '" + dir_ + "/exp'");
-    ASSERT_EQ(r.exitCode, 0) << r.output;
+    ASSERT_EQ(r.exitCode, 0) << r.out;
     const std::string craft = dir_ + "/exp/run-" + std::to_string(project_.craftRunId);
     const std::string sae = dir_ + "/exp/run-" + std::to_string(project_.saeRunId);
     for (const std::string& file : {craft + "/concepts.csv", craft + "/concepts.json", craft + "/run.json",
@@ -104,7 +92,7 @@ TEST_F(CliReportTest, ExportsEveryFinishedRun) {
 
     const Result pictures = run("export --project '" + project_.path + "' --run " +
                                 std::to_string(project_.craftRunId) + " --what png --out '" + dir_ + "/pics'");
-    ASSERT_EQ(pictures.exitCode, 0) << pictures.output;
+    ASSERT_EQ(pictures.exitCode, 0) << pictures.out;
     size_t files = 0;
     for (auto& entry : std::filesystem::recursive_directory_iterator(dir_ + "/pics"))
         if (entry.is_regular_file()) {
@@ -125,7 +113,7 @@ std::string pdfToText(const std::string& pdf) {
 
 TEST_F(CliReportTest, PdfHasEverySection) {
     const Result r = run("report --project '" + project_.path + "' --out '" + dir_ + "/pdf' --pdf");
-    ASSERT_EQ(r.exitCode, 0) << r.output;
+    ASSERT_EQ(r.exitCode, 0) << r.out;
     const std::string pdf = dir_ + "/pdf/report.pdf";
     ASSERT_TRUE(std::filesystem::is_regular_file(pdf));
     EXPECT_EQ(readFile(pdf).substr(0, 5), "%PDF-");
