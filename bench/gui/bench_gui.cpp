@@ -1,4 +1,4 @@
-// bench_gui: the studio's responsiveness (issue 6 targets: event-loop p99 <= 50 ms while a job
+// bench_gui: the studio's responsiveness (targets: event-loop p99 <= 50 ms while a job
 // runs; first paint <= 1.5 s).
 //
 //  first paint   from the start of main() to the first frame of the hierarchy view's VTK canvas

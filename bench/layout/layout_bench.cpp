@@ -1,5 +1,5 @@
-// Layout benchmark (issue 5): fat partition vs the squarified treemap, in the same run, on the tree
-// families of the issue. Prints one table row per (tree, method), the fat/squarified ratios, and the
+// Layout benchmark: fat partition vs the squarified treemap, in the same run, on the tree
+// families of docs/layout.md. Prints one table row per (tree, method), the fat/squarified ratios, and the
 // stability ratio over many trees per family.
 //   layout_bench [--quick]     --quick skips the 10^5-leaf trees
 #include "layout/layout.h"

@@ -1,5 +1,5 @@
 #pragma once
-// The tree families of the layout benchmark (issue 5), shared with the unit tests so the quality
+// The tree families of the layout benchmark (docs/layout.md), shared with the unit tests so the quality
 // bounds they check are measured on the same trees the benchmark reports.
 #include "layout/layout.h"
 

@@ -104,7 +104,7 @@ TEST(DemoVisionModel, MissingDatasetIsNamed) {
     }
 }
 
-// The acceptance run of issue 2 (≥ 88% test accuracy): minutes of training, so opt-in.
+// The demo model's accuracy target (≥ 88% test accuracy): minutes of training, so opt-in.
 TEST(DemoVisionModelFull, ReachesTheAccuracyTarget) {
     if (!std::getenv("CS_RUN_SLOW_TESTS")) GTEST_SKIP() << "set CS_RUN_SLOW_TESTS=1 to train the full demo model";
     if (!haveDataset()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";

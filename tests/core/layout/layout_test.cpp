@@ -1,5 +1,5 @@
 // Fat partition and squarified treemap: exact areas, convex cells that tile their parents, the
-// aspect-ratio bounds of issue 5 on the benchmark's tree families, deep trees, and bad trees.
+// aspect-ratio bounds of docs/layout.md on the benchmark's tree families, deep trees, and bad trees.
 #include "common/error.h"
 #include "layout/layout.h"
 #include "tree_families.h"
@@ -77,7 +77,7 @@ TEST(FatLayout, CellsAreConvexExactAndTileTheRoot) {
 }
 
 TEST(FatLayout, AspectBoundOnAThousandLogUniformLeaves) {
-    // Issue 5: max diameter/width <= 5 where a squarified layout reaches ~1e5.
+    // The fatness target: max diameter/width <= 5 where a squarified layout reaches ~1e5.
     for (std::uint64_t seed : {1, 2, 42}) {
         const LayoutNode tree = families::randomTree(1000, families::Weights::LogUniform6, seed);
         const auto fat = layoutInUnitSquare(tree, LayoutMethod::Fat);
@@ -232,7 +232,7 @@ TEST(LayoutMetrics, StabilityIsMeasuredAndFatBeatsSquarifiedOnEqualSiblings) {
     }
 }
 
-// Stability on Zipf-weighted trees (issue 5: "no worse than squarified"). Both numbers come from the
+// Stability on Zipf-weighted trees (target: "no worse than squarified"). Both numbers come from the
 // same run with the same seeded noise, so this compares two measurements, not timings.
 // One fixed tree: the 100-leaf Zipf tree of seed 8, where the layout before the tree-order binarisation
 // and the side-A-first cut choice moved leaves 1.5x as far as squarified (ratio 0.68); now 0.4x.
