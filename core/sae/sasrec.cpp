@@ -157,6 +157,12 @@ double trainOneEpoch(torch::jit::Module& net, torch::optim::Adam& optimizer, con
     return lossSum / std::max<int64_t>(1, batches);
 }
 
+// Puts the kept (best epoch's) values back into the network's parameters.
+void restoreParameters(std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& kept) {
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(kept[i]);
+}
+
 // Saves the network and checks that the file is the trained network: reloaded, it must give
 // the same encode outputs. Returns the largest difference seen.
 double saveAndVerify(torch::jit::Module& net, const std::string& outPath,
@@ -207,7 +213,6 @@ SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& out
         return net.get_method("score")({net.get_method("encode")({seq}).toTensor()}).toTensor();
     };
     std::vector<size_t> users = trainingUsers(split, log);
-
     // Early stopping on validation NDCG@10; the best epoch's parameters are kept.
     double bestValid = -1.0;
     std::vector<torch::Tensor> bestParams;
@@ -236,10 +241,7 @@ SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& out
             break;
         }
     }
-    {
-        torch::NoGradGuard noGrad;
-        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(bestParams[i]);
-    }
+    restoreParameters(params, bestParams);
     net.train(false);
     const auto evalStart = Clock::now();
     result.test = evaluateRanking(modelScores, testHistory, split.test, numItems, config.maxLength);
