@@ -16,6 +16,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace cs::demo {
@@ -179,6 +180,83 @@ bool readCache(const fs::path& modelPath, const fs::path& metadataPath, const st
     }
 }
 
+using ReportFunction = std::function<void(const std::string& stage, double fraction, const std::string& message)>;
+
+// Adam on the training images in a fresh random order each epoch (LibTorch's global generator,
+// seeded by the caller), the last epoch at a tenth of the rate: a cheap step decay that settles
+// the weights. Returns the training wall time in seconds.
+double trainModule(torch::jit::Module& module, const torch::Tensor& trainX, const torch::Tensor& trainY,
+                   const DemoVisionModelOptions& options, const ReportFunction& report,
+                   const std::shared_ptr<const jobs::CancelToken>& cancel) {
+    module.train();
+    std::vector<torch::Tensor> parameters;
+    for (const auto& p : module.parameters()) parameters.push_back(p);
+    torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(options.learningRate));
+    const int64_t n = trainX.size(0);
+    const int64_t batchesPerEpoch = (n + options.batchSize - 1) / options.batchSize;
+    const int64_t totalBatches = batchesPerEpoch * options.epochs;
+    const auto start = std::chrono::steady_clock::now();
+    int64_t done = 0;
+    for (int epoch = 0; epoch < options.epochs; ++epoch) {
+        if (epoch == options.epochs - 1 && options.epochs > 1)
+            for (auto& group : optimiser.param_groups())
+                static_cast<torch::optim::AdamOptions&>(group.options()).lr(options.learningRate * 0.1);
+        torch::Tensor order = torch::randperm(n, torch::kInt64);
+        double lossSum = 0.0;
+        for (int64_t b = 0; b < batchesPerEpoch; ++b, ++done) {
+            if (cancel) cancel->throwIfCancelled();
+            torch::Tensor index = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
+            torch::Tensor logits = module.forward({trainX.index_select(0, index)}).toTensor();
+            torch::Tensor loss = torch::nn::functional::cross_entropy(logits, trainY.index_select(0, index));
+            optimiser.zero_grad();
+            loss.backward();
+            optimiser.step();
+            lossSum += loss.item<double>();
+            if (b % 20 == 0)
+                report("train-demo-model", 0.95 * double(done) / double(totalBatches),
+                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs) + ", loss " +
+                           std::to_string(lossSum / double(b + 1)));
+        }
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// What the cache's .json says about the model; readCache trusts a model only with it.
+nlohmann::json cacheMetadata(const DemoVisionModelOptions& options, const DemoVisionModel& result, int64_t trainImages) {
+    return nlohmann::json{{"model", kModelFile},
+                          {"dataset", "Fashion-MNIST (" + options.datasetDir + ")"},
+                          {"architecture", "conv16-pool, conv32-pool, conv64, linear(3136,10); ReLU"},
+                          {"test_accuracy", result.testAccuracy},
+                          {"train_seconds", result.trainSeconds},
+                          {"epochs", options.epochs},
+                          {"batch_size", options.batchSize},
+                          {"learning_rate", options.learningRate},
+                          {"seed", options.seed},
+                          {"train_images", trainImages},
+                          {"recipe", recipeOf(options)},
+                          {"threads", result.threads}};
+}
+
+// Atomic: a cancelled or crashed run never leaves a half-written model that looks cached.
+void saveToCache(torch::jit::Module& module, const nlohmann::json& metadata, const fs::path& modelPath,
+                 const fs::path& metadataPath) {
+    const fs::path tmpModel = modelPath.string() + ".tmp", tmpMetadata = metadataPath.string() + ".tmp";
+    try {
+        module.save(tmpModel.string());
+    } catch (const std::exception& e) {
+        throw Error(tmpModel.string(), std::string("cannot be written: ") + e.what());
+    }
+    {
+        std::ofstream out(tmpMetadata);
+        out << metadata.dump(2) << "\n";
+        if (!out) throw Error(tmpMetadata.string(), "cannot be written");
+    }
+    std::error_code ec;
+    fs::rename(tmpModel, modelPath, ec);
+    if (!ec) fs::rename(tmpMetadata, metadataPath, ec);
+    if (ec) throw Error(modelPath.string(), "cannot be moved into place: " + ec.message());
+}
+
 }  // namespace
 
 const std::vector<std::string>& fashionMnistClassNames() {
@@ -198,7 +276,7 @@ DemoVisionModel ensureDemoVisionModel(const DemoVisionModelOptions& options, con
                                       std::shared_ptr<const jobs::CancelToken> cancel) {
     if (options.cacheDir.empty()) throw Error("", "the demo model needs a cache folder");
     if (options.epochs <= 0 || options.batchSize <= 0) throw Error(options.cacheDir, "epochs and batch size must be positive");
-    auto report = [&](const std::string& stage, double fraction, const std::string& message) {
+    const ReportFunction report = [&](const std::string& stage, double fraction, const std::string& message) {
         if (progress) progress(jobs::Progress{stage, fraction, message});
     };
     const fs::path cache(options.cacheDir);
@@ -226,43 +304,11 @@ DemoVisionModel ensureDemoVisionModel(const DemoVisionModelOptions& options, con
     torch::AutoGradMode gradMode(true);
     torch::manual_seed(options.seed);
     torch::jit::Module module = buildModule();
-    module.train();
-    std::vector<torch::Tensor> parameters;
-    for (const auto& p : module.parameters()) parameters.push_back(p);
-    torch::optim::Adam optimiser(parameters, torch::optim::AdamOptions(options.learningRate));
-
-    const int64_t n = trainX.size(0);
-    const int64_t batchesPerEpoch = (n + options.batchSize - 1) / options.batchSize;
-    const int64_t totalBatches = batchesPerEpoch * options.epochs;
     // Intra-op threads = cores, as on the engine thread (docs/architecture.md); LibTorch may start at 1.
     const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
     if (torch::get_num_threads() < cores) torch::set_num_threads(cores);
     result.threads = torch::get_num_threads();
-    const auto start = std::chrono::steady_clock::now();
-    int64_t done = 0;
-    for (int epoch = 0; epoch < options.epochs; ++epoch) {
-        // Last epoch at a tenth of the rate: a cheap step decay that settles the weights.
-        if (epoch == options.epochs - 1 && options.epochs > 1)
-            for (auto& group : optimiser.param_groups())
-                static_cast<torch::optim::AdamOptions&>(group.options()).lr(options.learningRate * 0.1);
-        torch::Tensor order = torch::randperm(n, torch::kInt64);
-        double lossSum = 0.0;
-        for (int64_t b = 0; b < batchesPerEpoch; ++b, ++done) {
-            if (cancel) cancel->throwIfCancelled();
-            torch::Tensor index = order.slice(0, b * options.batchSize, std::min(n, (b + 1) * options.batchSize));
-            torch::Tensor logits = module.forward({trainX.index_select(0, index)}).toTensor();
-            torch::Tensor loss = torch::nn::functional::cross_entropy(logits, trainY.index_select(0, index));
-            optimiser.zero_grad();
-            loss.backward();
-            optimiser.step();
-            lossSum += loss.item<double>();
-            if (b % 20 == 0)
-                report("train-demo-model", 0.95 * double(done) / double(totalBatches),
-                       "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(options.epochs) + ", loss " +
-                           std::to_string(lossSum / double(b + 1)));
-        }
-    }
-    result.trainSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.trainSeconds = trainModule(module, trainX, trainY, options, report, cancel);
     result.epochs = options.epochs;
 
     report("evaluate-demo-model", 0.96, "measuring test accuracy");
@@ -271,34 +317,7 @@ DemoVisionModel ensureDemoVisionModel(const DemoVisionModelOptions& options, con
     result.testAccuracy = accuracy(module, testX, testY);
     module.setattr("test_accuracy", result.testAccuracy);
     module.setattr("train_seconds", result.trainSeconds);
-
-    // Atomic: a cancelled or crashed run never leaves a half-written model that looks cached.
-    const fs::path tmpModel = modelPath.string() + ".tmp", tmpMetadata = metadataPath.string() + ".tmp";
-    try {
-        module.save(tmpModel.string());
-    } catch (const std::exception& e) {
-        throw Error(tmpModel.string(), std::string("cannot be written: ") + e.what());
-    }
-    nlohmann::json metadata{{"model", kModelFile},
-                            {"dataset", "Fashion-MNIST (" + options.datasetDir + ")"},
-                            {"architecture", "conv16-pool, conv32-pool, conv64, linear(3136,10); ReLU"},
-                            {"test_accuracy", result.testAccuracy},
-                            {"train_seconds", result.trainSeconds},
-                            {"epochs", options.epochs},
-                            {"batch_size", options.batchSize},
-                            {"learning_rate", options.learningRate},
-                            {"seed", options.seed},
-                            {"train_images", trainX.size(0)},
-                            {"recipe", recipeOf(options)},
-                            {"threads", result.threads}};
-    {
-        std::ofstream out(tmpMetadata);
-        out << metadata.dump(2) << "\n";
-        if (!out) throw Error(tmpMetadata.string(), "cannot be written");
-    }
-    fs::rename(tmpModel, modelPath, ec);
-    if (!ec) fs::rename(tmpMetadata, metadataPath, ec);
-    if (ec) throw Error(modelPath.string(), "cannot be moved into place: " + ec.message());
+    saveToCache(module, cacheMetadata(options, result, trainX.size(0)), modelPath, metadataPath);
     report("evaluate-demo-model", 1.0,
            "test accuracy " + std::to_string(result.testAccuracy) + ", trained in " + std::to_string(result.trainSeconds) + " s");
     return result;

@@ -3,18 +3,19 @@
 #include "common/error.h"
 #include "data/interactions.h"
 #include "data/item_metadata.h"
+#include "model/model_loader.h"
 #include "sae/concept_dictionary.h"
 #include "sae/recommender.h"
-#include "model/model_loader.h"
+#include "sae/recsae_steps.h"
 #include "store/project_store.h"
+#include "store/stored_run.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <map>
-#include <numeric>
+#include <optional>
 #include <random>
 
 namespace cs::sae {
@@ -24,32 +25,44 @@ using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// The log indexed the way the model sees items: its own vocabulary (train-sasrec models), or
-// raw numeric ids 1..num_items for models that do not carry one.
-data::InteractionLog loadLogFor(const ProbedRecommender& model, const std::string& path,
-                                const std::string& format) {
-    data::InteractionLoadOptions options;
-    options.format = data::interactionFormatFromString(format);
-    if (!model.itemVocabulary().empty()) options.vocabulary = model.itemVocabulary();
-    else options.identityMaxItem = model.info().numItems;
-    return data::loadInteractions(path, options);
-}
+// Users per ablated latent, as LatentAblationJob's default (AblationRequest::maxUsers).
+constexpr size_t kAblationUsers = 50;
 
-data::ItemAttributes loadAttributes(const std::string& metaPath, const data::InteractionLog& log) {
-    if (metaPath.empty()) {
-        data::ItemAttributes none;
-        none.itemTags.assign(log.itemIds.size(), {});
-        none.titles.assign(log.itemIds.size(), "");
-        return none;
-    }
-    return data::alignItemMetadata(data::loadItemMetadata(metaPath), log);
-}
-
-// A prefix of a user's sequence: the first `length` items.
-struct Prefix {
-    int32_t user = 0;
-    int32_t length = 0;
+// Everything a RecSAE run builds, stage by stage; each stage reads what earlier ones filled in.
+struct RecSaeState {
+    // Inputs (loadAndProbe).
+    std::unique_ptr<ProbedRecommender> model;
+    data::InteractionLog log;
+    data::ItemAttributes attrs;
+    data::LeaveOneOutSplit split;
+    int64_t maxLength = 0, numItems = 0, stateDim = 0;
+    std::optional<TopKSae> sae;
+    std::mt19937_64 rng;  // the training prefixes' sample, then the dictionary corpus' sample
+    // Training (extractTrainingStates, SAE training).
+    std::vector<Prefix> prefixes;  // sorted by length once the states are extracted
+    torch::Tensor states;          // one row per prefix
+    SaeTrainStats training;
+    // Quality (evaluateQuality): final states of history = train + valid, target = test.
+    std::vector<std::vector<int64_t>> testHistory;
+    torch::Tensor finalStates;
+    LatentCodes finalCodes;
+    RankingMetrics modelMetrics, reconstructedMetrics;
+    double fvu = 0, l0 = 0, dead = 0;
+    // Interpretation (buildDictionary, buildHierarchy, ablateStrongestLatents).
+    CorpusSample corpus;
+    std::vector<LatentConcept> concepts;
+    std::string hierarchy;
+    std::vector<json> ablations;
+    json timings;  // seconds per stage, the summary's timings_s
 };
+
+// Runs one stage and records its wall time under `name`.
+template <class Stage>
+void timed(json& timings, const char* name, Stage&& stage) {
+    const auto t = Clock::now();
+    stage();
+    timings[name] = since(t);
+}
 
 // States of many prefixes, batched by length so short prefixes cost little.
 torch::Tensor extractStates(model::SequentialRecommender& model, const std::vector<std::vector<int64_t>>& sequences,
@@ -75,6 +88,19 @@ torch::Tensor extractStates(model::SequentialRecommender& model, const std::vect
     return torch::cat(parts, 0);
 }
 
+// States of whole sequences in their given order (unlike extractStates, which sorts by length).
+torch::Tensor finalStatesOf(model::SequentialRecommender& model, const std::vector<std::vector<int64_t>>& sequences,
+                            int64_t maxLength, jobs::JobContext& context) {
+    std::vector<torch::Tensor> parts;
+    for (size_t b = 0; b < sequences.size(); b += 512) {
+        context.checkCancelled();
+        std::vector<std::vector<int64_t>> batch(sequences.begin() + b,
+                                                sequences.begin() + std::min(sequences.size(), b + 512));
+        parts.push_back(model.encode(padLeft(batch, maxLength)));
+    }
+    return torch::cat(parts, 0);
+}
+
 LatentCodes toCodes(const TopKSae& sae, const torch::Tensor& states) {
     LatentCodes codes;
     codes.rows = states.size(0);
@@ -93,91 +119,218 @@ LatentCodes toCodes(const TopKSae& sae, const torch::Tensor& states) {
     return codes;
 }
 
-// Top-N items (masked history) of each row of scores.
-std::vector<std::vector<int64_t>> topItems(torch::Tensor scores, const std::vector<std::vector<int64_t>>& histories,
-                                           int topN) {
-    scores = scores.clone();
-    scores.select(1, 0).fill_(-INFINITY);
-    auto acc = scores.accessor<float, 2>();
-    for (int64_t b = 0; b < scores.size(0); ++b)
-        for (int64_t item : histories[b]) acc[b][item] = -INFINITY;
-    auto idx = std::get<1>(scores.topk(std::min<int64_t>(topN, scores.size(1) - 1), 1)).contiguous();
-    std::vector<std::vector<int64_t>> out(scores.size(0));
-    for (int64_t b = 0; b < idx.size(0); ++b)
-        out[b].assign(idx[b].data_ptr<int64_t>(), idx[b].data_ptr<int64_t>() + idx.size(1));
-    return out;
+// Mean number of active (positive) latents per row: the L0 of the codes.
+double meanActive(const LatentCodes& codes) {
+    double l0 = 0;
+    for (float v : codes.values) l0 += v > 0 ? 1 : 0;
+    return l0 / std::max<int64_t>(1, codes.rows);
 }
 
-// Zero or scale one latent in the codes of the given users, decode, rescore (docs/recsae.md).
-json ablateLatent(model::SequentialRecommender& model, const TopKSae& sae,
-                  const std::vector<std::vector<int64_t>>& histories, const std::vector<std::string>& userIds,
-                  const data::InteractionLog& log, const data::ItemAttributes& attrs, int64_t latent, double scale,
-                  int topN, int64_t maxLength) {
-    torch::NoGradGuard noGrad;
-    json result = {{"latent", latent}, {"scale", scale}, {"top_n", topN}, {"users", histories.size()}};
-    if (histories.empty()) {
-        result["mean_overlap"] = 1.0;
-        result["tags_rose"] = json::array();
-        result["tags_fell"] = json::array();
-        result["examples"] = json::array();
-        return result;
+// Loads the model, the log (indexed the way the model sees items) and the item metadata, and
+// probes once: the state dimension, and that score accepts what encode returns. Sizes that
+// cost nothing to check are refused before anything is loaded or the project is touched.
+RecSaeState loadAndProbe(const RecSaeOptions& o, jobs::JobContext& context) {
+    if (o.sae.expansion < 1 || o.sae.expansion > 1024)
+        throw Error("--expansion", "expansion " + std::to_string(o.sae.expansion) + " is out of range (1 .. 1024)");
+    context.report("load", 0.0, "loading " + o.modelPath);
+    RecSaeState s;
+    s.model = ProbedRecommender::load(o.modelPath, o.loader);
+    s.log = loadLogFor(*s.model, o.interactionsPath, o.format);
+    s.attrs = loadAttributes(o.itemMetaPath, s.log);
+    s.split = data::leaveOneOut(s.log);
+    s.maxLength = s.model->maxLength();
+    s.numItems = s.model->info().numItems;
+    torch::Tensor probe = s.model->encode(padLeft({s.split.train[0]}, s.maxLength));
+    s.stateDim = probe.size(1);
+    try {
+        normaliseScores(s.model->score(probe), s.numItems, o.modelPath);
+    } catch (const Error& e) {
+        throw Error(o.modelPath, "encode returns states of dimension " + std::to_string(s.stateDim) +
+                                     " that score does not accept: " + e.problem());
     }
-    const int64_t numItems = model.info().numItems;
-    auto x = model.encode(padLeft(histories, maxLength));
-    auto [values, indices] = sae.encode(x);
-    auto steered = values.clone();
-    steered.masked_scatter_(indices == latent, values.masked_select(indices == latent) * scale);
-    auto before = normaliseScores(model.score(sae.decode(values, indices)), numItems, model.info().path);
-    auto after = normaliseScores(model.score(sae.decode(steered, indices)), numItems, model.info().path);
-    auto topBefore = topItems(before.contiguous(), histories, topN);
-    auto topAfter = topItems(after.contiguous(), histories, topN);
-    double overlap = 0;
-    std::vector<double> tagDelta(attrs.tagNames.size(), 0.0);
-    json examples = json::array();
-    auto fileIds = [&](const std::vector<int64_t>& items) {
-        json ids = json::array();
-        for (int64_t i : items) ids.push_back(i < static_cast<int64_t>(log.itemIds.size()) ? log.itemIds[i] : std::to_string(i));
-        return ids;
+    s.sae.emplace(s.stateDim, o.sae);  // throws on a latent count or k out of range
+    s.rng.seed(o.sae.seed);
+    return s;
+}
+
+// The project's rows for the model and the dataset, and the run's parameters: everything
+// LatentAblationJob needs to load the same model and log again.
+store::RunStart recordModelAndDataset(store::ProjectStore& store, const RecSaeOptions& o, const RecSaeState& s) {
+    store::ModelRecord modelRecord;
+    modelRecord.path = o.modelPath;
+    modelRecord.sha256 = s.model->info().sha256.empty() ? model::sha256File(o.modelPath) : s.model->info().sha256;
+    modelRecord.adapter = s.model->info().adapter;
+    modelRecord.kind = "sequential-recommender";
+    modelRecord.metadataJson =
+        json{{"num_items", s.numItems}, {"state_dim", s.stateDim}, {"max_len", s.maxLength}}.dump();
+    const int64_t modelId = store.addModel(modelRecord);
+    store::DatasetRecord dataset;
+    dataset.path = o.interactionsPath;
+    dataset.kind = "interactions";
+    dataset.metadataJson = json{{"format", data::toString(s.log.format)},
+                                {"users", s.log.numUsers()},
+                                {"items", s.log.numItems()},
+                                {"interactions", s.log.numInteractions},
+                                {"item_meta", o.itemMetaPath}}
+                               .dump();
+    const int64_t datasetId = store.addDataset(dataset);
+    const json parameters = {{"model", o.modelPath},          {"adapter", s.model->info().adapter},
+                             {"plugin_dirs", o.loader.pluginDirs}, {"adapter_options", o.loader.optionsJson},
+                             {"interactions", o.interactionsPath},
+                             {"format", o.format},            {"item_meta", o.itemMetaPath},
+                             {"expansion", o.sae.expansion},  {"k", o.sae.k},
+                             {"epochs", o.sae.epochs},        {"seed", o.sae.seed},
+                             {"learning_rate", o.sae.learningRate}, {"batch_size", o.sae.batchSize}};
+    return store::RunStart{"recsae", parameters.dump(), modelId, datasetId};
+}
+
+// Training states: every position of the users' training sequences (each prefix), sampled
+// down to maxTrainStates.
+void extractTrainingStates(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
+    s.prefixes = sampleTrainingPrefixes(s.split.train, o.maxTrainStates, s.rng);
+    s.states = extractStates(*s.model, s.split.train, s.prefixes, s.maxLength, &context, 0.0, 0.2);
+}
+
+// Quality on the last position (history = train + valid, target = test): ranking with the
+// original and with the reconstructed states (RecSAE's "does the SAE keep what the model
+// uses"), FVU and L0 of the final states.
+void evaluateQuality(RecSaeState& s, jobs::JobContext& context) {
+    context.report("evaluate", 0.7, "ranking with original and reconstructed states");
+    s.testHistory = s.split.train;
+    for (size_t u = 0; u < s.testHistory.size(); ++u) s.testHistory[u].push_back(s.split.valid[u]);
+    s.finalStates = finalStatesOf(*s.model, s.testHistory, s.maxLength, context);
+    auto& model = *s.model;
+    const TopKSae& sae = *s.sae;
+    s.modelMetrics = evaluateRanking([&](const at::Tensor& seq) { return model.score(model.encode(seq)); },
+                                     s.testHistory, s.split.test, s.numItems, s.maxLength);
+    s.reconstructedMetrics = evaluateRanking(
+        [&](const at::Tensor& seq) { return model.score(sae.reconstruct(model.encode(seq))); }, s.testHistory,
+        s.split.test, s.numItems, s.maxLength);
+    s.fvu = sae.fvu(s.finalStates);
+    s.finalCodes = toCodes(sae, s.finalStates);
+    s.l0 = meanActive(s.finalCodes);
+}
+
+// Concept dictionary on (a sample of) the training prefixes; the dead fraction is over all of them.
+void buildDictionary(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
+    context.report("dictionary", 0.8, "tags and confidence per latent");
+    const LatentCodes trainCodes = toCodes(*s.sae, s.states);
+    s.dead = deadFraction(trainCodes);
+    s.corpus = sampleCorpus(s.prefixes, trainCodes, o.maxCorpusSequences, s.rng);
+    DictionaryOptions dictOptions;
+    dictOptions.seed = o.sae.seed;
+    s.concepts = buildConceptDictionary(s.corpus.codes, recentItems(s.corpus.prefixes, s.split.train, dictOptions.recentWindow),
+                                        s.attrs, dictOptions);
+}
+
+void buildHierarchy(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
+    context.report("hierarchy", 0.85, "clustering latents by co-activation");
+    s.hierarchy = latentHierarchyJson(s.corpus.codes, s.concepts, o.hierarchyLeaves);
+}
+
+// Ablate the strongest described latents on the users whose final state uses them.
+void ablateStrongestLatents(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
+    context.report("ablation", 0.9, "ablating the strongest latents");
+    for (int64_t j : latentsByConfidence(s.concepts)) {
+        if (static_cast<int>(s.ablations.size()) >= o.ablatedLatents || s.concepts[j].mass <= 0) break;
+        context.checkCancelled();
+        std::vector<std::vector<int64_t>> users;
+        std::vector<std::string> userIds;
+        for (int64_t r : rowsActivating(s.finalCodes, j, kAblationUsers)) {
+            users.push_back(s.testHistory[r]);
+            userIds.push_back(s.log.userIds[r]);
+        }
+        if (users.empty()) continue;
+        s.ablations.push_back(
+            ablateLatent(*s.model, *s.sae, users, userIds, s.log, s.attrs, j, 0.0, o.topN, s.maxLength));
+    }
+}
+
+// The run's summary (docs/cli.md, `recsae --json`), also stored as the run's summary.
+json summaryJson(int64_t runId, const RecSaeOptions& o, const RecSaeState& s) {
+    json warnings = json::array();
+    for (const auto& w : s.log.warnings) warnings.push_back(w);
+    for (const auto& w : s.attrs.warnings) warnings.push_back(w);
+    return {{"run_id", runId},
+            {"n_latents", s.sae->latents()},
+            {"k", s.sae->k()},
+            {"expansion", o.sae.expansion},
+            {"state_dim", s.stateDim},
+            {"fvu", s.fvu},
+            {"dead_fraction", s.dead},
+            {"l0", s.l0},
+            {"ndcg10_model", s.modelMetrics.ndcg10},
+            {"ndcg10_reconstructed", s.reconstructedMetrics.ndcg10},
+            {"hr10_model", s.modelMetrics.hr10},
+            {"hr10_reconstructed", s.reconstructedMetrics.hr10},
+            {"users", s.log.numUsers()},
+            {"items", s.log.numItems()},
+            {"train_states", s.states.size(0)},
+            {"corpus_sequences", s.corpus.codes.rows},
+            {"confident_latents", confidentLatents(s.concepts)},
+            {"sae_training", {{"fvu_per_epoch", s.training.lossPerEpoch},
+                              {"dead_per_epoch", s.training.deadPerEpoch},
+                              {"samples_per_second", s.training.samplesPerSecond()}}},
+            {"warnings", warnings},
+            {"latents", latentsSummaryJson(s.concepts)},
+            {"timings_s", s.timings}};
+}
+
+// One latent row per SAE latent: its description, confidence and strongest sequences.
+void storeLatents(store::ProjectStore& store, int64_t runId, const RecSaeState& s) {
+    for (const auto& c : s.concepts) {
+        store::LatentRecord rec;
+        rec.runId = runId;
+        rec.index = c.index;
+        rec.frequency = c.frequency;
+        rec.confidence = c.confidence;
+        rec.precision = c.precision;
+        rec.recall = c.recall;
+        json tags = json::array(), words = json::array();
+        for (const auto& t : c.tags) tags.push_back({{"tag", t.term}, {"log_odds", t.score}});
+        for (const auto& t : c.titleWords) words.push_back({{"word", t.term}, {"log_odds", t.score}});
+        rec.tagsJson = tags.dump();
+        rec.metadataJson = json{{"activations", c.activations}, {"mass", c.mass}, {"title_words", words},
+                                {"top_sequences", topSequencesJson(c, s.corpus.prefixes, s.split.train, s.log)},
+                                {"dead", c.activations == 0}}
+                               .dump();
+        store.addLatent(rec);
+    }
+}
+
+// The SAE's weights (LatentAblationJob reloads them), the hierarchy, two histograms for the
+// dashboard, the training curve and the ablations.
+void storeArtifacts(store::ProjectStore& store, int64_t runId, const RecSaeState& s, const json& summary) {
+    for (auto& [name, blob] : s.sae->weights()) {
+        store::ArtifactRecord a;
+        a.runId = runId;
+        a.kind = store::ArtifactKind::Tensor;
+        a.name = name;
+        a.mime = "application/x-cs-tensor";
+        a.tensor = blob;
+        store.addArtifact(a);
+    }
+    auto addJson = [&](store::ArtifactKind kind, const std::string& name, const std::string& text) {
+        store::ArtifactRecord a;
+        a.runId = runId;
+        a.kind = kind;
+        a.name = name;
+        a.mime = "application/json";
+        a.bytes = text;
+        store.addArtifact(a);
     };
-    for (size_t u = 0; u < topBefore.size(); ++u) {
-        int kept = 0;
-        for (int64_t item : topAfter[u])
-            if (std::find(topBefore[u].begin(), topBefore[u].end(), item) != topBefore[u].end()) ++kept;
-        overlap += double(kept) / std::max<size_t>(1, topBefore[u].size());
-        for (int64_t item : topBefore[u])
-            if (item < static_cast<int64_t>(attrs.itemTags.size()))
-                for (int t : attrs.itemTags[item]) tagDelta[t] -= 1.0;
-        for (int64_t item : topAfter[u])
-            if (item < static_cast<int64_t>(attrs.itemTags.size()))
-                for (int t : attrs.itemTags[item]) tagDelta[t] += 1.0;
-        if (examples.size() < 5)
-            examples.push_back({{"user", userIds[u]}, {"before", fileIds(topBefore[u])}, {"after", fileIds(topAfter[u])}});
-    }
-    result["mean_overlap"] = overlap / topBefore.size();
-    std::vector<std::pair<double, std::string>> deltas;
-    for (size_t t = 0; t < tagDelta.size(); ++t)
-        if (tagDelta[t] != 0) deltas.push_back({tagDelta[t] / topBefore.size(), attrs.tagNames[t]});
-    std::sort(deltas.begin(), deltas.end());
-    json rose = json::array(), fell = json::array();
-    for (auto it = deltas.rbegin(); it != deltas.rend() && rose.size() < 5 && it->first > 0; ++it)
-        rose.push_back({{"tag", it->second}, {"delta", it->first}});
-    for (auto it = deltas.begin(); it != deltas.end() && fell.size() < 5 && it->first < 0; ++it)
-        fell.push_back({{"tag", it->second}, {"delta", it->first}});
-    result["tags_rose"] = rose;
-    result["tags_fell"] = fell;
-    result["examples"] = examples;
-    return result;
-}
-
-json histogramJson(const std::vector<double>& values, double lo, double hi, int bins, const std::string& what) {
-    std::vector<int64_t> counts(bins, 0);
-    for (double v : values) {
-        int b = static_cast<int>((v - lo) / (hi - lo) * bins);
-        counts[std::clamp(b, 0, bins - 1)] += 1;
-    }
-    json edges = json::array();
-    for (int b = 0; b <= bins; ++b) edges.push_back(lo + (hi - lo) * b / bins);
-    return {{"quantity", what}, {"edges", edges}, {"counts", counts}};
+    std::vector<double> logFrequency, activationValues;
+    for (const auto& c : s.concepts)
+        if (c.activations != 0) logFrequency.push_back(std::log10(std::max(c.frequency, 1e-7)));
+    for (float v : s.finalCodes.values)
+        if (v > 0) activationValues.push_back(v);
+    const double maxActivation =
+        activationValues.empty() ? 1.0 : *std::max_element(activationValues.begin(), activationValues.end());
+    addJson(store::ArtifactKind::Tree, "latent_hierarchy", s.hierarchy);
+    addJson(store::ArtifactKind::Histogram, "latent_log10_frequency", histogramJson(logFrequency, -7.0, 0.0, 28, "log10 frequency").dump());
+    addJson(store::ArtifactKind::Histogram, "activation_values", histogramJson(activationValues, 0.0, maxActivation, 40, "activation").dump());
+    addJson(store::ArtifactKind::Curve, "sae_training", summary["sae_training"].dump());
+    for (const auto& a : s.ablations) addJson(store::ArtifactKind::Ablation, "latent_" + std::to_string(a["latent"].get<int64_t>()), a.dump());
 }
 
 }  // namespace
@@ -187,345 +340,30 @@ RecSaeJob::RecSaeJob(RecSaeOptions options) : options_(std::move(options)) {}
 void RecSaeJob::run(jobs::JobContext& context) {
     const auto& o = options_;
     const auto start = Clock::now();
-    json timings;
-    // Validate what costs nothing before touching the project.
-    SaeConfig saeConfig = o.sae;
-    if (saeConfig.expansion < 1 || saeConfig.expansion > 1024)
-        throw Error("--expansion", "expansion " + std::to_string(saeConfig.expansion) + " is out of range (1 .. 1024)");
-    context.report("load", 0.0, "loading " + o.modelPath);
-    auto model = ProbedRecommender::load(o.modelPath, o.loader);
-    auto log = loadLogFor(*model, o.interactionsPath, o.format);
-    auto attrs = loadAttributes(o.itemMetaPath, log);
-    const auto split = data::leaveOneOut(log);
-    const int64_t maxLength = model->maxLength();
-    const int64_t numItems = model->info().numItems;
-
-    // Probe once: the state dimension, and that score accepts what encode returns.
-    torch::Tensor probe = model->encode(padLeft({split.train[0]}, maxLength));
-    const int64_t d = probe.size(1);
-    try {
-        normaliseScores(model->score(probe), numItems, o.modelPath);
-    } catch (const Error& e) {
-        throw Error(o.modelPath, "encode returns states of dimension " + std::to_string(d) +
-                                     " that score does not accept: " + e.problem());
-    }
-    TopKSae sae(d, saeConfig);  // throws on a latent count or k out of range
-    timings["load"] = since(start);
-
+    RecSaeState s = loadAndProbe(o, context);
+    s.timings["load"] = since(start);
     auto store = store::ProjectStore::openOrCreate(o.projectPath);
-    store::ModelRecord modelRecord;
-    modelRecord.path = o.modelPath;
-    modelRecord.sha256 = model->info().sha256.empty() ? model::sha256File(o.modelPath) : model->info().sha256;
-    modelRecord.adapter = model->info().adapter;
-    modelRecord.kind = "sequential-recommender";
-    modelRecord.metadataJson = json{{"num_items", numItems}, {"state_dim", d}, {"max_len", maxLength}}.dump();
-    const int64_t modelId = store->addModel(modelRecord);
-    store::DatasetRecord dataset;
-    dataset.path = o.interactionsPath;
-    dataset.kind = "interactions";
-    dataset.metadataJson = json{{"format", data::toString(log.format)},
-                                {"users", log.numUsers()},
-                                {"items", log.numItems()},
-                                {"interactions", log.numInteractions},
-                                {"item_meta", o.itemMetaPath}}
-                               .dump();
-    const int64_t datasetId = store->addDataset(dataset);
-    json parameters = {{"model", o.modelPath},          {"adapter", model->info().adapter},
-                       {"plugin_dirs", o.loader.pluginDirs}, {"adapter_options", o.loader.optionsJson},
-                       {"interactions", o.interactionsPath},
-                       {"format", o.format},            {"item_meta", o.itemMetaPath},
-                       {"expansion", saeConfig.expansion}, {"k", saeConfig.k},
-                       {"epochs", saeConfig.epochs},    {"seed", saeConfig.seed},
-                       {"learning_rate", saeConfig.learningRate}, {"batch_size", saeConfig.batchSize}};
-    runId_ = store->createRun("recsae", parameters.dump(), modelId, datasetId);
-    store->markRunning(runId_);
-    try {
-        // Training states: every position of the users' training sequences (each prefix).
-        auto phase = Clock::now();
-        std::mt19937_64 rng(saeConfig.seed);
-        std::vector<Prefix> prefixes;
-        for (size_t u = 0; u < split.train.size(); ++u)
-            for (size_t len = 1; len <= split.train[u].size(); ++len)
-                prefixes.push_back({static_cast<int32_t>(u), static_cast<int32_t>(len)});
-        if (static_cast<int64_t>(prefixes.size()) > o.maxTrainStates) {
-            std::shuffle(prefixes.begin(), prefixes.end(), rng);
-            prefixes.resize(o.maxTrainStates);
-        }
-        auto states = extractStates(*model, split.train, prefixes, maxLength, &context, 0.0, 0.2);
-        timings["states"] = since(phase);
-
-        phase = Clock::now();
-        auto trainStats = sae.train(states, &context);
-        timings["sae"] = since(phase);
-
-        // Quality on the last position: history = train + valid, target = test.
-        phase = Clock::now();
-        context.report("evaluate", 0.7, "ranking with original and reconstructed states");
-        std::vector<std::vector<int64_t>> testHistory = split.train;
-        for (size_t u = 0; u < testHistory.size(); ++u) testHistory[u].push_back(split.valid[u]);
-        torch::Tensor evalStates;
-        {
-            std::vector<Prefix> finals;
-            for (size_t u = 0; u < testHistory.size(); ++u)
-                finals.push_back({static_cast<int32_t>(u), static_cast<int32_t>(testHistory[u].size())});
-            // Keep user order for the final states (extractStates sorts by length).
-            std::vector<torch::Tensor> parts;
-            for (size_t b = 0; b < testHistory.size(); b += 512) {
-                context.checkCancelled();
-                std::vector<std::vector<int64_t>> batch(testHistory.begin() + b,
-                                                        testHistory.begin() + std::min(testHistory.size(), b + 512));
-                parts.push_back(model->encode(padLeft(batch, maxLength)));
-            }
-            evalStates = torch::cat(parts, 0);
-        }
-        auto modelMetrics = evaluateRanking([&](const at::Tensor& seq) { return model->score(model->encode(seq)); },
-                                            testHistory, split.test, numItems, maxLength);
-        auto reconMetrics = evaluateRanking(
-            [&](const at::Tensor& seq) { return model->score(sae.reconstruct(model->encode(seq))); }, testHistory,
-            split.test, numItems, maxLength);
-        const double fvu = sae.fvu(evalStates);
-        auto evalCodes = toCodes(sae, evalStates);
-        double l0 = 0;
-        for (float v : evalCodes.values) l0 += v > 0 ? 1 : 0;
-        l0 /= std::max<int64_t>(1, evalCodes.rows);
-        timings["evaluate"] = since(phase);
-
-        // Concept dictionary on (a sample of) the training prefixes.
-        phase = Clock::now();
-        context.report("dictionary", 0.8, "tags and confidence per latent");
-        auto trainCodes = toCodes(sae, states);
-        const double dead = deadFraction(trainCodes);
-        LatentCodes corpusCodes = trainCodes;
-        std::vector<Prefix> corpus = prefixes;
-        if (static_cast<int64_t>(prefixes.size()) > o.maxCorpusSequences) {
-            std::vector<int64_t> rows(prefixes.size());
-            std::iota(rows.begin(), rows.end(), 0);
-            std::shuffle(rows.begin(), rows.end(), rng);
-            rows.resize(o.maxCorpusSequences);
-            std::sort(rows.begin(), rows.end());
-            corpus.clear();
-            corpusCodes.rows = static_cast<int64_t>(rows.size());
-            corpusCodes.indices.resize(rows.size() * sae.k());
-            corpusCodes.values.resize(rows.size() * sae.k());
-            for (size_t r = 0; r < rows.size(); ++r) {
-                corpus.push_back(prefixes[rows[r]]);
-                for (int64_t j = 0; j < sae.k(); ++j) {
-                    corpusCodes.indices[r * sae.k() + j] = trainCodes.indices[rows[r] * sae.k() + j];
-                    corpusCodes.values[r * sae.k() + j] = trainCodes.values[rows[r] * sae.k() + j];
-                }
-            }
-        }
-        DictionaryOptions dictOptions;
-        dictOptions.seed = saeConfig.seed;
-        std::vector<std::vector<int64_t>> recent;
-        recent.reserve(corpus.size());
-        for (const auto& p : corpus) {
-            const auto& s = split.train[p.user];
-            const int64_t from = std::max<int64_t>(0, p.length - dictOptions.recentWindow);
-            recent.emplace_back(s.begin() + from, s.begin() + p.length);
-        }
-        auto concepts = buildConceptDictionary(corpusCodes, recent, attrs, dictOptions);
-        timings["dictionary"] = since(phase);
-
-        phase = Clock::now();
-        context.report("hierarchy", 0.85, "clustering latents by co-activation");
-        const std::string hierarchy = latentHierarchyJson(corpusCodes, concepts, o.hierarchyLeaves);
-        timings["hierarchy"] = since(phase);
-
-        // Ablate the strongest described latents on the users whose final state uses them.
-        phase = Clock::now();
-        context.report("ablation", 0.9, "ablating the strongest latents");
-        std::vector<int64_t> order(concepts.size());
-        std::iota(order.begin(), order.end(), 0);
-        std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-            return std::make_pair(concepts[a].confidence, concepts[a].mass) >
-                   std::make_pair(concepts[b].confidence, concepts[b].mass);
-        });
-        std::vector<json> ablations;
-        for (int64_t j : order) {
-            if (static_cast<int>(ablations.size()) >= o.ablatedLatents || concepts[j].mass <= 0) break;
-            context.checkCancelled();
-            std::vector<std::vector<int64_t>> users;
-            std::vector<std::string> userIds;
-            for (int64_t r = 0; r < evalCodes.rows && users.size() < 50; ++r)
-                for (int64_t c = 0; c < evalCodes.k; ++c)
-                    if (evalCodes.indices[r * evalCodes.k + c] == j && evalCodes.values[r * evalCodes.k + c] > 0) {
-                        users.push_back(testHistory[r]);
-                        userIds.push_back(log.userIds[r]);
-                        break;
-                    }
-            if (users.empty()) continue;
-            ablations.push_back(ablateLatent(*model, sae, users, userIds, log, attrs, j, 0.0, o.topN, maxLength));
-        }
-        timings["ablation"] = since(phase);
-
-        // Summary (docs/cli.md) and the store, in one transaction with the final status.
-        phase = Clock::now();
+    const store::RunStart runStart = recordModelAndDataset(*store, o, s);
+    store::runStored(*store, runStart, [&](int64_t runId) {
+        runId_ = runId;
+        timed(s.timings, "states", [&] { extractTrainingStates(s, o, context); });
+        timed(s.timings, "sae", [&] { s.training = s.sae->train(s.states, &context); });
+        timed(s.timings, "evaluate", [&] { evaluateQuality(s, context); });
+        timed(s.timings, "dictionary", [&] { buildDictionary(s, o, context); });
+        timed(s.timings, "hierarchy", [&] { buildHierarchy(s, o, context); });
+        timed(s.timings, "ablation", [&] { ablateStrongestLatents(s, o, context); });
+        // The summary and the results are stored in one transaction with the final status.
+        const auto storeStart = Clock::now();
         context.report("store", 0.95, "writing the run");
-        int64_t confident = 0;
-        json latentsJson = json::array();
-        std::vector<double> logFrequency, activationValues;
-        for (const auto& c : concepts) {
-            if (c.confidence >= 0.8) ++confident;
-            if (c.activations == 0) continue;
-            logFrequency.push_back(std::log10(std::max(c.frequency, 1e-7)));
-            json tags = json::array();
-            for (const auto& t : c.tags) tags.push_back(t.term);
-            latentsJson.push_back({{"id", c.index},
-                                   {"frequency", c.frequency},
-                                   {"tags", tags},
-                                   {"confidence", c.confidence},
-                                   {"precision", c.precision},
-                                   {"recall", c.recall}});
-        }
-        for (float v : evalCodes.values)
-            if (v > 0) activationValues.push_back(v);
-        const double maxActivation =
-            activationValues.empty() ? 1.0 : *std::max_element(activationValues.begin(), activationValues.end());
-        timings["total"] = since(start);
-        summary_ = {{"run_id", runId_},
-                    {"n_latents", sae.latents()},
-                    {"k", sae.k()},
-                    {"expansion", saeConfig.expansion},
-                    {"state_dim", d},
-                    {"fvu", fvu},
-                    {"dead_fraction", dead},
-                    {"l0", l0},
-                    {"ndcg10_model", modelMetrics.ndcg10},
-                    {"ndcg10_reconstructed", reconMetrics.ndcg10},
-                    {"hr10_model", modelMetrics.hr10},
-                    {"hr10_reconstructed", reconMetrics.hr10},
-                    {"users", log.numUsers()},
-                    {"items", log.numItems()},
-                    {"train_states", states.size(0)},
-                    {"corpus_sequences", corpusCodes.rows},
-                    {"confident_latents", confident},
-                    {"sae_training", {{"fvu_per_epoch", trainStats.lossPerEpoch},
-                                      {"dead_per_epoch", trainStats.deadPerEpoch},
-                                      {"samples_per_second", trainStats.samplesPerSecond()}}},
-                    {"warnings", [&] {
-                         json w = json::array();
-                         for (const auto& s : log.warnings) w.push_back(s);
-                         for (const auto& s : attrs.warnings) w.push_back(s);
-                         return w;
-                     }()},
-                    {"latents", latentsJson},
-                    {"timings_s", timings}};
-        store->completeRun(runId_, summary_.dump(), [&] {
-            for (const auto& c : concepts) {
-                store::LatentRecord rec;
-                rec.runId = runId_;
-                rec.index = c.index;
-                rec.frequency = c.frequency;
-                rec.confidence = c.confidence;
-                rec.precision = c.precision;
-                rec.recall = c.recall;
-                json tags = json::array(), words = json::array(), top = json::array();
-                for (const auto& t : c.tags) tags.push_back({{"tag", t.term}, {"log_odds", t.score}});
-                for (const auto& t : c.titleWords) words.push_back({{"word", t.term}, {"log_odds", t.score}});
-                for (size_t i = 0; i < c.topSequences.size(); ++i) {
-                    const auto& p = corpus[c.topSequences[i]];
-                    const auto& s = split.train[p.user];
-                    json items = json::array();
-                    for (int64_t q = std::max<int64_t>(0, p.length - 10); q < p.length; ++q) items.push_back(log.itemIds[s[q]]);
-                    top.push_back({{"user", log.userIds[p.user]}, {"length", p.length}, {"activation", c.topActivations[i]},
-                                   {"recent_items", items}});
-                }
-                rec.tagsJson = tags.dump();
-                rec.metadataJson = json{{"activations", c.activations}, {"mass", c.mass}, {"title_words", words},
-                                        {"top_sequences", top}, {"dead", c.activations == 0}}
-                                       .dump();
-                store->addLatent(rec);
-            }
-            for (auto& [name, blob] : sae.weights()) {
-                store::ArtifactRecord a;
-                a.runId = runId_;
-                a.kind = store::ArtifactKind::Tensor;
-                a.name = name;
-                a.mime = "application/x-cs-tensor";
-                a.tensor = blob;
-                store->addArtifact(a);
-            }
-            auto addJson = [&](const std::string& kind, const std::string& name, const std::string& text) {
-                store::ArtifactRecord a;
-                a.runId = runId_;
-                a.kind = store::artifactKindFromString(kind);
-                a.name = name;
-                a.mime = "application/json";
-                a.bytes = text;
-                store->addArtifact(a);
-            };
-            addJson("tree", "latent_hierarchy", hierarchy);
-            addJson("histogram", "latent_log10_frequency", histogramJson(logFrequency, -7.0, 0.0, 28, "log10 frequency").dump());
-            addJson("histogram", "activation_values", histogramJson(activationValues, 0.0, maxActivation, 40, "activation").dump());
-            addJson("curve", "sae_training", summary_["sae_training"].dump());
-            for (const auto& a : ablations) addJson("ablation", "latent_" + std::to_string(a["latent"].get<int64_t>()), a.dump());
+        s.timings["total"] = since(start);
+        summary_ = summaryJson(runId, o, s);
+        store->completeRun(runId, summary_.dump(), [&] {
+            storeLatents(*store, runId, s);
+            storeArtifacts(*store, runId, s, summary_);
         });
-        summary_["timings_s"]["store"] = since(phase);
-        context.report("done", 1.0, "run " + std::to_string(runId_));
-    } catch (const Cancelled&) {
-        store->markCancelled(runId_);
-        throw;
-    } catch (const std::exception& e) {
-        store->markFailed(runId_, e.what());
-        throw;
-    }
-}
-
-LatentAblationJob::LatentAblationJob(AblationRequest request) : request_(std::move(request)) {}
-
-void LatentAblationJob::run(jobs::JobContext& context) {
-    const auto& r = request_;
-    auto store = store::ProjectStore::open(r.projectPath, true);
-    auto run = store->run(r.runId);
-    const std::string subject = r.projectPath + " run " + std::to_string(r.runId);
-    if (!run || run->kind != "recsae") throw Error(subject, "no RecSAE run with this id");
-    if (run->status != store::RunStatus::Done) throw Error(subject, "the run is not finished");
-    const json params = json::parse(run->parametersJson);
-    context.report("load", 0.1, "loading the model and the SAE");
-    std::vector<std::pair<std::string, TensorBlob>> weights;
-    for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
-        auto a = store->artifact(r.runId, store::ArtifactKind::Tensor, name);
-        if (!a || !a->tensor) throw Error(subject, std::string("SAE tensor ") + name + " is missing");
-        weights.push_back({name, *a->tensor});
-    }
-    auto sae = TopKSae::fromWeights(weights, params.at("k").get<int64_t>(), subject);
-    if (r.latent < 0 || r.latent >= sae.latents())
-        throw Error(subject, "latent " + std::to_string(r.latent) + " is out of range (0 .. " +
-                                 std::to_string(sae.latents() - 1) + ")");
-    // The adapter that ran the probe (a plugin's, possibly), found in the same folders.
-    RecommenderLoadOptions loader;
-    loader.adapter = params.value("adapter", std::string("auto"));
-    loader.pluginDirs = params.value("plugin_dirs", std::vector<std::string>{});
-    loader.optionsJson = params.value("adapter_options", std::string());
-    auto model = ProbedRecommender::load(params.at("model").get<std::string>(), loader);
-    auto log = loadLogFor(*model, params.at("interactions").get<std::string>(), params.at("format").get<std::string>());
-    auto attrs = loadAttributes(params.value("item_meta", std::string()), log);
-    const auto split = data::leaveOneOut(log);
-    context.checkCancelled();
-    std::vector<std::vector<int64_t>> histories, users;
-    std::vector<std::string> userIds;
-    for (size_t u = 0; u < split.train.size(); ++u) {
-        auto h = split.train[u];
-        h.push_back(split.valid[u]);
-        histories.push_back(std::move(h));
-    }
-    context.report("select", 0.4, "users whose state activates latent " + std::to_string(r.latent));
-    for (size_t b = 0; b < histories.size() && static_cast<int>(users.size()) < r.maxUsers; b += 512) {
-        context.checkCancelled();
-        std::vector<std::vector<int64_t>> batch(histories.begin() + b, histories.begin() + std::min(histories.size(), b + 512));
-        auto [v, i] = sae.encode(model->encode(padLeft(batch, model->maxLength())));
-        auto hit = ((i == r.latent) & (v > 0)).any(1);
-        for (int64_t q = 0; q < hit.size(0) && static_cast<int>(users.size()) < r.maxUsers; ++q)
-            if (hit[q].item<bool>()) {
-                users.push_back(batch[q]);
-                userIds.push_back(log.userIds[b + q]);
-            }
-    }
-    context.report("ablate", 0.8, "rescoring");
-    result_ = ablateLatent(*model, sae, users, userIds, log, attrs, r.latent, r.scale, r.topN, model->maxLength());
-    result_["run_id"] = r.runId;
-    context.report("done", 1.0, "");
+        summary_["timings_s"]["store"] = since(storeStart);
+        context.report("done", 1.0, "run " + std::to_string(runId));
+    });
 }
 
 }  // namespace cs::sae

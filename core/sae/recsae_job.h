@@ -1,12 +1,14 @@
 #pragma once
-// RecSAE as engine jobs (docs/architecture.md, docs/recsae.md):
-//  - RecSaeJob probes a sequential recommender with a TopK SAE: states of every prefix of the
-//    users' training sequences → SAE training → quality (FVU, dead fraction, L0, NDCG@10/HR@10
-//    with the reconstruction substituted) → concept dictionary, confidence, hierarchy and
-//    ablation of the strongest latents → one completeRun transaction in the project.
-//  - LatentAblationJob ablates or steers one latent of a stored run (the GUI's ablation panel)
-//    and returns before/after top-N lists.
+// RecSaeJob, RecSAE as an engine job (docs/architecture.md, docs/recsae.md): probes a sequential
+// recommender with a TopK SAE. Its stages, in order: load the model, the log and the item
+// metadata and probe the state size → record model and dataset → states of every prefix of the
+// users' training sequences → SAE training → quality (FVU, dead fraction, L0, NDCG@10/HR@10 with
+// the reconstruction substituted) → concept dictionary and confidence → latent hierarchy →
+// ablation of the strongest latents → summary → one completeRun transaction in the project.
+// The LibTorch-free stages are in recsae_steps.h; LatentAblationJob (one latent of a stored run)
+// is in latent_ablation.h, included here for the callers of both jobs.
 #include "jobs/job.h"
+#include "sae/latent_ablation.h"
 #include "sae/recommender.h"
 #include "sae/topk_sae.h"
 
@@ -45,29 +47,6 @@ private:
     RecSaeOptions options_;
     int64_t runId_ = 0;
     nlohmann::json summary_;
-};
-
-struct AblationRequest {
-    std::string projectPath;
-    int64_t runId = 0;
-    int64_t latent = 0;
-    double scale = 0.0;   // 0 = ablate; other values steer (multiply the activation)
-    int topN = 10;
-    int maxUsers = 50;    // users whose final state activates the latent
-};
-
-class LatentAblationJob : public jobs::Job {
-public:
-    explicit LatentAblationJob(AblationRequest request);
-    std::string name() const override { return "recsae-ablation"; }
-    void run(jobs::JobContext& context) override;
-    // {latent, scale, top_n, users, mean_overlap, tags_rose[{tag, delta}], tags_fell[...],
-    //  examples[{user, before[item ids], after[item ids]}]}
-    const nlohmann::json& result() const { return result_; }
-
-private:
-    AblationRequest request_;
-    nlohmann::json result_;
 };
 
 }  // namespace cs::sae

@@ -109,6 +109,83 @@ torch::jit::Module buildNetwork(int64_t numItems, const std::vector<std::string>
     return m;
 }
 
+// Training users need at least two training items (one input, one target).
+std::vector<size_t> trainingUsers(const data::LeaveOneOutSplit& split, const data::InteractionLog& log) {
+    std::vector<size_t> users;
+    for (size_t u = 0; u < split.train.size(); ++u)
+        if (split.train[u].size() >= 2) users.push_back(u);
+    if (users.empty()) throw Error(log.path, "no user has enough interactions to train SASRec");
+    return users;
+}
+
+// One pass over the training users in a fresh random order: every position predicts the next
+// item with a full softmax over the real items (the padding column 0 never competes), as in
+// the reference implementation's cross-entropy variant. Returns the mean batch loss.
+double trainOneEpoch(torch::jit::Module& net, torch::optim::Adam& optimizer, const data::LeaveOneOutSplit& split,
+                     std::vector<size_t>& users, int64_t numItems, const SasRecConfig& config, int epoch,
+                     std::mt19937_64& rng, jobs::JobContext* context) {
+    net.train(true);
+    std::shuffle(users.begin(), users.end(), rng);
+    double lossSum = 0;
+    int64_t batches = 0;
+    for (size_t begin = 0; begin < users.size(); begin += config.batchSize) {
+        if (context) context->checkCancelled();
+        const size_t end = std::min(users.size(), begin + static_cast<size_t>(config.batchSize));
+        std::vector<std::vector<int64_t>> inputs, targets;
+        for (size_t i = begin; i < end; ++i) {
+            const auto& s = split.train[users[i]];
+            inputs.emplace_back(s.begin(), s.end() - 1);
+            targets.emplace_back(s.begin() + 1, s.end());
+        }
+        auto inputTensor = padLeft(inputs, config.maxLength);
+        auto targetTensor = padLeft(targets, config.maxLength);
+        auto states = net.get_method("encode_all")({inputTensor}).toTensor();  // B×L×d
+        auto itemEmb = net.attr("item_emb").toTensor();
+        auto logits = torch::matmul(states, itemEmb.narrow(0, 1, numItems).t());
+        auto loss = torch::nn::functional::cross_entropy(
+            logits.reshape({-1, numItems}), (targetTensor - 1).reshape({-1}),
+            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        lossSum += loss.item<double>();
+        ++batches;
+        if (context)
+            context->report("train", (epoch - 1 + double(end) / users.size()) / config.epochs,
+                            "epoch " + std::to_string(epoch) + " loss " + std::to_string(lossSum / batches));
+    }
+    return lossSum / std::max<int64_t>(1, batches);
+}
+
+// Puts the kept (best epoch's) values back into the network's parameters.
+void restoreParameters(std::vector<torch::Tensor>& params, const std::vector<torch::Tensor>& kept) {
+    torch::NoGradGuard noGrad;
+    for (size_t i = 0; i < params.size(); ++i) params[i].copy_(kept[i]);
+}
+
+// Saves the network and checks that the file is the trained network: reloaded, it must give
+// the same encode outputs. Returns the largest difference seen.
+double saveAndVerify(torch::jit::Module& net, const std::string& outPath,
+                     const std::vector<std::vector<int64_t>>& histories, int64_t maxLength) {
+    try {
+        net.save(outPath);
+    } catch (const c10::Error& e) {
+        throw Error(outPath, std::string("cannot save the model: ") + e.what_without_backtrace());
+    }
+    torch::NoGradGuard noGrad;
+    std::vector<std::vector<int64_t>> probe(histories.begin(), histories.begin() + std::min<size_t>(64, histories.size()));
+    auto seq = padLeft(probe, maxLength);
+    auto reloaded = torch::jit::load(outPath);
+    reloaded.eval();
+    auto a = net.get_method("encode")({seq}).toTensor();
+    auto b = reloaded.get_method("encode")({seq}).toTensor();
+    const double difference = (a - b).abs().max().item<double>();
+    if (difference > 1e-5)
+        throw Error(outPath, "the saved model does not reproduce the trained network (max difference " +
+                                 std::to_string(difference) + ")");
+    return difference;
+}
+
 }  // namespace
 
 SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& outPath, const SasRecConfig& config,
@@ -135,57 +212,21 @@ SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& out
     auto modelScores = [&](const at::Tensor& seq) {
         return net.get_method("score")({net.get_method("encode")({seq}).toTensor()}).toTensor();
     };
-    // Training users need at least two training items (one input, one target).
-    std::vector<size_t> users;
-    for (size_t u = 0; u < split.train.size(); ++u)
-        if (split.train[u].size() >= 2) users.push_back(u);
-    if (users.empty()) throw Error(log.path, "no user has enough interactions to train SASRec");
-
+    std::vector<size_t> users = trainingUsers(split, log);
+    // Early stopping on validation NDCG@10; the best epoch's parameters are kept.
     double bestValid = -1.0;
     std::vector<torch::Tensor> bestParams;
     int sinceBest = 0;
-    double trainSeconds = 0, evalSeconds = 0;
     for (int epoch = 1; epoch <= config.epochs; ++epoch) {
         const auto epochStart = Clock::now();
-        net.train(true);
-        std::shuffle(users.begin(), users.end(), rng);
-        double lossSum = 0;
-        int64_t batches = 0;
-        for (size_t begin = 0; begin < users.size(); begin += config.batchSize) {
-            if (context) context->checkCancelled();
-            const size_t end = std::min(users.size(), begin + static_cast<size_t>(config.batchSize));
-            std::vector<std::vector<int64_t>> inputs, targets;
-            for (size_t i = begin; i < end; ++i) {
-                const auto& s = split.train[users[i]];
-                inputs.emplace_back(s.begin(), s.end() - 1);
-                targets.emplace_back(s.begin() + 1, s.end());
-            }
-            auto inputTensor = padLeft(inputs, config.maxLength);
-            auto targetTensor = padLeft(targets, config.maxLength);
-            auto states = net.get_method("encode_all")({inputTensor}).toTensor();  // B×L×d
-            auto itemEmb = net.attr("item_emb").toTensor();
-            // Full softmax over the real items (column 0, padding, never competes).
-            auto logits = torch::matmul(states, itemEmb.narrow(0, 1, numItems).t());
-            auto loss = torch::nn::functional::cross_entropy(
-                logits.reshape({-1, numItems}), (targetTensor - 1).reshape({-1}),
-                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-1));
-            optimizer.zero_grad();
-            loss.backward();
-            optimizer.step();
-            lossSum += loss.item<double>();
-            ++batches;
-            if (context)
-                context->report("train", (epoch - 1 + double(end) / users.size()) / config.epochs,
-                                "epoch " + std::to_string(epoch) + " loss " + std::to_string(lossSum / batches));
-        }
-        trainSeconds += secondsSince(epochStart);
-        result.trainLoss.push_back(lossSum / std::max<int64_t>(1, batches));
+        result.trainLoss.push_back(trainOneEpoch(net, optimizer, split, users, numItems, config, epoch, rng, context));
+        result.trainSeconds += secondsSince(epochStart);
         result.epochsRun = epoch;
 
         const auto evalStart = Clock::now();
         net.train(false);
         auto valid = evaluateRanking(modelScores, split.train, split.valid, numItems, config.maxLength);
-        evalSeconds += secondsSince(evalStart);
+        result.evalSeconds += secondsSince(evalStart);
         if (context)
             context->report("validate", double(epoch) / config.epochs,
                             "epoch " + std::to_string(epoch) + " valid NDCG@10 " + std::to_string(valid.ndcg10));
@@ -200,37 +241,13 @@ SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& out
             break;
         }
     }
-    {
-        torch::NoGradGuard noGrad;
-        for (size_t i = 0; i < params.size(); ++i) params[i].copy_(bestParams[i]);
-    }
+    restoreParameters(params, bestParams);
     net.train(false);
     const auto evalStart = Clock::now();
     result.test = evaluateRanking(modelScores, testHistory, split.test, numItems, config.maxLength);
     result.popularityTest = evaluatePopularity(testHistory, testHistory, split.test, numItems);
-    evalSeconds += secondsSince(evalStart);
-    try {
-        net.save(outPath);
-    } catch (const c10::Error& e) {
-        throw Error(outPath, std::string("cannot save the model: ") + e.what_without_backtrace());
-    }
-    // The saved file must be the trained network: reload it and compare encode outputs.
-    {
-        torch::NoGradGuard noGrad;
-        std::vector<std::vector<int64_t>> probe(testHistory.begin(),
-                                                testHistory.begin() + std::min<size_t>(64, testHistory.size()));
-        auto seq = padLeft(probe, config.maxLength);
-        auto reloaded = torch::jit::load(outPath);
-        reloaded.eval();
-        auto a = net.get_method("encode")({seq}).toTensor();
-        auto b = reloaded.get_method("encode")({seq}).toTensor();
-        result.reloadMaxDifference = (a - b).abs().max().item<double>();
-        if (result.reloadMaxDifference > 1e-5)
-            throw Error(outPath, "the saved model does not reproduce the trained network (max difference " +
-                                     std::to_string(result.reloadMaxDifference) + ")");
-    }
-    result.trainSeconds = trainSeconds;
-    result.evalSeconds = evalSeconds;
+    result.evalSeconds += secondsSince(evalStart);
+    result.reloadMaxDifference = saveAndVerify(net, outPath, testHistory, config.maxLength);
     result.totalSeconds = secondsSince(start);
     return result;
 }

@@ -67,6 +67,88 @@ std::string tagList(const json& tags) {
     return out.empty() ? "none" : out;
 }
 
+// The run's parameters, once the request is known to fit it; bad input is refused with a
+// message naming the problem before any model is loaded.
+json parametersOfAblatableRun(const sae::AblationRequest& request) {
+    const std::string& project = request.projectPath;
+    const std::string subject = project + " run " + std::to_string(request.runId);
+    auto store = store::ProjectStore::open(project, true);
+    const auto run = store->run(request.runId);
+    if (!run) {
+        std::string known;
+        for (const auto& r : store->runs())
+            if (r.kind == "recsae") known += (known.empty() ? "" : ", ") + std::to_string(r.id);
+        throw Error(project, "no run " + std::to_string(request.runId) + " in this project (RecSAE runs: " +
+                                 (known.empty() ? "none" : known) + ")");
+    }
+    if (run->kind != "recsae")
+        throw Error(subject, "is a " + run->kind + " run, not a RecSAE run: only RecSAE latents can be ablated");
+    if (run->status != store::RunStatus::Done)
+        throw Error(subject, std::string("the run is ") + store::toString(run->status) + ", not done");
+    const auto latents = store->latents(request.runId).size();
+    if (static_cast<size_t>(request.latent) >= latents)
+        throw Error(subject, "latent " + std::to_string(request.latent) + " is out of range (the run has " +
+                                 std::to_string(latents) + " latents, 0 .. " + std::to_string(int64_t(latents) - 1) + ")");
+    return json::parse(run->parametersJson, nullptr, false);
+}
+
+// Titles make the lists readable in the studio; the ids stay the reference.
+void addTitles(json& result, const std::map<std::string, std::string>& titles) {
+    if (titles.empty()) return;
+    for (auto& example : result["examples"])
+        for (const char* key : {"before", "after"}) {
+            json named = json::array();
+            for (const auto& id : example[key]) {
+                const std::string text = id.is_string() ? id.get<std::string>() : id.dump();
+                const auto it = titles.find(text);
+                named.push_back(it == titles.end() ? text : it->second);
+            }
+            example[std::string(key) + "_titles"] = named;
+        }
+}
+
+// Stored like RecSaeJob's own ablations, so the dashboard shows it when the latent is selected.
+void storeResult(const sae::AblationRequest& request, store::ArtifactKind kind, const std::string& artifactName,
+                 const json& result) {
+    const std::string& project = request.projectPath;
+    auto store = store::ProjectStore::open(project);
+    if (store->readOnly()) throw Error(project, "the project file is read-only: the result cannot be stored");
+    store::ArtifactRecord artifact;
+    artifact.runId = request.runId;
+    artifact.kind = kind;
+    artifact.name = artifactName;
+    artifact.mime = "application/json";
+    artifact.bytes = result.dump();
+    store->replaceArtifact(artifact);  // one result per latent and kind: a rerun replaces it
+}
+
+void printResult(const sae::AblationRequest& request, const json& result, store::ArtifactKind kind,
+                 const std::string& artifactName) {
+    const int64_t users = result.value("users", int64_t(0));
+    if (request.scale == 0.0)
+        std::printf("Latent %lld ablated over %lld users:", static_cast<long long>(request.latent), static_cast<long long>(users));
+    else
+        std::printf("Latent %lld steered x%g over %lld users:", static_cast<long long>(request.latent), request.scale,
+                    static_cast<long long>(users));
+    std::printf(" top-%d lists keep %.0f%% of their items on average\n", request.topN,
+                100.0 * result.value("mean_overlap", 1.0));
+    if (users == 0) std::printf("  no user's final state activates this latent, so nothing changed\n");
+    std::printf("  rose: %s\n  fell: %s\n", tagList(result["tags_rose"]).c_str(), tagList(result["tags_fell"]).c_str());
+    if (!result["examples"].empty()) {
+        const auto& e = result["examples"][0];
+        auto list = [&](const char* key) {
+            std::string out;
+            const json& items = e.contains(std::string(key) + "_titles") ? e[std::string(key) + "_titles"] : e[key];
+            for (const auto& item : items) out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+            return out;
+        };
+        std::printf("  user %s\n    before: %s\n    after:  %s\n", e.value("user", std::string()).c_str(), list("before").c_str(),
+                    list("after").c_str());
+    }
+    std::printf("  stored as %s/%s of run %lld in %s\n", store::toString(kind), artifactName.c_str(),
+                static_cast<long long>(request.runId), request.projectPath.c_str());
+}
+
 class AblateCommand : public Command {
 public:
     std::string name() const override { return "ablate"; }
@@ -89,88 +171,20 @@ public:
         if (request_.maxUsers < 1) throw UsageError("--users must be at least 1");
         if (request_.topN < 1) throw UsageError("--top-n must be at least 1");
         if (request_.latent < 0) throw UsageError("--latent must be 0 or more");
-        const std::string& project = request_.projectPath;
-        const std::string subject = project + " run " + std::to_string(request_.runId);
-        json params;
-        {  // Refuse bad input with a message naming the problem before any model is loaded.
-            auto store = store::ProjectStore::open(project, true);
-            const auto run = store->run(request_.runId);
-            if (!run) {
-                std::string known;
-                for (const auto& r : store->runs())
-                    if (r.kind == "recsae") known += (known.empty() ? "" : ", ") + std::to_string(r.id);
-                throw Error(project, "no run " + std::to_string(request_.runId) + " in this project (RecSAE runs: " +
-                                         (known.empty() ? "none" : known) + ")");
-            }
-            if (run->kind != "recsae")
-                throw Error(subject, "is a " + run->kind + " run, not a RecSAE run: only RecSAE latents can be ablated");
-            if (run->status != store::RunStatus::Done)
-                throw Error(subject, std::string("the run is ") + store::toString(run->status) + ", not done");
-            const auto latents = store->latents(request_.runId).size();
-            if (static_cast<size_t>(request_.latent) >= latents)
-                throw Error(subject, "latent " + std::to_string(request_.latent) + " is out of range (the run has " +
-                                         std::to_string(latents) + " latents, 0 .. " + std::to_string(int64_t(latents) - 1) + ")");
-            params = json::parse(run->parametersJson, nullptr, false);
-        }
+        const json params = parametersOfAblatableRun(request_);
 
         auto job = std::make_shared<sae::LatentAblationJob>(request_);
         auto outcome = runJobWithProgress(std::make_unique<jobs::FunctionJob>(
             "ablate", [job](jobs::JobContext& context) { job->run(context); }));
         if (outcome.state != jobs::JobState::Done) return exitCodeFor(outcome);
         json result = job->result();
-
-        // Titles make the lists readable in the studio; the ids stay the reference.
-        const auto titles = readTitles(params.is_object() ? params.value("item_meta", std::string()) : std::string());
-        if (!titles.empty())
-            for (auto& example : result["examples"])
-                for (const char* key : {"before", "after"}) {
-                    json named = json::array();
-                    for (const auto& id : example[key]) {
-                        const std::string text = id.is_string() ? id.get<std::string>() : id.dump();
-                        const auto it = titles.find(text);
-                        named.push_back(it == titles.end() ? text : it->second);
-                    }
-                    example[std::string(key) + "_titles"] = named;
-                }
+        addTitles(result, readTitles(params.is_object() ? params.value("item_meta", std::string()) : std::string()));
 
         const store::ArtifactKind kind = request_.scale == 0.0 ? store::ArtifactKind::Ablation : store::ArtifactKind::Steering;
         const std::string artifactName = "latent_" + std::to_string(request_.latent);
         result["stored"] = {{"kind", store::toString(kind)}, {"name", artifactName}};
-        {  // Stored like RecSaeJob's own ablations, so the dashboard shows it when the latent is selected.
-            auto store = store::ProjectStore::open(project);
-            if (store->readOnly()) throw Error(project, "the project file is read-only: the result cannot be stored");
-            store::ArtifactRecord artifact;
-            artifact.runId = request_.runId;
-            artifact.kind = kind;
-            artifact.name = artifactName;
-            artifact.mime = "application/json";
-            artifact.bytes = result.dump();
-            store->replaceArtifact(artifact);  // one result per latent and kind: a rerun replaces it
-        }
-
-        const int64_t users = result.value("users", int64_t(0));
-        if (request_.scale == 0.0)
-            std::printf("Latent %lld ablated over %lld users:", static_cast<long long>(request_.latent), static_cast<long long>(users));
-        else
-            std::printf("Latent %lld steered x%g over %lld users:", static_cast<long long>(request_.latent), request_.scale,
-                        static_cast<long long>(users));
-        std::printf(" top-%d lists keep %.0f%% of their items on average\n", request_.topN,
-                    100.0 * result.value("mean_overlap", 1.0));
-        if (users == 0) std::printf("  no user's final state activates this latent, so nothing changed\n");
-        std::printf("  rose: %s\n  fell: %s\n", tagList(result["tags_rose"]).c_str(), tagList(result["tags_fell"]).c_str());
-        if (!result["examples"].empty()) {
-            const auto& e = result["examples"][0];
-            auto list = [&](const char* key) {
-                std::string out;
-                const json& items = e.contains(std::string(key) + "_titles") ? e[std::string(key) + "_titles"] : e[key];
-                for (const auto& item : items) out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
-                return out;
-            };
-            std::printf("  user %s\n    before: %s\n    after:  %s\n", e.value("user", std::string()).c_str(), list("before").c_str(),
-                        list("after").c_str());
-        }
-        std::printf("  stored as %s/%s of run %lld in %s\n", store::toString(kind), artifactName.c_str(),
-                    static_cast<long long>(request_.runId), project.c_str());
+        storeResult(request_, kind, artifactName, result);
+        printResult(request_, result, kind, artifactName);
         if (!json_.empty()) writeJsonFile(json_, result);
         return 0;
     }
