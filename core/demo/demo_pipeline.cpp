@@ -1,5 +1,6 @@
 #include "demo/demo_pipeline.h"
 
+#include "common/output_file.h"
 #include "craft/craft_job.h"
 #include "data/interactions.h"
 #include "demo/demo_vision_model.h"
@@ -28,7 +29,7 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 }
 
 // The JSON files beside the project, written the way `--json` outputs are (indented, one final newline).
-void writeJson(const std::string& path, const json& value) { report::writeFileAtomically(path, value.dump(2) + "\n"); }
+void writeJson(const std::string& path, const json& value) { writeOutputFile(path, value.dump(2) + "\n"); }
 
 struct DemoPaths {
     std::string outDir;
@@ -162,7 +163,7 @@ void writeReports(const DemoOptions& options, const DemoPaths& paths, jobs::JobC
     const std::string reportDir = paths.file("report");
     report::ensureDirectory(reportDir);
     report::ReportOptions reportOptions;
-    report::writeFileAtomically((fs::path(reportDir) / "report.html").string(),
+    writeOutputFile((fs::path(reportDir) / "report.html").string(),
                                 report::renderHtmlReport(*store, reportOptions));
     summary["report"] = (fs::path(reportDir) / "report.html").string();
     if (options.writePdf) {

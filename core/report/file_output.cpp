@@ -1,15 +1,12 @@
 #include "report/file_output.h"
 
 #include "common/error.h"
-#include "common/output_file.h"
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
 namespace cs::report {
-
-void writeFileAtomically(const std::string& path, std::string_view bytes) { writeOutputFile(path, bytes); }
 
 void ensureDirectory(const std::string& path) {
     std::error_code ec;

@@ -1,12 +1,10 @@
 #pragma once
-// Writing report and export files (through cs::writeOutputFile, common/output_file.h: atomic
-// for regular files, written through for devices and FIFOs), with errors that name the file.
+// Folders and file names for reports and exports (the files themselves are written by
+// cs::writeOutputFile, common/output_file.h).
 #include <string>
 #include <string_view>
 
 namespace cs::report {
-
-void writeFileAtomically(const std::string& path, std::string_view bytes);
 
 // Creates the folder (and parents); throws cs::Error naming it when that fails or when the
 // path exists and is not a folder.

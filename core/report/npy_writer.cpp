@@ -1,7 +1,7 @@
 #include "report/npy_writer.h"
 
 #include "common/error.h"
-#include "report/file_output.h"
+#include "common/output_file.h"
 
 #include <cstring>
 
@@ -47,7 +47,7 @@ void writeNpy(const std::string& path, const TensorBlob& tensor) {
     } catch (const Error& e) {
         throw Error(path, e.problem());
     }
-    writeFileAtomically(path, bytes);
+    writeOutputFile(path, bytes);
 }
 
 }  // namespace cs::report

@@ -1,6 +1,7 @@
 #include "report/run_export.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
 #include "report/file_output.h"
 #include "report/npy_writer.h"
 #include "report/text_encoding.h"
@@ -62,7 +63,7 @@ public:
         const std::string path = dir_ + "/" + relative;
         const auto slash = path.rfind('/');
         ensureDirectory(path.substr(0, slash));
-        writeFileAtomically(path, bytes);
+        writeOutputFile(path, bytes);
         written_.push_back(path);
     }
     void writeNpyFile(const std::string& relative, const TensorBlob& tensor) {

@@ -4,6 +4,7 @@
 #include "command.h"
 
 #include "common/error.h"
+#include "common/output_file.h"
 #include "report/file_output.h"
 #include "report/html_report.h"
 #include "store/project_store.h"
@@ -40,7 +41,7 @@ public:
         options.runIds = runs_;
         const std::string html = cs::report::renderHtmlReport(*store, options);
         const std::string htmlPath = (std::filesystem::path(out_) / "report.html").string();
-        cs::report::writeFileAtomically(htmlPath, html);
+        cs::writeOutputFile(htmlPath, html);
         std::cout << htmlPath << "\n";
 #ifdef CS_HAVE_REPORT_PDF
         if (pdf_) {
