@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "data/image_source.h"
+#include "model/compute_backend.h"
 #include "model/model_loader.h"
 #include "store/project_store.h"
 #include "store/stored_run.h"
@@ -74,7 +75,9 @@ std::string optionsJson(const CraftJobSpec& spec) {
               {"max_images", spec.maxImages},
               {"filter_predicted", o.filterPredicted},
               {"negative_activations", toString(o.negativeActivations)},
-              {"nmf", {{"max_iter", o.nmfMaxIterations}, {"tol", o.nmfTolerance}}}};
+              {"nmf", {{"max_iter", o.nmfMaxIterations}, {"tol", o.nmfTolerance}}},
+              // What the run's speed depends on: the BLAS and threads (model/compute_backend.h).
+              {"runtime", model::detectComputeBackend().toJson()}};
     return p.dump();
 }
 

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "data/interactions.h"
 #include "data/item_metadata.h"
+#include "model/compute_backend.h"
 #include "model/model_loader.h"
 #include "sae/concept_dictionary.h"
 #include "sae/recommender.h"
@@ -180,7 +181,8 @@ store::RunStart recordModelAndDataset(store::ProjectStore& store, const RecSaeOp
                              {"format", o.format},            {"item_meta", o.itemMetaPath},
                              {"expansion", o.sae.expansion},  {"k", o.sae.k},
                              {"epochs", o.sae.epochs},        {"seed", o.sae.seed},
-                             {"learning_rate", o.sae.learningRate}, {"batch_size", o.sae.batchSize}};
+                             {"learning_rate", o.sae.learningRate}, {"batch_size", o.sae.batchSize},
+                             {"runtime", model::detectComputeBackend().toJson()}};
     return store::RunStart{"recsae", parameters.dump(), modelId, datasetId};
 }
 

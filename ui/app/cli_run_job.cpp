@@ -44,6 +44,19 @@ QString findCliExecutable() {
     return QStandardPaths::findExecutable(kCliName);
 }
 
+QString engineVersionText() {
+    const QString cli = findCliExecutable();
+    if (cli.isEmpty()) return QObject::tr("Engine: %1 not found").arg(kCliName);
+    QProcess process;
+    process.start(cli, {QStringLiteral("--version")});
+    if (!process.waitForFinished(10000) || process.exitCode() != 0) {
+        process.kill();
+        process.waitForFinished(1000);
+        return QObject::tr("Engine: %1 --version did not answer").arg(cli);
+    }
+    return QString::fromUtf8(process.readAllStandardOutput()).trimmed();
+}
+
 QStringList cliArguments(const RunSpec& spec) {
     const std::vector<std::string> args =
         spec.kind == RunSpec::Kind::Craft ? craft::toCliArguments(spec.craft) : sae::toCliArguments(spec.recsae);

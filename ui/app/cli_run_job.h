@@ -14,6 +14,9 @@ namespace cs::ui {
 
 // concept-studio-cli next to this executable, in the build tree's ../cli/, or on PATH; empty if none.
 QString findCliExecutable();
+// What `concept-studio-cli --version` says (its version, the BLAS and threads its matrix products
+// run on): the engine is that process, not the studio's. A line saying why when it cannot run.
+QString engineVersionText();
 
 // The CLI arguments (subcommand first) that start `spec`: the engines' own toCliArguments.
 QStringList cliArguments(const RunSpec& spec);

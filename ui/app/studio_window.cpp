@@ -191,8 +191,9 @@ void StudioWindow::buildHelpMenu() {
         QMessageBox::about(this, tr("About ConceptStudio"),
                            tr("<h3>ConceptStudio %1</h3><p>Concept-based explanations of vision and "
                               "recommendation models: CRAFT concepts, RecSAE latents, fat polygonal "
-                              "hierarchy views.</p><p>Qt %2</p>")
-                               .arg(QStringLiteral(CS_VERSION_STRING), QString::fromLatin1(qVersion())));
+                              "hierarchy views.</p><p>Qt %2</p><p>%3</p>")
+                               .arg(QStringLiteral(CS_VERSION_STRING), QString::fromLatin1(qVersion()),
+                                    engineVersionText().toHtmlEscaped().replace(QLatin1Char('\n'), QStringLiteral("<br>"))));
     });
 }
 

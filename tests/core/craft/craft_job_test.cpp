@@ -155,6 +155,10 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     EXPECT_TRUE(store->artifact(output->runId, cs::store::ArtifactKind::Tree, "concept-tree"));
     EXPECT_TRUE(store->artifact(output->runId, cs::store::ArtifactKind::Curve, "faithfulness"));
     EXPECT_EQ(store->artifacts(output->runId, cs::store::ArtifactKind::Tensor).size(), 8u + 2u);
+    // The run records what its speed depends on: the BLAS and the threads.
+    const auto parameters = nlohmann::json::parse(store->run(output->runId)->parametersJson);
+    EXPECT_FALSE(parameters["runtime"]["blas"].get<std::string>().empty());
+    EXPECT_GE(parameters["runtime"]["torch_threads"].get<int>(), 1);
     for (const char* stage : {"activations", "tree"})  // reports are rate-limited; the first and last always pass
         EXPECT_NE(std::find(stages.begin(), stages.end(), stage), stages.end()) << stage;
 }
