@@ -9,7 +9,7 @@
 //   --screenshot FILE    render the window, save it as PNG and exit (docs, tests); exit 1 on failure
 //   --size WxH           window size (default 1400x900)
 #include "app/studio_window.h"
-#include "app/selection_model.h"
+#include "services/selection_model.h"
 #include "cs/build_info.h"
 #include "run_launcher.h"
 #include "vtk/vtk_view_widget.h"

@@ -1,6 +1,6 @@
 #include "run_launcher.h"
 
-#include "app/cli_run_job.h"
+#include "services/cli_run_job.h"
 
 #ifdef CS_GUI_WITH_ENGINES
 #include "craft/craft_job.h"
@@ -36,7 +36,7 @@ cs::ui::AblationLauncher makeAblationLauncher() {
         return launched;
     };
 #else
-    // The default build: `concept-studio-cli ablate` as a job (ui/app/cli_run_job.h).
+    // The default build: `concept-studio-cli ablate` as a job (ui/services/cli_run_job.h).
     return cs::ui::makeCliAblationLauncher();
 #endif
 }

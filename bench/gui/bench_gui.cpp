@@ -11,9 +11,9 @@
 // The engine job is synthetic (dense float matmuls, like LibTorch's work, on the engine thread)
 // so the bench runs without a model. With --cli-model/--cli-images a last phase runs what the
 // studio really runs: concept-studio-cli craft as a child process (LibTorch on every core).
-#include "app/cli_run_job.h"
-#include "app/job_monitor.h"
-#include "app/selection_model.h"
+#include "services/cli_run_job.h"
+#include "services/job_monitor.h"
+#include "services/selection_model.h"
 #include "app/studio_window.h"
 #include "fixture_project.h"
 #include "views/hierarchy_view.h"

@@ -81,8 +81,12 @@ ComputeBackend detectComputeBackend() {
     ComputeBackend backend;
     backend.blasLibrary = loadedBlasPath();
     backend.blas = blasFamilyFromPath(backend.blasLibrary);
-    if (auto config = blasSymbol<char* (*)()>("openblas_get_config")) backend.blasConfig = config();
-    if (auto threads = blasSymbol<int (*)()>("openblas_get_num_threads")) backend.blasThreads = threads();
+    // Debian's LAPACK may load libopenblas beside a reference libblas, so OpenBLAS's own symbols
+    // describe the BLAS only when libblas.so.3 is OpenBLAS.
+    if (backend.blas == "OpenBLAS") {
+        if (auto config = blasSymbol<char* (*)()>("openblas_get_config")) backend.blasConfig = config();
+        if (auto threads = blasSymbol<int (*)()>("openblas_get_num_threads")) backend.blasThreads = threads();
+    }
     backend.torchThreads = torch::get_num_threads();
     backend.torchVersion = TORCH_VERSION;
     return backend;

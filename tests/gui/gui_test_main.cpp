@@ -1,6 +1,6 @@
 #include "gui_test_main.h"
 
-#include "app/theme.h"
+#include "services/theme.h"
 #include "vtk/vtk_view_widget.h"
 
 namespace cs::test {

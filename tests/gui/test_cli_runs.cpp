@@ -2,8 +2,8 @@
 // links no engine): a real CRAFT run on a tiny TorchScript model shows progress in the run panel
 // and ends as a done run in the project; cancel from the panel stops the CLI and the run is stored
 // as cancelled; a run the CLI refuses ends in a dialog with the CLI's own message.
-#include "app/cli_run_job.h"
-#include "app/job_monitor.h"
+#include "services/cli_run_job.h"
+#include "services/job_monitor.h"
 #include "app/studio_window.h"
 #include "gui_test_main.h"
 #include "panels/project_explorer.h"

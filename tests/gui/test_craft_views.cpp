@@ -1,9 +1,9 @@
 // Concept atlas and heatmap viewer on the fixture's CRAFT run: cards sorted and filtered,
 // a click selects a concept for every view (the heatmap follows), overlays composed from the
 // stored maps respond to toggles, threshold, opacity and method, and the view exports a PNG.
-#include "app/project_session.h"
-#include "app/selection_model.h"
-#include "app/theme.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
+#include "services/theme.h"
 #include "fixture_project.h"
 #include "gui_test_main.h"
 #include "store/project_store.h"

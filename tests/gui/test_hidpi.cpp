@@ -4,7 +4,7 @@
 // and the view area are visible and do not overlap, that the widgets each layout places do not
 // overlap and buttons get at least their minimum size (no clipped text), and that the VTK canvas
 // renders at full resolution, not black, with the whole layout in view.
-#include "app/selection_model.h"
+#include "services/selection_model.h"
 #include "app/studio_window.h"
 #include "fixture_project.h"
 #include "gui_test_main.h"

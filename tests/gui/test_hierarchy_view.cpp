@@ -1,8 +1,8 @@
 // The hierarchy view draws the fixture's concept tree (6 concepts, 2 with 3 sub-concepts) and
 // its latent hierarchy with the real layout module, picks polygons under the mouse, selects
 // on click, drills in on double-click, and switches to the squarified layout.
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "fixture_project.h"
 #include "gui_test_main.h"
 #include "store/project_store.h"

@@ -1,14 +1,14 @@
 // The New Run dialog validates its input (naming the missing file), recognises dropped files,
 // fills and reads a run spec, and the window turns an accepted spec into an engine job whose
 // results the explorer shows; a launcher that refuses the spec ends in a dialog.
-#include "app/job_monitor.h"
-#include "app/project_session.h"
+#include "services/job_monitor.h"
+#include "services/project_session.h"
 #include "app/studio_window.h"
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
 #include "gui_test_main.h"
 #include "panels/project_explorer.h"
-#include "app/selection_model.h"
+#include "services/selection_model.h"
 #include "fixture_project.h"
 #include "views/sae_dashboard.h"
 #include "store/project_store.h"

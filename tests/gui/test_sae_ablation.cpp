@@ -4,10 +4,10 @@
 // fell; the result is stored in the project. A refused ablation ends in a dialog with the CLI's
 // message. A RecSAE run started from the New Run dialog goes through the CLI and ends, done, in
 // the explorer.
-#include "app/cli_run_job.h"
-#include "app/job_monitor.h"
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/cli_run_job.h"
+#include "services/job_monitor.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "app/studio_window.h"
 #include "dialogs/new_run_dialog.h"
 #include "gui_test_main.h"

@@ -1,7 +1,7 @@
 // SAE dashboard and Compare runs on the fixture project, and the Hungarian assignment against
 // brute force on random matrices.
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "fixture_project.h"
 #include "gui_test_main.h"
 #include "store/project_store.h"

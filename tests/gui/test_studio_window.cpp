@@ -1,9 +1,9 @@
 // GUI smoke test: the real main window in a real X display. Opens a project written by the
 // fixture builder, follows the selection, runs and cancels a job from the run panel, and
 // checks that bad files end in an error dialog naming the file, never in a crash.
-#include "app/job_monitor.h"
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/job_monitor.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "app/studio_window.h"
 #include "common/error.h"
 #include "fixture_project.h"

@@ -1,9 +1,9 @@
 #include "app/studio_window.h"
 
-#include "app/cli_run_job.h"
-#include "app/job_monitor.h"
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/cli_run_job.h"
+#include "services/job_monitor.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
 #include "cs/build_info.h"

@@ -3,8 +3,8 @@
 // centre: one tab per view of the current run. File > New/Open/Recent/Open Demo Project,
 // light/dark themes, keyboard shortcuts. Every failure opening a file ends in a dialog
 // carrying cs::Error's message (file and problem), never in a crash.
-#include "app/run_launch.h"
-#include "app/theme.h"
+#include "services/run_launch.h"
+#include "services/theme.h"
 
 #include <QHash>
 #include <QMainWindow>

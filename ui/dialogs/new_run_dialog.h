@@ -4,7 +4,7 @@
 // parameter shows its default and a tooltip saying what it does. The form reads and fills a
 // RunSpec (app/run_launch.h), whose defaults are the engines'; the application turns the spec
 // into an engine job (see RunLauncher).
-#include "app/run_launch.h"
+#include "services/run_launch.h"
 
 #include <QDialog>
 #include <QString>

@@ -1,7 +1,7 @@
 #include "panels/project_explorer.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "store/project_store.h"
 
 #include <QFileInfo>

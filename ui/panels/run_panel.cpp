@@ -1,6 +1,6 @@
 #include "panels/run_panel.h"
 
-#include "app/job_monitor.h"
+#include "services/job_monitor.h"
 #include "panels/project_explorer.h"
 
 #include <QGridLayout>

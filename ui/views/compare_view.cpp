@@ -1,8 +1,8 @@
 #include "views/compare_view.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
-#include "app/theme.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
+#include "services/theme.h"
 #include "store/project_store.h"
 #include "views/craft_results.h"
 #include "views/hungarian.h"

@@ -1,8 +1,8 @@
 #include "views/concept_atlas.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
-#include "app/theme.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
+#include "services/theme.h"
 #include "store/project_store.h"
 
 #include <QCheckBox>

@@ -1,8 +1,8 @@
 #include "views/hierarchy_view.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
-#include "app/theme.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
+#include "services/theme.h"
 #include "vtk/pan_zoom_style.h"
 #include "vtk/vtk_view_widget.h"
 

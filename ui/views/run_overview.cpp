@@ -1,7 +1,7 @@
 #include "views/run_overview.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
 #include "results/run_data.h"
 #include "store/project_store.h"
 

@@ -1,15 +1,15 @@
 #include "views/sae_dashboard.h"
 
-#include "app/project_session.h"
-#include "app/selection_model.h"
-#include "app/theme.h"
+#include "services/project_session.h"
+#include "services/selection_model.h"
+#include "services/theme.h"
 #include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <QApplication>
-#include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
+#include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
 #include <QCheckBox>
@@ -68,12 +68,15 @@ QChart* makeBarChart(const QString& title, const QStringList& categories, const 
     series->setBarWidth(0.95);
     series->append(set);
     chart->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(categories);
-    x->setLabelsAngle(-90);
-    QFont small = x->labelsFont();
-    small.setPointSizeF(small.pointSizeF() * 0.75);
-    x->setLabelsFont(small);
+    // 28 to 40 bins do not fit a label each: a value axis over the bar positions labels about
+    // seven of them, upright and at the normal size, at the bars they name.
+    auto* x = new QCategoryAxis;
+    x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    x->setRange(-0.5, std::max<qsizetype>(1, categories.size()) - 0.5);
+    x->setStartValue(-0.5);
+    const qsizetype step = std::max<qsizetype>(1, (categories.size() + 6) / 7);
+    for (qsizetype i = 0; i < categories.size(); i += step) x->append(categories[i], qreal(i));
+    x->setGridLineVisible(false);
     x->setLabelsBrush(QApplication::palette().color(QPalette::Text));
     auto* y = new QValueAxis;
     y->setLabelFormat(QStringLiteral("%g"));

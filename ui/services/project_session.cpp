@@ -1,4 +1,4 @@
-#include "app/project_session.h"
+#include "services/project_session.h"
 
 #include "store/project_store.h"
 

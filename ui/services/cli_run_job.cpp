@@ -1,4 +1,4 @@
-#include "app/cli_run_job.h"
+#include "services/cli_run_job.h"
 
 #include "common/error.h"
 #include "craft/craft_spec.h"

@@ -1,4 +1,4 @@
-#include "app/theme.h"
+#include "services/theme.h"
 
 #include <QApplication>
 #include <QPalette>

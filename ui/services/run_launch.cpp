@@ -1,4 +1,4 @@
-#include "app/run_launch.h"
+#include "services/run_launch.h"
 
 #include <QFileInfo>
 

@@ -1,4 +1,4 @@
-#include "app/job_monitor.h"
+#include "services/job_monitor.h"
 
 #include <QMetaObject>
 #include <QPointer>

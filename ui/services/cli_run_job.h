@@ -4,7 +4,7 @@
 // and a child process also keeps an engine crash out of the window. The job runs on the
 // JobMonitor's engine thread, so the run panel, cancel and the explorer refresh work as for an
 // in-process job and the UI thread never waits on the child.
-#include "app/run_launch.h"
+#include "services/run_launch.h"
 #include "jobs/job.h"
 
 #include <QString>
