@@ -68,13 +68,13 @@ QChart* makeBarChart(const QString& title, const QStringList& categories, const 
     series->setBarWidth(0.95);
     series->append(set);
     chart->addSeries(series);
-    // 28 to 40 bins do not fit a label each: a value axis over the bar positions labels five of
-    // them, upright, whole and at the normal size, at the bars they name.
+    // 28 to 40 bins do not fit a label each: a value axis over the bar positions labels four of
+    // them (what the dashboard's narrowest chart holds), upright, whole and at the normal size.
     auto* x = new QCategoryAxis;
     x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     x->setRange(-0.5, std::max<qsizetype>(1, categories.size()) - 0.5);
     x->setStartValue(-0.5);
-    const qsizetype step = std::max<qsizetype>(1, (categories.size() + 4) / 5);
+    const qsizetype step = std::max<qsizetype>(1, (categories.size() + 3) / 4);
     for (qsizetype i = 0; i < categories.size(); i += step) x->append(categories[i], qreal(i));
     x->setGridLineVisible(false);
     x->setTruncateLabels(false);
