@@ -1,6 +1,7 @@
 #include "data/image_decode.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
@@ -97,8 +98,7 @@ ImageHeader pnmHeader(const std::string& path, const std::vector<unsigned char>&
 
 std::vector<unsigned char> readFileBytes(const std::string& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw Error(path, "does not exist");
-    if (!fs::is_regular_file(path, ec)) throw Error(path, "is not a regular file");
+    requireRegularFile(path, "an image file");
     const auto size = fs::file_size(path, ec);
     if (ec) throw Error(path, "cannot be read: " + ec.message());
     if (size == 0) throw Error(path, "is empty (0 bytes); expected an image");

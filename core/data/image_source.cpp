@@ -2,6 +2,7 @@
 #include "data/image_source.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 #include "data/idx_file.h"
 #include "data/image_decode.h"
 
@@ -104,14 +105,14 @@ private:
 std::unique_ptr<ImageSource> openImageSource(const std::string& path) {
     std::error_code ec;
     if (!fs::exists(path, ec)) throw Error(path, "does not exist");
-    if (fs::is_regular_file(path, ec)) {
+    if (!fs::is_directory(path, ec)) {
+        requireRegularFile(path, "an image, an IDX file or a folder of images");
         if (hasImageExtension(path)) {
             std::vector<ImageRef> refs{ImageRef{path, -1, {}}};
             return std::make_unique<FolderSource>(path, std::move(refs), std::vector<std::string>{});
         }
         return std::make_unique<IdxSource>(path);  // readIdxImages names a wrong magic / short body
     }
-    if (!fs::is_directory(path, ec)) throw Error(path, "is neither a folder of images nor an IDX file");
 
     // Images directly in the folder: a flat folder. Otherwise sub-folders with images: an
     // ImageFolder tree, classes in sorted order as torchvision's ImageFolder assigns them.

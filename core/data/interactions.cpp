@@ -1,6 +1,7 @@
 #include "data/interactions.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <algorithm>
 #include <cctype>
@@ -69,6 +70,7 @@ struct Event {
 };
 
 std::ifstream openOrThrow(const std::string& path) {
+    requireRegularFile(path, "an interactions file");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path, "cannot open the interactions file");
     return in;

@@ -1,6 +1,7 @@
 #include "data/item_metadata.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <algorithm>
 #include <fstream>
@@ -31,6 +32,7 @@ std::vector<std::string> split(const std::string& line, char sep) {
 }  // namespace
 
 ItemMetadata loadItemMetadata(const std::string& path) {
+    requireRegularFile(path, "an item metadata file (TSV)");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path, "cannot open the item metadata file");
     ItemMetadata meta;

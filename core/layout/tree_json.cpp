@@ -1,6 +1,7 @@
 #include "layout/tree_json.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <cmath>
 #include <fstream>
@@ -66,6 +67,7 @@ LayoutNode parseLayoutTree(const std::string& jsonText, const std::string& subje
 }
 
 LayoutNode loadLayoutTree(const std::string& path) {
+    requireRegularFile(path, "a tree file (JSON)");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw Error(path, "cannot open the tree file");
     std::ostringstream text;

@@ -2,6 +2,7 @@
 #include "model/model_loader.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 #include "model/plugin_registry.h"
 #include "model/torchscript_models.h"
 #include "model/torchscript_support.h"
@@ -102,6 +103,8 @@ std::string conventionsHelp() {
 }  // namespace
 
 std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptions& options) {
+    // Before any adapter (or plugin) opens it, and before it is hashed: a FIFO would block both.
+    requireRegularFile(path, "a model file");
     const std::string& adapter = options.adapter.empty() ? std::string("auto") : options.adapter;
     if (adapter == kSplitAdapterName) return loadSplitModule(path, options.optionsJson);
     if (adapter == kRecommenderAdapterName) return loadRecommenderModule(path, options.optionsJson);

@@ -1,6 +1,7 @@
 #include "model/torchscript_support.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <filesystem>
 #include <fstream>
@@ -40,8 +41,7 @@ std::string firstLine(const std::string& text) {
 
 torch::jit::Module loadTorchScriptFile(const std::string& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw Error(path, "does not exist");
-    if (fs::is_directory(path, ec)) throw Error(path, "is a folder, expected a TorchScript file (.pt)");
+    requireRegularFile(path, "a TorchScript file (.pt)");
     const auto size = fs::file_size(path, ec);
     if (ec) throw Error(path, "cannot be read: " + ec.message());
     if (size == 0) throw Error(path, "is empty (0 bytes); expected a TorchScript archive saved with torch.jit.save");

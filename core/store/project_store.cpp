@@ -1,6 +1,7 @@
 #include "store/project_store.h"
 
 #include "common/error.h"
+#include "common/input_file.h"
 
 #include <sqlite3.h>
 #include <signal.h>
@@ -261,7 +262,7 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, bool r
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::exists(path, ec)) throw Error(path, "no such project file");
-    if (fs::is_directory(path, ec)) throw Error(path, "is a folder, not a project file");
+    requireRegularFile(path, "a project file (.cstudio)");
     if (!isSqliteFile(path)) throw Error(path, "not a ConceptStudio project (not an SQLite database)");
 
     // A read-only file (or folder) is opened read-only, rather than failing later mid-write.
@@ -314,7 +315,11 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, bool r
 
 std::unique_ptr<ProjectStore> ProjectStore::openOrCreate(const std::string& path) {
     std::error_code ec;
-    if (std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0) return open(path);
+    if (std::filesystem::exists(path, ec)) {
+        // An existing path must be a file before its size means anything (a FIFO has none).
+        requireRegularFile(path, "a project file (.cstudio)");
+        if (std::filesystem::file_size(path, ec) > 0) return open(path);
+    }
     return create(path);
 }
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <filesystem>
@@ -297,6 +298,25 @@ TEST(ResizeAndNormalise, BilinearHalfPixelCentresAndPerChannelNormalisation) {
     std::vector<float> same = resizeAndNormalise(image, 1, 2, {}, {});
     EXPECT_EQ(same, image.pixels);
     EXPECT_THROW(resizeAndNormalise(image, 1, 2, {0.1f, 0.2f, 0.3f}, {}), cs::Error);
+}
+
+}  // namespace
+}  // namespace cs::data
+
+namespace cs::data {
+namespace {
+
+// A FIFO named as an image (or as the image source) would block the reader until something
+// writes to it; it is refused up front by its type, and so is a character device.
+TEST(ImageSource, FifoAndDeviceAreRefusedWithoutBeingOpened) {
+    const fs::path dir = freshDir("fifo");
+    const std::string fifo = (dir / "picture.png").string();
+    ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+    EXPECT_NE(errorOf([&] { openImageSource(fifo); }, fifo).find("is not a regular file"), std::string::npos);
+    EXPECT_NE(errorOf([&] { decodeImageFile(fifo, 3); }, fifo).find("is not a regular file"), std::string::npos);
+    EXPECT_NE(errorOf([&] { openImageSource("/dev/zero"); }, "/dev/zero").find("is not a regular file"),
+              std::string::npos);
+    EXPECT_NE(errorOf([&] { decodeImageFile(dir.string(), 3); }, dir.string()).find("is a folder"), std::string::npos);
 }
 
 }  // namespace
