@@ -13,6 +13,7 @@
 #include "store/project_store.h"
 
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -158,12 +159,17 @@ public:
     void setup(CLI::App& sub) override {
         sub.add_option("--project", request_.projectPath, "Project file (.cstudio) holding the RecSAE run")->required();
         sub.add_option("--run", request_.runId, "RecSAE run id (see `runs`)")->required();
-        sub.add_option("--latent", request_.latent, "Latent index (0 .. latents-1)")->required();
+        sub.add_option("--latent", request_.latent, "Latent index (0 .. latents-1)")
+            ->required()
+            ->check(CLI::Range(int64_t{0}, int64_t{10000000}));
         sub.add_option("--scale", request_.scale, "Factor for the latent's activation: 0 removes it (ablation), other values steer")
             ->default_val(0.0);
         sub.add_option("--users", request_.maxUsers, "At most this many users whose state activates the latent")
-            ->default_val(request_.maxUsers);
-        sub.add_option("--top-n", request_.topN, "Length of the recommendation lists compared")->default_val(request_.topN);
+            ->default_val(request_.maxUsers)
+            ->check(CLI::Range(1, 100000));
+        sub.add_option("--top-n", request_.topN, "Length of the recommendation lists compared")
+            ->default_val(request_.topN)
+            ->check(CLI::Range(1, 1000));
         sub.add_option("--json", json_, "Write the result (before/after lists, tags that rose and fell) as JSON to this file");
     }
 
@@ -171,6 +177,11 @@ public:
         if (request_.maxUsers < 1) throw UsageError("--users must be at least 1");
         if (request_.topN < 1) throw UsageError("--top-n must be at least 1");
         if (request_.latent < 0) throw UsageError("--latent must be 0 or more");
+        if (request_.runId < 1) throw UsageError("--run must be at least 1");
+        // CLI11's Range lets NaN through (every comparison with it is false), and a NaN or infinite
+        // factor turns every score of the steered users into NaN.
+        if (!std::isfinite(request_.scale) || std::fabs(request_.scale) > 1000.0)
+            throw UsageError("--scale must be a finite number between -1000 and 1000");
         const json params = parametersOfAblatableRun(request_);
 
         auto job = std::make_shared<sae::LatentAblationJob>(request_);

@@ -11,27 +11,27 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--images", spec_.imagesPath, "Image folder, ImageFolder tree, or IDX file")->required();
     sub.add_option("--class", spec_.classSpec, "Class index or class name")->required();
     sub.add_option("--layer", o.layer, "Probe point to factorise (e.g. layer4)")->required();
-    sub.add_option("--concepts", o.concepts, "Number of concepts r")->capture_default_str()->check(CLI::PositiveNumber);
+    sub.add_option("--concepts", o.concepts, "Number of concepts r")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{1000}));
     sub.add_option("--patch-size", o.patchSize, "Crop size in model-input pixels (stride = int(0.8*p))")
         ->capture_default_str()
-        ->check(CLI::PositiveNumber);
-    sub.add_option("--sobol-designs", o.sobolDesigns, "Sobol design points per image")->capture_default_str()->check(CLI::Range(2, 100000));
+        ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    sub.add_option("--sobol-designs", o.sobolDesigns, "Sobol design points per image")->capture_default_str()->check(CLI::Range(int64_t{2}, int64_t{100000}));
     sub.add_option("--sobol-design", sobolDesign_, "Design: sobol (scrambled Sobol', default), reference (unscrambled Halton), random")
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
     sub.add_option("--recursive-layers", o.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")->delimiter(',');
-    sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::PositiveNumber);
+    sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100}));
     sub.add_option("--batch-size", o.cropBatch,
                    "Crops per forward pass of g: the largest memory cost of a run (the first layers' maps of a batch)")
         ->capture_default_str()
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::Range(int64_t{1}, int64_t{4096}));
     sub.add_option("--seed", o.seed, "Seed for the randomised design and random orders")->capture_default_str();
-    sub.add_option("--max-images", spec_.maxImages, "Use at most N images of the class (0 = all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub.add_option("--max-images", spec_.maxImages, "Use at most N images of the class (0 = all)")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{10000000}));
     sub.add_flag("--filter-predicted", o.filterPredicted, "Keep only images the model predicts as the class");
     sub.add_option("--negative-activations", negativeActivations_, "What to do with negative activations: refuse, relu, shift")
         ->capture_default_str()
         ->check(CLI::IsMember({"refuse", "relu", "shift"}));
-    sub.add_option("--map-images", o.mapImages, "Images that get attribution-map PNGs")->capture_default_str()->check(CLI::NonNegativeNumber);
+    sub.add_option("--map-images", o.mapImages, "Images that get attribution-map PNGs")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{100000}));
     sub.add_flag("!--no-implicit-maps", o.implicitMaps, "Skip the implicit-differentiation maps");
     sub.add_option("--json", jsonOut_, "Write the run's summary as JSON to this file");
 }

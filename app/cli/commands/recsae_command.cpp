@@ -34,9 +34,15 @@ public:
         sub.add_option("--interactions", options_.interactionsPath, "Interaction log")->required();
         sub.add_option("--format", options_.format, "auto | sasrec | rechorus | movielens")->default_val("auto");
         sub.add_option("--item-meta", options_.itemMetaPath, "Item metadata (TSV: item_id, title, genres|categories|tags)");
-        sub.add_option("--expansion", options_.sae.expansion, "Latents per state dimension")->default_val(options_.sae.expansion);
-        sub.add_option("--k", options_.sae.k, "Active latents per state")->default_val(options_.sae.k);
-        sub.add_option("--epochs", options_.sae.epochs, "SAE training epochs")->default_val(options_.sae.epochs);
+        sub.add_option("--expansion", options_.sae.expansion, "Latents per state dimension")
+            ->default_val(options_.sae.expansion)
+            ->check(CLI::Range(int64_t{1}, int64_t{256}));
+        sub.add_option("--k", options_.sae.k, "Active latents per state")
+            ->default_val(options_.sae.k)
+            ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+        sub.add_option("--epochs", options_.sae.epochs, "SAE training epochs")
+            ->default_val(options_.sae.epochs)
+            ->check(CLI::Range(1, 10000));
         sub.add_option("--seed", seed_, "Random seed")->default_val(0);
         sub.add_option("--json", json_, "Write the run summary as JSON to this file");
     }

@@ -24,14 +24,22 @@ public:
         sub.add_option("--format", format_, "auto | sasrec | rechorus | movielens")->default_val("auto");
         sub.add_option("--out", out_, "Model file to write (.pt)")->required();
         sub.add_option("--epochs", config_.epochs, "Maximum epochs (early stopping on validation NDCG@10)")
-            ->default_val(config_.epochs);
+            ->default_val(config_.epochs)
+            ->check(CLI::Range(1, 10000));
         sub.add_option("--seed", seed_, "Random seed")->default_val(0);
-        sub.add_option("--max-len", config_.maxLength, "Maximum sequence length")->default_val(config_.maxLength);
-        sub.add_option("--batch-size", config_.batchSize, "Users per batch")->default_val(config_.batchSize);
+        sub.add_option("--max-len", config_.maxLength, "Maximum sequence length")
+            ->default_val(config_.maxLength)
+            ->check(CLI::Range(int64_t{2}, int64_t{4096}));
+        sub.add_option("--batch-size", config_.batchSize, "Users per batch")
+            ->default_val(config_.batchSize)
+            ->check(CLI::Range(int64_t{1}, int64_t{65536}));
         sub.add_option("--json", json_, "Write the summary as JSON to this file");
     }
     int run() override {
+        // CLI11 checks the ranges; these stay for callers that bypass it and say the same thing.
         if (config_.epochs < 1) throw UsageError("--epochs must be at least 1");
+        if (config_.maxLength < 2) throw UsageError("--max-len must be at least 2");
+        if (config_.batchSize < 1) throw UsageError("--batch-size must be at least 1");
         config_.seed = seed_;
         data::InteractionLoadOptions options;
         options.format = data::interactionFormatFromString(format_);
