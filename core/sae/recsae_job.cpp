@@ -79,7 +79,9 @@ torch::Tensor extractStates(model::SequentialRecommender& model, const std::vect
         std::vector<std::vector<int64_t>> seqs;
         for (size_t i = begin; i < end; ++i) {
             const auto& s = sequences[prefixes[i].user];
-            seqs.emplace_back(s.begin(), s.begin() + prefixes[i].length);
+            // Only the last maxLength items reach the model: copy no more than those.
+            const int64_t from = std::max<int64_t>(0, prefixes[i].length - maxLength);
+            seqs.emplace_back(s.begin() + from, s.begin() + prefixes[i].length);
         }
         parts.push_back(model.encode(padLeft(seqs, maxLength)));
         if (context)
@@ -189,7 +191,7 @@ store::RunStart recordModelAndDataset(store::ProjectStore& store, const RecSaeOp
 // Training states: every position of the users' training sequences (each prefix), sampled
 // down to maxTrainStates.
 void extractTrainingStates(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
-    s.prefixes = sampleTrainingPrefixes(s.split.train, o.maxTrainStates, s.rng);
+    s.prefixes = sampleTrainingPrefixes(s.split.train, o.maxTrainStates, s.rng, s.maxLength);
     s.states = extractStates(*s.model, s.split.train, s.prefixes, s.maxLength, &context, 0.0, 0.2);
 }
 

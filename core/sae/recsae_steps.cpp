@@ -27,11 +27,17 @@ data::ItemAttributes loadAttributes(const std::string& metaPath, const data::Int
 }
 
 std::vector<Prefix> sampleTrainingPrefixes(const std::vector<std::vector<int64_t>>& sequences, int64_t maxPrefixes,
-                                           std::mt19937_64& rng) {
+                                           std::mt19937_64& rng, int64_t maxLength) {
     std::vector<Prefix> prefixes;
-    for (size_t u = 0; u < sequences.size(); ++u)
-        for (size_t len = 1; len <= sequences[u].size(); ++len)
+    const size_t window = static_cast<size_t>(std::max<int64_t>(1, maxLength));
+    for (size_t u = 0; u < sequences.size(); ++u) {
+        const size_t n = sequences[u].size();
+        // The model sees at most `window` items, so older positions of a long user would only
+        // repeat its kind of state (and enumerating them all is quadratic work downstream).
+        const size_t first = n > window ? n - window + 1 : 1;
+        for (size_t len = first; len <= n; ++len)
             prefixes.push_back({static_cast<int32_t>(u), static_cast<int32_t>(len)});
+    }
     if (static_cast<int64_t>(prefixes.size()) > maxPrefixes) {
         std::shuffle(prefixes.begin(), prefixes.end(), rng);
         prefixes.resize(maxPrefixes);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,9 +32,12 @@ struct Prefix {
 };
 
 // Every prefix of every sequence (user order, then length), or a random maxPrefixes of them
-// when there are more: a user state exists at each position of the sequence.
+// when there are more: a user state exists at each position of the sequence. A sequence longer
+// than maxLength (the model's window) gives only its last maxLength prefixes, so a user with
+// 10^5 items costs no more than one with maxLength; users within the window are unaffected.
 std::vector<Prefix> sampleTrainingPrefixes(const std::vector<std::vector<int64_t>>& sequences, int64_t maxPrefixes,
-                                           std::mt19937_64& rng);
+                                           std::mt19937_64& rng,
+                                           int64_t maxLength = std::numeric_limits<int32_t>::max());
 
 // The sequences the concept dictionary is built on: all prefixes, or a random maxRows of them
 // (kept in their original order) with their codes, since the dictionary's cost grows with rows.

@@ -133,7 +133,11 @@ double trainOneEpoch(torch::jit::Module& net, torch::optim::Adam& optimizer, con
         const size_t end = std::min(users.size(), begin + static_cast<size_t>(config.batchSize));
         std::vector<std::vector<int64_t>> inputs, targets;
         for (size_t i = begin; i < end; ++i) {
-            const auto& s = split.train[users[i]];
+            // The last maxLength inputs and their targets are all that padLeft keeps: copy only
+            // those, so a user with 10^5 items costs what one with maxLength does.
+            const auto& full = split.train[users[i]];
+            const size_t keep = std::min(full.size(), static_cast<size_t>(config.maxLength) + 1);
+            const std::vector<int64_t> s(full.end() - keep, full.end());
             inputs.emplace_back(s.begin(), s.end() - 1);
             targets.emplace_back(s.begin() + 1, s.end());
         }
@@ -190,8 +194,8 @@ double saveAndVerify(torch::jit::Module& net, const std::string& outPath,
 
 SasRecResult trainSasRec(const data::InteractionLog& log, const std::string& outPath, const SasRecConfig& config,
                          jobs::JobContext* context) {
-    if (config.hidden <= 0 || config.blocks <= 0 || config.maxLength < 2 || config.epochs <= 0)
-        throw Error(outPath, "SASRec needs hidden > 0, blocks > 0, max length >= 2 and epochs > 0");
+    if (config.hidden <= 0 || config.blocks <= 0 || config.maxLength < 2 || config.epochs <= 0 || config.batchSize <= 0)
+        throw Error(outPath, "SASRec needs hidden > 0, blocks > 0, max length >= 2, epochs > 0 and batch size > 0");
     const auto start = Clock::now();
     // The profiling executor re-specialises the graph for every new batch width and tries
     // to fuse; plain interpretation is faster for this small network and deterministic.

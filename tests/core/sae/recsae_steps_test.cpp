@@ -143,3 +143,17 @@ TEST(RecSaeSteps, HistogramPutsOutliersInTheEndBins) {
     EXPECT_EQ(h["edges"], nlohmann::json::array({0.0, 0.5, 1.0}));
     EXPECT_EQ(h["counts"], nlohmann::json::array({2, 2}));
 }
+
+// A user far longer than the model's window gives only the window's last positions as training
+// states (enumerating 10^5 positions, each copied, was quadratic), and the users within the
+// window keep exactly the prefixes they had.
+TEST(RecSaeSteps, ALongUserGivesOnlyItsLastWindowOfPrefixes) {
+    std::vector<std::vector<int64_t>> sequences = kSequences;
+    sequences.push_back(std::vector<int64_t>(100000, 7));
+    std::mt19937_64 rng(0);
+    const auto prefixes = sampleTrainingPrefixes(sequences, 1000000, rng, 3);
+    std::vector<std::pair<int32_t, int32_t>> got;
+    for (const auto& p : prefixes) got.push_back({p.user, p.length});
+    EXPECT_EQ(got, (std::vector<std::pair<int32_t, int32_t>>{
+                       {0, 1}, {0, 2}, {0, 3}, {1, 1}, {1, 2}, {2, 99998}, {2, 99999}, {2, 100000}}));
+}
