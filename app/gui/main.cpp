@@ -20,6 +20,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 namespace {
@@ -92,13 +93,47 @@ void saveScreenshotAndQuit(cs::ui::StudioWindow& window, const QString& file) {
     });
 }
 
+// The studio's views are OpenGL widgets, which need a real window system. Without a display Qt's
+// xcb and wayland plugins abort inside QApplication; the offscreen and minimal platforms start but
+// crash when the first QOpenGLWidget is shown. Either way the user would see a crash, not a reason.
+constexpr const char* kUseDesktop = "run it on a desktop (xcb or wayland), or use concept-studio-cli";
+
+bool platformChosenOnCommandLine(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "-platform") == 0 || std::strcmp(argv[i], "--platform") == 0) return true;
+    return false;
+}
+
+// Before QApplication: a display platform (the default, xcb or wayland) with no display to use.
+bool reportMissingDisplay(int argc, char** argv) {
+    if (platformChosenOnCommandLine(argc, argv)) return false;
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    const bool displayPlatform = platform.isEmpty() || platform.startsWith("xcb") || platform.startsWith("wayland");
+    if (!displayPlatform || !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY"))
+        return false;
+    std::fprintf(stderr, "concept-studio: no display to show the studio on (DISPLAY and WAYLAND_DISPLAY are not set); %s\n",
+                 kUseDesktop);
+    return true;
+}
+
+// After QApplication, before any QOpenGLWidget is shown: platforms that cannot host one.
+bool reportPlatformWithoutOpenGlWindows() {
+    const QString platform = QGuiApplication::platformName();
+    if (platform != QLatin1String("offscreen") && platform != QLatin1String("minimal")) return false;
+    std::fprintf(stderr, "concept-studio: the '%s' platform cannot show the studio's OpenGL views; %s\n",
+                 qPrintable(platform), kUseDesktop);
+    return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (reportMissingDisplay(argc, argv)) return 1;
     // VTK's OpenGL2 backend needs a 3.2 core context; this must precede QApplication.
     cs::ui::VtkViewWidget::setDefaultSurfaceFormat();
     QApplication::setAttribute(Qt::AA_UseHighDpiPixmaps);
     QApplication app(argc, argv);
+    if (reportPlatformWithoutOpenGlWindows()) return 1;
     QApplication::setApplicationName(QStringLiteral("concept-studio"));
     QApplication::setOrganizationName(QStringLiteral("ConceptStudio"));
     QApplication::setApplicationVersion(QStringLiteral(CS_VERSION_STRING));
