@@ -12,7 +12,7 @@ void requireRegularFile(const std::string& path, const std::string& what) {
     // stat() only looks at the inode: unlike opening, it never blocks on a FIFO.
     struct stat info {};
     if (::stat(path.c_str(), &info) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) throw Error(path, "does not exist");
+        if (errno == ENOENT || errno == ENOTDIR) throw Error(path, "does not exist; cannot open it");
         throw Error(path, std::string("cannot be read: ") + std::strerror(errno));
     }
     if (S_ISDIR(info.st_mode)) throw Error(path, "is a folder, expected " + what);

@@ -3,7 +3,7 @@
 // input (a model, an interaction log, item metadata, a project, a tree, an image). A FIFO, a
 // device or a socket would block the reader or feed it endless bytes, and a folder cannot be
 // read as a file, so each is refused up front with a cs::Error naming the path:
-//   "<path>: does not exist", "<path>: is a folder, expected <what>",
+//   "<path>: does not exist; cannot open it", "<path>: is a folder, expected <what>",
 //   "<path>: is not a regular file (a FIFO, device or socket); expected <what>".
 // Symbolic links are followed: a link to a regular file is accepted.
 #include <string>

@@ -44,7 +44,7 @@ TEST(RequireRegularFile, RefusesWhatIsNotAFileNamingWhatWasExpected) {
     const fs::path dir = freshDir();
     const std::string fifo = (dir / "fifo").string();
     ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-    EXPECT_EQ(problemFor((dir / "missing.json").string()), "does not exist");
+    EXPECT_EQ(problemFor((dir / "missing.json").string()), "does not exist; cannot open it");
     EXPECT_EQ(problemFor(dir.string()), "is a folder, expected a tree file (JSON)");
     EXPECT_EQ(problemFor(fifo), "is not a regular file (a FIFO, device or socket); expected a tree file (JSON)");
     EXPECT_EQ(problemFor("/dev/null"), "is not a regular file (a FIFO, device or socket); expected a tree file (JSON)");
