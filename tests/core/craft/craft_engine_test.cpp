@@ -16,19 +16,6 @@ using namespace cs::craft::test;
 
 namespace {
 
-CraftOptions smallOptions() {
-    CraftOptions o;
-    o.layer = "block2";
-    o.classIndex = 1;
-    o.concepts = 3;
-    o.patchSize = 16;
-    o.sobolDesigns = 8;
-    o.mapImages = 2;
-    o.mapConcepts = 2;
-    o.randomOrders = 3;
-    return o;
-}
-
 std::string errorOf(const std::function<void()>& f) {
     try {
         f();
@@ -45,7 +32,7 @@ bool isPng(const std::string& bytes) { return bytes.size() > 8 && bytes.compare(
 TEST(CraftEngine, RunsEveryStageWithConsistentShapes) {
     TinyVisionModel model;
     at::Tensor images = makeImages(6, 3, 32, 32);
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     CraftResult r = CraftEngine(model, o).run(images, at::Tensor());
     const int64_t crops = 6 * 4;  // 32/16 with stride 12: 2×2 crops per image
     ASSERT_EQ(static_cast<int64_t>(r.crops.size()), crops);
@@ -87,7 +74,7 @@ TEST(CraftEngine, RunsEveryStageWithConsistentShapes) {
 
 TEST(CraftEngine, BatchesTheModelHeadOverAllMasksOfAnImage) {
     TinyVisionModel model;
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     o.mapImages = 0;
     o.randomOrders = 0;
     o.hBatch = 1000;
@@ -100,7 +87,7 @@ TEST(CraftEngine, BatchesTheModelHeadOverAllMasksOfAnImage) {
 TEST(CraftEngine, SobolImportanceFollowsTheReferenceFormula) {
     // Reference mode reproduces the reference's estimate_importance for one image by hand.
     TinyVisionModel model;
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     o.sobolDesign = SobolDesign::Reference;
     o.mapImages = 0;
     at::Tensor images = makeImages(4, 3, 32, 32);
@@ -118,7 +105,7 @@ TEST(CraftEngine, SobolImportanceFollowsTheReferenceFormula) {
 
 TEST(CraftEngine, RecursiveTreeWeighsSubConceptsOnTheParentCoefficient) {
     TinyVisionModel model;
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     o.mapImages = 0;
     o.recursiveLayers = {"block1"};
     o.subConcepts = 2;
@@ -153,7 +140,7 @@ TEST(CraftEngine, FiltersImagesByPredictedLabel) {
     at::Tensor images = makeImages(12, 3, 32, 32, 5);
     at::Tensor predicted = model.logits(images).argmax(1);
     const int64_t cls = predicted[0].item<int64_t>();
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     o.classIndex = cls;
     o.concepts = 2;
     o.filterPredicted = true;
@@ -169,7 +156,7 @@ TEST(CraftEngine, FiltersImagesByPredictedLabel) {
 TEST(CraftEngine, BadInputsGiveClearErrors) {
     TinyVisionModel model;
     at::Tensor images = makeImages(2, 3, 32, 32);
-    CraftOptions o = smallOptions();
+    CraftOptions o = smallCraftOptions();
     {
         auto bad = o;
         bad.classIndex = 7;

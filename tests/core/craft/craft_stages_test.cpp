@@ -115,12 +115,7 @@ TEST(ConceptDictionaryNmf, FitsTransformsAndReconstructsAPlantedMatrix) {
 
 TEST(ConceptImportanceSobol, GivesTheEnginesNumbersOnOneImage) {
     TinyVisionModel model;
-    CraftOptions o;
-    o.layer = "block2";
-    o.classIndex = 1;
-    o.concepts = 3;
-    o.patchSize = 16;
-    o.sobolDesigns = 8;
+    CraftOptions o = smallCraftOptions();
     o.mapImages = 0;
     o.randomOrders = 0;
     const CraftResult result = CraftEngine(model, o).run(makeImages(4, 3, 32, 32), at::Tensor());

@@ -77,6 +77,21 @@ private:
 };
 
 // A few smooth, structured images: blobs and stripes so crops differ.
+// Options small enough for TinyVisionModel on a few 32×32 images: 3 concepts of 16-pixel patches
+// at block2, 8 Sobol designs, maps for 2 images, 3 random orders.
+inline CraftOptions smallCraftOptions() {
+    CraftOptions o;
+    o.layer = "block2";
+    o.classIndex = 1;
+    o.concepts = 3;
+    o.patchSize = 16;
+    o.sobolDesigns = 8;
+    o.mapImages = 2;
+    o.mapConcepts = 2;
+    o.randomOrders = 3;
+    return o;
+}
+
 inline at::Tensor makeImages(int64_t n, int64_t channels, int64_t height, int64_t width, uint64_t seed = 1) {
     torch::manual_seed(seed);
     auto ys = torch::linspace(0, 1, height).view({1, 1, height, 1});
