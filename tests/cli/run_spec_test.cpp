@@ -1,6 +1,7 @@
 // A run spec survives spec → command line (toCliArguments) → the CLI's parser → spec, so the
 // studio, which starts runs through concept-studio-cli, runs exactly what its dialog describes.
 #include "commands/craft_options.h"
+#include "commands/recsae_options.h"
 #include "sae/recsae_spec.h"
 
 #include <gtest/gtest.h>
@@ -20,6 +21,30 @@ CraftJobSpec parseCraft(const std::vector<std::string>& arguments) {
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());  // CLI11 takes them last first
     app.parse(reversed);
     return commandLine.spec();
+}
+
+// Parses `arguments` (subcommand first) with the recsae command's own options.
+cs::sae::RecSaeOptions parseRecSae(const std::vector<std::string>& arguments) {
+    CLI::App app;
+    cs::cli::RecSaeCommandLine commandLine;
+    commandLine.addOptions(*app.add_subcommand("recsae"));
+    std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());  // CLI11 takes them last first
+    app.parse(reversed);
+    return commandLine.options();
+}
+
+void expectSameRecSaeCliValues(const cs::sae::RecSaeOptions& a, const cs::sae::RecSaeOptions& b) {
+    EXPECT_EQ(a.projectPath, b.projectPath);
+    EXPECT_EQ(a.modelPath, b.modelPath);
+    EXPECT_EQ(a.loader.adapter, b.loader.adapter);
+    EXPECT_EQ(a.loader.pluginDirs, b.loader.pluginDirs);
+    EXPECT_EQ(a.interactionsPath, b.interactionsPath);
+    EXPECT_EQ(a.format, b.format);
+    EXPECT_EQ(a.itemMetaPath, b.itemMetaPath);
+    EXPECT_EQ(a.sae.expansion, b.sae.expansion);
+    EXPECT_EQ(a.sae.k, b.sae.k);
+    EXPECT_EQ(a.sae.epochs, b.sae.epochs);
+    EXPECT_EQ(a.sae.seed, b.sae.seed);
 }
 
 CraftJobSpec requiredOnly() {
@@ -146,6 +171,54 @@ TEST(RunSpec, RecSaeOptionsBecomeTheRecsaeCommandLine) {
     options.itemMetaPath.clear();
     const std::vector<std::string> withoutMeta = cs::sae::toCliArguments(options);
     EXPECT_EQ(std::find(withoutMeta.begin(), withoutMeta.end(), "--item-meta"), withoutMeta.end());  // optional and empty
+}
+
+TEST(RunSpec, RecSaeOptionsWithEveryOptionChangedSurviveTheCommandLine) {
+    cs::sae::RecSaeOptions options;
+    options.projectPath = "/p/x.cstudio";
+    options.modelPath = "/m/sasrec.pt";
+    options.interactionsPath = "/d/ratings.dat";
+    options.format = "rechorus";
+    options.itemMetaPath = "/d/items.tsv";
+    options.loader.adapter = "torchscript-recommender";
+    options.loader.pluginDirs = {std::filesystem::temp_directory_path().string()};
+    options.sae.expansion = 3;
+    options.sae.k = 5;
+    options.sae.epochs = 7;
+    options.sae.seed = 11;
+    const cs::sae::RecSaeOptions defaults;
+    ASSERT_NE(options.format, defaults.format);
+    ASSERT_NE(options.sae.expansion, defaults.sae.expansion);
+    ASSERT_NE(options.sae.k, defaults.sae.k);
+    ASSERT_NE(options.sae.epochs, defaults.sae.epochs);
+    expectSameRecSaeCliValues(parseRecSae(cs::sae::toCliArguments(options)), options);
+}
+
+TEST(RunSpec, RecSaeDefaultsAreTheCommandLineDefaults) {
+    cs::sae::RecSaeOptions options;
+    options.projectPath = "/p/x.cstudio";
+    options.modelPath = "/m/sasrec.pt";
+    options.interactionsPath = "/d/ratings.dat";
+    expectSameRecSaeCliValues(parseRecSae({"recsae", "--project", "/p/x.cstudio", "--model", "/m/sasrec.pt", "--interactions",
+                                           "/d/ratings.dat"}),
+                              options);
+}
+
+TEST(RunSpec, EveryRecSaeOptionOfTheCommandIsWritten) {
+    cs::sae::RecSaeOptions options;
+    options.itemMetaPath = "/d/items.tsv";
+    options.loader.pluginDirs = {std::filesystem::temp_directory_path().string()};
+    const std::vector<std::string> arguments = cs::sae::toCliArguments(options);
+    CLI::App app;
+    cs::cli::RecSaeCommandLine commandLine;
+    CLI::App* recsae = app.add_subcommand("recsae");
+    commandLine.addOptions(*recsae);
+    for (const CLI::Option* option : recsae->get_options()) {
+        if (option->get_lnames().empty()) continue;
+        const std::string name = "--" + option->get_lnames().front();
+        if (name == "--help" || name == "--json") continue;  // not part of the run
+        EXPECT_NE(std::find(arguments.begin(), arguments.end(), name), arguments.end()) << name;
+    }
 }
 
 }  // namespace

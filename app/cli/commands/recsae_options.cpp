@@ -1,0 +1,30 @@
+#include "commands/recsae_options.h"
+
+namespace cs::cli {
+
+void RecSaeCommandLine::addOptions(CLI::App& sub) {
+    sae::SaeConfig& sae = options_.sae;
+    sub.add_option("--project", options_.projectPath, "Project file (.cstudio), created if missing")->required();
+    sub.add_option("--model", options_.modelPath,
+                   "Sequential recommender: TorchScript (encode, score, num_items) or a plugin's model file")
+        ->required();
+    sub.add_option("--adapter", options_.loader.adapter,
+                   "Model adapter (auto, torchscript-recommender, or a plugin's recommender adapter)")
+        ->capture_default_str();
+    sub.add_option("--plugin-dir", options_.loader.pluginDirs, "Extra folder to search for plugins (repeatable)")
+        ->check(CLI::ExistingDirectory);
+    sub.add_option("--interactions", options_.interactionsPath, "Interaction log")->required();
+    sub.add_option("--format", options_.format, "auto | sasrec | rechorus | movielens")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"auto", "sasrec", "rechorus", "movielens"}));
+    sub.add_option("--item-meta", options_.itemMetaPath, "Item metadata (TSV: item_id, title, genres|categories|tags)");
+    sub.add_option("--expansion", sae.expansion, "Latents per state dimension")
+        ->capture_default_str()
+        ->check(CLI::Range(int64_t{1}, int64_t{256}));
+    sub.add_option("--k", sae.k, "Active latents per state")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    sub.add_option("--epochs", sae.epochs, "SAE training epochs")->capture_default_str()->check(CLI::Range(1, 10000));
+    sub.add_option("--seed", sae.seed, "Random seed")->capture_default_str();
+    sub.add_option("--json", jsonOut_, "Write the run summary as JSON to this file");
+}
+
+}  // namespace cs::cli
