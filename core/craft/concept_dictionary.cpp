@@ -6,6 +6,8 @@
 
 namespace cs::craft {
 
+at::Tensor ConceptDictionary::offset() const { return {}; }
+
 namespace {
 
 class NmfDictionary final : public ConceptDictionary {

@@ -31,6 +31,10 @@ public:
     virtual at::Tensor transform(const at::Tensor& activations) const = 0;
     // Activations (m × C) rebuilt from codes (m × rank).
     virtual at::Tensor reconstruct(const at::Tensor& codes) const = 0;
+    // The part of every reconstruction that no code carries (PCA's mean, C values, float32);
+    // undefined when reconstruct is codes·W alone. The engine adds it back before h, so that the
+    // concept contributions Σ_k m_k B[k] are perturbations of the activation, not of its centred form.
+    virtual at::Tensor offset() const;
 };
 
 // NMF (scikit-learn's solver and stopping rule) and the NNLS transform, both run with these

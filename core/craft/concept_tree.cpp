@@ -97,7 +97,7 @@ private:
         const int64_t rank = std::min<int64_t>(o_.subConcepts, m);
         if (rank < 1 || m < 2) return false;
         at::Tensor inputs = cropImages(work.crops);
-        ActivationPolicy policy{o_.negativeActivations, 0.0, layer};
+        ActivationPolicy policy{o_.negativeActivations, 0.0, layer, factorisesSignedActivations(o_.dictionary)};
         at::Tensor A = meanActivations(model_, layer, inputs, o_.cropBatch, policy);
         if (A.abs().max().item<double>() == 0.0) return false;
         dictionaries_.push_back(makeConceptDictionary(o_));

@@ -64,6 +64,17 @@ int64_t probeIndex(const model::VisionModel& model, const std::string& layer) {
     return std::find(points.begin(), points.end(), layer) - points.begin();
 }
 
+// h on rows that carry only the concept contributions: the dictionary's offset (PCA's mean) is
+// added back, laid out channel-major like the rows.
+RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dictionary, const std::vector<int64_t>& spatial) {
+    at::Tensor offset = dictionary.offset();
+    if (!offset.defined()) return h;
+    offset = offset.to(torch::kFloat32);
+    if (!spatial.empty()) offset = offset.view({-1, 1, 1}).expand({offset.size(0), spatial[0], spatial[1]});
+    at::Tensor row = offset.reshape({1, -1}).contiguous();
+    return [h = std::move(h), row](const at::Tensor& rows) { return h(rows + row); };
+}
+
 }  // namespace
 
 double curveArea(const std::vector<double>& curve) {
@@ -91,7 +102,7 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
     s.images = images;
     s.display = display;
     s.grid = cropGrid(images.size(2), images.size(3), o.patchSize, o.stride > 0 ? o.stride : defaultStride(o.patchSize));
-    s.policy = ActivationPolicy{o.negativeActivations, 0.0, o.layer};
+    s.policy = ActivationPolicy{o.negativeActivations, 0.0, o.layer, factorisesSignedActivations(o.dictionary)};
     s.result.layer = o.layer;
     s.result.classIndex = o.classIndex;
     s.result.sobolDesign = toString(o.sobolDesign);
@@ -128,6 +139,11 @@ void CraftEngine::checkInputs(const at::Tensor& images) const {
     }
     if (o.concepts <= 0) throw Error("concepts", "the number of concepts must be positive");
     if (o.sobolDesigns < 2) throw Error("sobol-designs", "need at least 2 Sobol design points");
+    // The implicit maps differentiate the NNLS transform through its active set (attribution_maps.h),
+    // which only NMF's codes come from.
+    if (o.dictionary != ConceptDictionaryMethod::Nmf && o.implicitMaps && o.mapImages > 0)
+        throw Error("implicit maps", std::string("the implicit-differentiation maps need the NMF dictionary (its codes are NNLS solutions); "
+                                                 "with --dictionary ") + toString(o.dictionary) + " add --no-implicit-maps");
 }
 
 // g on the whole images, for the transform, the importance and the filter.
@@ -195,7 +211,8 @@ void CraftEngine::estimateImportance(CraftState& s, const StageRange& stage) {
     const int64_t n = s.images.size(0), r = o.concepts;
     const int64_t locations = s.spatial.empty() ? 1 : s.spatial[0] * s.spatial[1];
     s.imageCodes = dictionary_->transform(rowsByChannel(s.policy.toNonNegative(s.imageActivations))).view({n, locations, r});
-    const RowEvaluator h = classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex, &s.result.timings.hSeconds);
+    const RowEvaluator h = withDictionaryOffset(
+        classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex, &s.result.timings.hSeconds), *dictionary_, s.spatial);
     s.importance = torch::zeros({n, r}, torch::kFloat64);
     for (int64_t i = 0; i < n; ++i) {
         const ImportanceScores scores = importance_->estimate(conceptContributions(s.imageCodes[i], s.W, s.spatial), h);
@@ -231,7 +248,9 @@ void CraftEngine::measureFaithfulness(CraftState& s, const StageRange& stage) {
     const CraftOptions& o = options_;
     auto contributionsOf = [&](int64_t i) { return conceptContributions(s.imageCodes[i], s.W, s.spatial); };
     s.result.faithfulness = faithfulnessCurves(s.images.size(0), contributionsOf,
-                                               classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex), o.hBatch,
+                                               withDictionaryOffset(classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex),
+                                                                    *dictionary_, s.spatial),
+                                               o.hBatch,
                                                s.result.conceptOrder, o.randomOrders, o.seed + 1, [this] { checkCancelled(); });
     s.result.timings.faithfulness = secondsSince(started);
     report(stage, 1.0);

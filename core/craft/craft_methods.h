@@ -1,7 +1,7 @@
 #pragma once
 // The concept dictionary and the importance estimator a CRAFT run uses, made from its options.
-// Today every run uses the reference's methods, NMF and Sobol total-order indices; a new method
-// is chosen here (and only here) once the options can name it.
+// CraftOptions::dictionary and ::importance name them (NMF and Sobol by default, the reference's);
+// a new method is chosen here (and only here) once the options can name it.
 #include "craft/concept_dictionary.h"
 #include "craft/concept_importance.h"
 #include "craft/craft_engine.h"

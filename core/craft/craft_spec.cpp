@@ -39,6 +39,40 @@ NegativeActivations negativeActivationsFromString(const std::string& text) {
     throw Error("negative-activations", "unknown mode '" + text + "' (expected refuse, relu or shift)");
 }
 
+const char* toString(ConceptDictionaryMethod method) {
+    switch (method) {
+        case ConceptDictionaryMethod::Nmf: return "nmf";
+        case ConceptDictionaryMethod::Pca: return "pca";
+        case ConceptDictionaryMethod::KMeans: return "kmeans";
+        case ConceptDictionaryMethod::SemiNmf: return "semi-nmf";
+    }
+    return "nmf";
+}
+
+ConceptDictionaryMethod conceptDictionaryMethodFromString(const std::string& text) {
+    if (text == "nmf") return ConceptDictionaryMethod::Nmf;
+    if (text == "pca") return ConceptDictionaryMethod::Pca;
+    if (text == "kmeans") return ConceptDictionaryMethod::KMeans;
+    if (text == "semi-nmf") return ConceptDictionaryMethod::SemiNmf;
+    throw Error("dictionary", "unknown concept dictionary '" + text + "' (expected nmf, pca, kmeans or semi-nmf)");
+}
+
+const char* toString(ConceptImportanceMethod method) {
+    switch (method) {
+        case ConceptImportanceMethod::Sobol: return "sobol";
+        case ConceptImportanceMethod::Occlusion: return "occlusion";
+        case ConceptImportanceMethod::Rise: return "rise";
+    }
+    return "sobol";
+}
+
+ConceptImportanceMethod conceptImportanceMethodFromString(const std::string& text) {
+    if (text == "sobol") return ConceptImportanceMethod::Sobol;
+    if (text == "occlusion") return ConceptImportanceMethod::Occlusion;
+    if (text == "rise") return ConceptImportanceMethod::Rise;
+    throw Error("importance", "unknown importance estimator '" + text + "' (expected sobol, occlusion or rise)");
+}
+
 namespace {
 std::string joined(const std::vector<std::string>& items, char separator) {
     std::string text;
@@ -68,6 +102,8 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--patch-size", std::to_string(o.patchSize));
     add("--sobol-designs", std::to_string(o.sobolDesigns));
     add("--sobol-design", toString(o.sobolDesign));
+    add("--dictionary", toString(o.dictionary));
+    add("--importance", toString(o.importance));
     if (!o.recursiveLayers.empty()) add("--recursive-layers", joined(o.recursiveLayers, ','));
     add("--sub-concepts", std::to_string(o.subConcepts));
     add("--batch-size", std::to_string(o.cropBatch));

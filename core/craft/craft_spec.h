@@ -15,6 +15,22 @@
 
 namespace cs::craft {
 
+// How concepts are extracted and how their importance is estimated (concept_dictionary.h,
+// concept_importance.h). NMF and Sobol are the reference's; the others are those Holistic CRAFT
+// (Fel et al., NeurIPS 2023) compares them with (docs/craft.md "Methods").
+enum class ConceptDictionaryMethod { Nmf, Pca, KMeans, SemiNmf };
+enum class ConceptImportanceMethod { Sobol, Occlusion, Rise };
+
+// "nmf", "pca", "kmeans", "semi-nmf"; "sobol", "occlusion", "rise". FromString throws cs::Error on
+// another name.
+// NMF alone needs non-negative activations; the other dictionaries factorise signed ones.
+inline bool factorisesSignedActivations(ConceptDictionaryMethod method) { return method != ConceptDictionaryMethod::Nmf; }
+
+const char* toString(ConceptDictionaryMethod method);
+ConceptDictionaryMethod conceptDictionaryMethodFromString(const std::string& text);
+const char* toString(ConceptImportanceMethod method);
+ConceptImportanceMethod conceptImportanceMethodFromString(const std::string& text);
+
 struct CraftOptions {
     std::string layer;               // probe point (e.g. "layer4")
     int64_t classIndex = 0;
@@ -28,6 +44,8 @@ struct CraftOptions {
     int64_t sobolDesigns = 32;
     SobolDesign sobolDesign = SobolDesign::ScrambledSobol;  // the tests show it closer to exact indices
     uint64_t seed = 0;
+    ConceptDictionaryMethod dictionary = ConceptDictionaryMethod::Nmf;  // the reference's
+    ConceptImportanceMethod importance = ConceptImportanceMethod::Sobol;  // the reference's
     NegativeActivations negativeActivations = NegativeActivations::Refuse;
     bool filterPredicted = false;    // keep only images the model predicts as classIndex (xplique's CraftManager)
     // Maps

@@ -61,12 +61,14 @@ at::Tensor ActivationPolicy::toNonNegative(const at::Tensor& a) const {
         throw Error("layer " + layer, "the model's activations contain NaN or infinite values; check the model and the input normalisation");
     switch (mode) {
         case NegativeActivations::Refuse: {
+            if (signedDictionary) return a;
             const double minimum = a.min().item<double>();
             if (minimum < 0.0) {
                 std::ostringstream msg;
                 msg << "activations have negative values (minimum " << minimum
                     << "); CRAFT factorises non-negative activations, so probe after a ReLU or use"
-                       " --negative-activations relu (ReLU them) or shift (subtract the minimum)";
+                       " --negative-activations relu (ReLU them) or shift (subtract the minimum), or a dictionary for signed"
+                       " activations (--dictionary semi-nmf)";
                 throw Error("layer " + layer, msg.str());
             }
             return a;

@@ -50,6 +50,9 @@ struct ActivationPolicy {
     NegativeActivations mode = NegativeActivations::Refuse;
     double offset = 0.0;  // Shift: the m subtracted (<= 0)
     std::string layer;    // for messages
+    // Refuse lets negative values through (only non-finite ones are refused): set for dictionaries
+    // that factorise signed activations (PCA, K-Means, Semi-NMF; CraftOptions::dictionary).
+    bool signedDictionary = false;
     // Checks finiteness and sign; applies the policy. Throws cs::Error (layer named).
     at::Tensor toNonNegative(const at::Tensor& a) const;
     // What h must get for a non-negative activation built by the engine.

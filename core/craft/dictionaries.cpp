@@ -75,6 +75,10 @@ public:
         fitted();
         return (codes.to(torch::kFloat64).mm(W_) + mean_).to(torch::kFloat32);
     }
+    at::Tensor offset() const override {
+        fitted();
+        return mean_.to(torch::kFloat32);
+    }
 
 private:
     void fitted() const {

@@ -72,6 +72,8 @@ void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
     EXPECT_EQ(x.patchSize, y.patchSize);
     EXPECT_EQ(x.sobolDesigns, y.sobolDesigns);
     EXPECT_EQ(x.sobolDesign, y.sobolDesign);
+    EXPECT_EQ(x.dictionary, y.dictionary);
+    EXPECT_EQ(x.importance, y.importance);
     EXPECT_EQ(x.recursiveLayers, y.recursiveLayers);
     EXPECT_EQ(x.subConcepts, y.subConcepts);
     EXPECT_EQ(x.cropBatch, y.cropBatch);
@@ -94,6 +96,8 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     o.patchSize = 48;
     o.sobolDesigns = 40;
     o.sobolDesign = cs::craft::SobolDesign::Random;
+    o.dictionary = cs::craft::ConceptDictionaryMethod::SemiNmf;
+    o.importance = cs::craft::ConceptImportanceMethod::Rise;
     o.recursiveLayers = {"layer3", "layer2"};
     o.subConcepts = 3;
     o.cropBatch = 8;
@@ -108,6 +112,8 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     EXPECT_NE(o.patchSize, defaults.options.patchSize);
     EXPECT_NE(o.sobolDesigns, defaults.options.sobolDesigns);
     EXPECT_NE(o.sobolDesign, defaults.options.sobolDesign);
+    EXPECT_NE(o.dictionary, defaults.options.dictionary);
+    EXPECT_NE(o.importance, defaults.options.importance);
     EXPECT_NE(o.subConcepts, defaults.options.subConcepts);
     EXPECT_NE(o.cropBatch, defaults.options.cropBatch);
     EXPECT_NE(o.seed, defaults.options.seed);

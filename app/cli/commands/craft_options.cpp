@@ -19,6 +19,13 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--sobol-design", sobolDesign_, "Design: sobol (scrambled Sobol', default), reference (unscrambled Halton), random")
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
+    sub.add_option("--dictionary", dictionary_,
+                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf"}));
+    sub.add_option("--importance", importance_, "Concept importance: sobol (the reference's), occlusion, rise")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"sobol", "occlusion", "rise"}));
     sub.add_option("--recursive-layers", o.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")->delimiter(',');
     sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100}));
     sub.add_option("--batch-size", o.cropBatch,
@@ -40,6 +47,8 @@ craft::CraftJobSpec CraftCommandLine::spec() const {
     craft::CraftJobSpec spec = spec_;
     spec.options.sobolDesign = craft::sobolDesignFromString(sobolDesign_);
     spec.options.negativeActivations = craft::negativeActivationsFromString(negativeActivations_);
+    spec.options.dictionary = craft::conceptDictionaryMethodFromString(dictionary_);
+    spec.options.importance = craft::conceptImportanceMethodFromString(importance_);
     return spec;
 }
 

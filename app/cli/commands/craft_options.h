@@ -24,6 +24,8 @@ private:
     // Choices are parsed as names and turned into the spec's enums by spec().
     std::string sobolDesign_ = craft::toString(spec_.options.sobolDesign);
     std::string negativeActivations_ = craft::toString(spec_.options.negativeActivations);
+    std::string dictionary_ = craft::toString(spec_.options.dictionary);
+    std::string importance_ = craft::toString(spec_.options.importance);
     std::string jsonOut_;
 };
 

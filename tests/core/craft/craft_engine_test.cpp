@@ -258,3 +258,98 @@ TEST(AttributionMaps, ProjectionMapIsThresholdedResizedAndNormalised) {
     EXPECT_TRUE(isPng(overlayPng(torch::rand({1, 16, 16}), {m}, colours)));
     EXPECT_TRUE(isPng(heatmapPng(m)));
 }
+
+// Every dictionary with Sobol, and every importance estimator with NMF, runs the whole pipeline
+// (maps and the recursive tree included) with consistent shapes and finite results.
+namespace {
+void expectCompleteRun(const CraftOptions& o, const std::string& label) {
+    TinyVisionModel model;
+    CraftResult r = CraftEngine(model, o).run(makeImages(6, 3, 32, 32), at::Tensor());
+    const int64_t crops = 6 * 4;
+    EXPECT_EQ(r.cropCoefficients.shape, (std::vector<int64_t>{crops, 3})) << label;
+    EXPECT_EQ(r.conceptVectors.shape, (std::vector<int64_t>{3, 16})) << label;
+    EXPECT_EQ(r.imageImportance.shape, (std::vector<int64_t>{6, 3})) << label;
+    ASSERT_EQ(r.uMaps.size(), 6u) << label;
+    EXPECT_EQ(r.uMaps[0].shape, (std::vector<int64_t>{8, 8, 3})) << label;
+    for (float v : r.cropCoefficients.data) ASSERT_TRUE(std::isfinite(v)) << label;
+    for (float v : r.imageImportance.data) ASSERT_TRUE(std::isfinite(v)) << label;
+    EXPECT_TRUE(std::isfinite(r.nmf.relativeError)) << label;
+    ASSERT_EQ(r.nodes.size(), 3u + 3u * 2u) << label;
+    for (const auto& node : r.nodes) EXPECT_TRUE(std::isfinite(node.importance)) << label;
+    ASSERT_EQ(r.conceptOrder.size(), 3u) << label;
+    for (double v : r.faithfulness.deletion) EXPECT_TRUE(std::isfinite(v)) << label;
+    ASSERT_EQ(r.maps.size(), 2u) << label;
+    EXPECT_TRUE(isPng(r.maps[0].projectionOverlayPng)) << label;
+}
+
+CraftOptions methodOptions(ConceptDictionaryMethod dictionary, ConceptImportanceMethod importance) {
+    CraftOptions o = smallCraftOptions();
+    o.dictionary = dictionary;
+    o.importance = importance;
+    o.implicitMaps = dictionary == ConceptDictionaryMethod::Nmf;
+    o.recursiveLayers = {"block1"};
+    o.subConcepts = 2;
+    o.cropsPerConcept = 12;
+    o.subSobolCrops = 4;
+    return o;
+}
+}  // namespace
+
+TEST(CraftEngineMethods, EveryDictionaryRunsEndToEndWithSobol) {
+    for (auto d : {ConceptDictionaryMethod::Pca, ConceptDictionaryMethod::KMeans, ConceptDictionaryMethod::SemiNmf})
+        expectCompleteRun(methodOptions(d, ConceptImportanceMethod::Sobol), toString(d));
+}
+
+TEST(CraftEngineMethods, EveryImportanceRunsEndToEndWithNmf) {
+    for (auto i : {ConceptImportanceMethod::Occlusion, ConceptImportanceMethod::Rise}) {
+        CraftOptions o = methodOptions(ConceptDictionaryMethod::Nmf, i);
+        expectCompleteRun(o, toString(i));
+        TinyVisionModel model;
+        const int64_t perImage = i == ConceptImportanceMethod::Occlusion ? 3 + 1 : o.sobolDesigns * (3 + 2);
+        o.recursiveLayers.clear();
+        EXPECT_EQ(CraftEngine(model, o).run(makeImages(6, 3, 32, 32), at::Tensor()).hEvaluations, 6 * perImage) << toString(i);
+    }
+}
+
+TEST(CraftEngineMethods, ImplicitMapsAreRefusedWithoutNmf) {
+    TinyVisionModel model;
+    CraftOptions o = smallCraftOptions();
+    o.dictionary = ConceptDictionaryMethod::Pca;
+    const std::string e = errorOf([&] { CraftEngine(model, o).run(makeImages(3, 3, 32, 32), at::Tensor()); });
+    EXPECT_NE(e.find("implicit-differentiation maps need the NMF dictionary"), std::string::npos) << e;
+    EXPECT_NE(e.find("--no-implicit-maps"), std::string::npos) << e;
+    o.mapImages = 0;  // no maps drawn: nothing to refuse
+    EXPECT_NO_THROW(CraftEngine(model, o).run(makeImages(3, 3, 32, 32), at::Tensor()));
+}
+
+// PCA's contributions are centred: h gets the mean back, so deleting every concept leaves
+// h(mean activation) for every image, not h(0) as for NMF.
+TEST(CraftEngineMethods, PcaImportanceSeesTheMeanActivation) {
+    TinyVisionModel model;
+    CraftOptions o = methodOptions(ConceptDictionaryMethod::Pca, ConceptImportanceMethod::Occlusion);
+    o.recursiveLayers.clear();
+    CraftResult r = CraftEngine(model, o).run(makeImages(6, 3, 32, 32), at::Tensor());
+    const double atZero = model.logitsFrom(torch::zeros({1, 16, 8, 8}), o.layer)[0][o.classIndex].item<double>();
+    EXPECT_GT(std::abs(r.faithfulness.deletion.back() - atZero), 1e-3);
+    EXPECT_NEAR(r.faithfulness.deletion.back(), r.faithfulness.deletionRandom.back(), 1e-4);
+    o.dictionary = ConceptDictionaryMethod::Nmf;
+    o.implicitMaps = false;
+    EXPECT_NEAR(CraftEngine(model, o).run(makeImages(6, 3, 32, 32), at::Tensor()).faithfulness.deletion.back(), atZero, 1e-4);
+}
+
+// Semi-NMF (and PCA, K-Means) factorise signed activations: the refusal NMF needs does not apply,
+// and the run, the tree included, completes on a probe point without a ReLU.
+TEST(CraftEngineMethods, SignedActivationsRunWithASignedDictionary) {
+    TinyVisionModel signedModel(3, 32, 4, 0, TinyVisionModel::Quirk::NoRelu);
+    CraftOptions o = methodOptions(ConceptDictionaryMethod::Nmf, ConceptImportanceMethod::Sobol);
+    o.implicitMaps = false;
+    EXPECT_NE(errorOf([&] { CraftEngine(signedModel, o).run(makeImages(6, 3, 32, 32), at::Tensor()); }).find("--dictionary semi-nmf"),
+              std::string::npos);
+    o.dictionary = ConceptDictionaryMethod::SemiNmf;
+    CraftResult r = CraftEngine(signedModel, o).run(makeImages(6, 3, 32, 32), at::Tensor());
+    float smallest = 0;
+    for (float v : r.conceptVectors.data) smallest = std::min(smallest, v);
+    EXPECT_LT(smallest, 0.0f);  // signed concepts
+    for (float v : r.cropCoefficients.data) EXPECT_GE(v, 0.0f);
+    for (const auto& node : r.nodes) EXPECT_TRUE(std::isfinite(node.importance));
+}

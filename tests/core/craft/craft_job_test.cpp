@@ -103,8 +103,11 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     std::vector<std::string> keys;
     for (auto it = s.begin(); it != s.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
-    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "faithfulness", "layer", "model", "n_crops", "n_images", "nmf", "run_id", "sobol",
-                                              "timings_s"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "dictionary", "faithfulness", "importance", "layer", "model", "n_crops",
+                                              "n_images", "nmf", "run_id", "sobol", "timings_s"}));
+    // The methods by name; the defaults are the reference's.
+    EXPECT_EQ(s["dictionary"], "nmf");
+    EXPECT_EQ(s["importance"], "sobol");
     EXPECT_EQ(s["class"], 1);
     EXPECT_EQ(s["n_images"], 8);  // labels i % 3 == 1 among 24 images
     // 28 px, patch 14, stride 11: 2×2 crops per image.
@@ -159,6 +162,8 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     const auto parameters = nlohmann::json::parse(store->run(output->runId)->parametersJson);
     EXPECT_FALSE(parameters["runtime"]["blas"].get<std::string>().empty());
     EXPECT_GE(parameters["runtime"]["torch_threads"].get<int>(), 1);
+    EXPECT_EQ(parameters["dictionary"], "nmf");
+    EXPECT_EQ(parameters["importance"], "sobol");
     for (const char* stage : {"activations", "tree"})  // reports are rate-limited; the first and last always pass
         EXPECT_NE(std::find(stages.begin(), stages.end(), stage), stages.end()) << stage;
 }
