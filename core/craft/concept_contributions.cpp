@@ -1,5 +1,6 @@
 #include "craft/concept_contributions.h"
 
+#include "craft/concept_dictionary.h"
 #include "craft/crops.h"
 #include "craft/dense_ops.h"
 
@@ -35,6 +36,15 @@ at::Tensor evaluateMasks(const at::Tensor& contributions, const at::Tensor& mask
     for (int64_t from = 0; from < masks.size(0); from += hBatch)
         out.push_back(h(combineRows(masks.slice(0, from, std::min(masks.size(0), from + hBatch)), contributions)));
     return torch::cat(out);
+}
+
+RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dictionary, const std::vector<int64_t>& spatial) {
+    at::Tensor offset = dictionary.offset();
+    if (!offset.defined()) return h;
+    offset = offset.to(torch::kFloat32);
+    if (!spatial.empty()) offset = offset.view({-1, 1, 1}).expand({offset.size(0), spatial[0], spatial[1]});
+    at::Tensor row = offset.reshape({1, -1}).contiguous();
+    return [h = std::move(h), row](const at::Tensor& rows) { return h(rows + row); };
 }
 
 RowEvaluator classLogitEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,

@@ -19,6 +19,7 @@ class VisionModel;
 namespace cs::craft {
 
 struct ActivationPolicy;
+class ConceptDictionary;
 
 // h on rebuilt activations: rows (m × features, each one activation flattened channel-major) →
 // one value per row. The result must not alias `rows`: callers refill the rows' memory next.
@@ -37,6 +38,11 @@ at::Tensor conceptContributions(const at::Tensor& codes, const at::Tensor& W, co
 // h(Σ_k masks[i,k]·B[k]) for every mask row i, float32, with hBatch rows per call to h
 // (reference: batch_size 64).
 at::Tensor evaluateMasks(const at::Tensor& contributions, const at::Tensor& masks, int64_t hBatch, const RowEvaluator& h);
+
+// h on rows that carry only the concept contributions, with the dictionary's offset (PCA's mean,
+// ConceptDictionary::offset) added back in the rows' channel-major layout; h itself when the
+// dictionary has none. spatial: h, w of the activation, or empty for N×C.
+RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dictionary, const std::vector<int64_t>& spatial);
 
 // The class logit as h: rows are viewed as activations of `shape` (C×h×w or C) at `layer` and
 // mapped back by the policy (Shift adds its offset back) before the model's head. Float32, never

@@ -123,8 +123,9 @@ private:
             at::Tensor a = policy.toNonNegative(model_.activations(inputs.slice(0, c, c + 1), layer));
             at::Tensor B = conceptContributions(dictionary.transform(rowsByChannel(a)), W, spatialShape(a));
             std::vector<int64_t> shape(a.sizes().begin() + 1, a.sizes().end());
-            const RowEvaluator h = bridge_ ? parentCoefficientEvaluator(*bridge_, layer, policy, shape, work)
-                                           : classLogitEvaluator(model_, layer, policy, shape, o_.classIndex);
+            const RowEvaluator h = withDictionaryOffset(bridge_ ? parentCoefficientEvaluator(*bridge_, layer, policy, shape, work)
+                                                                : classLogitEvaluator(model_, layer, policy, shape, o_.classIndex),
+                                                        dictionary, spatialShape(a));
             const auto scores = estimator->estimate(B, h).scores;
             for (int64_t k = 0; k < W.size(0); ++k) importance[c][k] = scores[k];
             checkCancelled();

@@ -64,17 +64,6 @@ int64_t probeIndex(const model::VisionModel& model, const std::string& layer) {
     return std::find(points.begin(), points.end(), layer) - points.begin();
 }
 
-// h on rows that carry only the concept contributions: the dictionary's offset (PCA's mean) is
-// added back, laid out channel-major like the rows.
-RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dictionary, const std::vector<int64_t>& spatial) {
-    at::Tensor offset = dictionary.offset();
-    if (!offset.defined()) return h;
-    offset = offset.to(torch::kFloat32);
-    if (!spatial.empty()) offset = offset.view({-1, 1, 1}).expand({offset.size(0), spatial[0], spatial[1]});
-    at::Tensor row = offset.reshape({1, -1}).contiguous();
-    return [h = std::move(h), row](const at::Tensor& rows) { return h(rows + row); };
-}
-
 }  // namespace
 
 double curveArea(const std::vector<double>& curve) {
