@@ -248,3 +248,36 @@ TEST(CraftCli, WritesTheSummaryAndExitsWithTheContractCodes) {
     const auto usage = runCli(common + " --class 1", CliStreams::Merged);  // no --layer
     EXPECT_EQ(usage.exitCode, 2) << usage.out;
 }
+
+// The methods through the command line: the summary and the stored parameters name them, and a
+// dictionary without NNLS codes is refused with the implicit maps until they are turned off.
+TEST(CraftCli, ChoosesTheDictionaryAndTheImportanceEstimator) {
+    const auto& f = fixture();
+    const fs::path project = f.dir / "methods.cstudio", summary = f.dir / "methods.json";
+    fs::remove(project);
+    fs::remove(summary);
+    const std::string common = "craft --project " + project.string() + " --model " + f.model.string() + " --images " + f.images.string() +
+                               " --concepts 3 --patch-size 14 --sobol-designs 8 --map-images 1 --class class1 --layer block2"
+                               " --dictionary semi-nmf --importance rise";
+    using cs::testing::CliStreams;
+    using cs::testing::runCli;
+    const auto refused = runCli(common, CliStreams::Merged);
+    EXPECT_EQ(refused.exitCode, 1) << refused.out;
+    EXPECT_NE(refused.out.find("--no-implicit-maps"), std::string::npos) << refused.out;
+    const auto done = runCli(common + " --no-implicit-maps --json " + summary.string(), CliStreams::Merged);
+    ASSERT_EQ(done.exitCode, 0) << done.out;
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(summary));
+    EXPECT_EQ(s["dictionary"], "semi-nmf");
+    EXPECT_EQ(s["importance"], "rise");
+    EXPECT_EQ(s["sobol"]["h_evaluations"], 8 * 8 * 5);  // RISE: as many rows as Sobol
+    EXPECT_EQ(s["concepts"].size(), 3u);
+    auto store = cs::store::ProjectStore::open(project.string(), true);
+    const auto runs = store->runs();
+    const auto finished = std::find_if(runs.begin(), runs.end(), [](const auto& run) { return run.status == cs::store::RunStatus::Done; });
+    ASSERT_NE(finished, runs.end());
+    const auto parameters = nlohmann::json::parse(store->run(finished->id)->parametersJson);
+    EXPECT_EQ(parameters["dictionary"], "semi-nmf");
+    EXPECT_EQ(parameters["importance"], "rise");
+    const auto unknown = runCli(common + " --dictionary ica", CliStreams::Merged);
+    EXPECT_EQ(unknown.exitCode, 2) << unknown.out;
+}
