@@ -1,7 +1,8 @@
 #pragma once
 // CraftEngine: the whole CRAFT pipeline on one class of images (Fel et al., CVPR 2023; docs/craft.md):
-//   activations (full images and crops) → concept dictionary (NMF) → transform (NNLS) → importance
-//   per image (Sobol) → faithfulness curves → Concept Attribution Maps → recursive concept tree.
+//   activations (full images and crops) → concept dictionary (NMF by default) → transform (NNLS) →
+//   importance per image (Sobol by default) → faithfulness curves → Concept Attribution Maps →
+//   recursive concept tree. The methods are chosen by CraftOptions (craft_methods.h).
 // Each stage lives in a file named for it (image_activations, crops, concept_dictionary,
 // concept_importance, faithfulness, attribution_maps, concept_tree); run() is their list.
 // The engine returns plain data (no LibTorch types) so the job, the store and the UI can use it.

@@ -87,6 +87,9 @@ TEST(SemiNmfDictionary, FactorsASignedPlantedMatrixWithNonNegativeCodes) {
     at::Tensor codes = semi->transform(A);
     EXPECT_GE(codes.min().item<double>(), 0.0);
     EXPECT_LT(relativeError(A, semi->reconstruct(codes)), 0.05);
+    // The run's settings (NMF's max_iter 200, tol 1e-4) reach the same bound.
+    auto withRunDefaults = makeSemiNmfDictionary(200, 1e-4, 0);
+    EXPECT_LT(withRunDefaults->fit(A, r, U, W).relativeError, 0.05);
 }
 
 TEST(ConceptDictionaries, RefuseFewerCropsThanConceptsAndUseBeforeFit) {
