@@ -15,6 +15,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace cs::store {
 
@@ -64,6 +65,37 @@ CREATE TABLE artifacts (
   UNIQUE(run_id, kind, name));
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )SQL";
+
+// Version 2. Runs carry a uuid, so merging the same shard project twice adds nothing; the
+// existing runs get one here. Labels and notes that users give concepts and latents live in
+// their own table with who wrote them and when; `target_id` is the row id in `concepts` or
+// `latents` (so a merge remaps it with the row).
+const char* kMigrationToV2 = R"SQL(
+ALTER TABLE runs ADD COLUMN uuid TEXT;
+UPDATE runs SET uuid = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' ||
+  substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) ||
+  substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)));
+CREATE UNIQUE INDEX runs_uuid ON runs(uuid);
+CREATE TABLE labels (
+  id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  target TEXT NOT NULL CHECK (target IN ('concept','latent')), target_id INTEGER NOT NULL,
+  text TEXT NOT NULL DEFAULT '', note TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '',
+  updated_at TEXT NOT NULL, UNIQUE(run_id, target, target_id));
+CREATE INDEX labels_run ON labels(run_id);
+)SQL";
+
+// A random (version 4) uuid for a new run.
+std::string newRunUuid() {
+    std::random_device device;
+    std::mt19937_64 bits((static_cast<uint64_t>(device()) << 32) ^ device());
+    const uint64_t high = (bits() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+    const uint64_t low = (bits() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+    char text[37];
+    std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                  static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xffff),
+                  static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xffffffffffffULL));
+    return text;
+}
 
 // "CSTD" as the SQLite application_id, so `file` and the studio recognise a project.
 constexpr int kApplicationId = 0x43535444;
@@ -249,9 +281,11 @@ std::unique_ptr<ProjectStore> ProjectStore::create(const std::string& path) {
     std::unique_ptr<ProjectStore> store(new ProjectStore(path, db, false));
     execSql(db, path, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
     store->transaction([&] {
+        // A new project is built the way an old one is upgraded: version 1, then each migration.
         execSql(db, path, kSchemaV1);
         execSql(db, path, ("PRAGMA application_id=" + std::to_string(kApplicationId) + ";").c_str());
-        execSql(db, path, ("PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";").c_str());
+        execSql(db, path, "PRAGMA user_version=1;");
+        store->migrate(1);
         Statement s(db, path, "INSERT INTO project_info(key, value) VALUES (?, ?), ('created_at', ?)");
         s.bind(1, std::string("application")).bind(2, std::string(kApplicationName)).bind(3, nowIso()).exec();
     });
@@ -324,9 +358,14 @@ std::unique_ptr<ProjectStore> ProjectStore::openOrCreate(const std::string& path
 }
 
 void ProjectStore::migrate(int fromVersion) {
-    // Schema version 1 is the first; migrations from v1 to v2 etc. go here, each in the
-    // same transaction as the user_version bump.
-    (void)fromVersion;
+    // Each step runs in the same transaction as its user_version bump, so a project is at one
+    // version or the next, never in between.
+    transaction([&] {
+        if (fromVersion < 2) {
+            execSql(db_, path_, kMigrationToV2);
+            execSql(db_, path_, "PRAGMA user_version=2;");
+        }
+    });
 }
 
 int ProjectStore::schemaVersion() const { return pragmaInt(db_, path_, "PRAGMA user_version"); }
@@ -429,10 +468,10 @@ int64_t ProjectStore::createRun(const std::string& kind, const std::string& para
     int64_t id = 0;
     transaction([&] {
         Statement s(db_, path_,
-                    "INSERT INTO runs(kind, model_id, dataset_id, parameters, status, created_at, owner) "
-                    "VALUES (?,?,?,?,'queued',?,?)");
+                    "INSERT INTO runs(kind, model_id, dataset_id, parameters, status, created_at, owner, uuid) "
+                    "VALUES (?,?,?,?,'queued',?,?,?)");
         s.bind(1, kind).bind(2, modelId).bind(3, datasetId).bind(4, parametersJson).bind(5, nowIso());
-        s.bind(6, currentOwner());
+        s.bind(6, currentOwner()).bind(7, newRunUuid());
         s.exec();
         id = sqlite3_last_insert_rowid(db_);
     });
@@ -493,12 +532,13 @@ static RunRecord readRun(const Statement& s) {
     r.finishedAt = s.text(8);
     r.error = s.text(9);
     r.summaryJson = s.text(10);
+    r.uuid = s.text(11);
     return r;
 }
 
 static const char* kRunColumns =
     "SELECT id, kind, model_id, dataset_id, parameters, status, created_at, started_at, finished_at, error, "
-    "summary FROM runs ";
+    "summary, COALESCE(uuid, '') FROM runs ";
 
 std::optional<RunRecord> ProjectStore::run(int64_t runId) const {
     Statement s(db_, path_, (std::string(kRunColumns) + "WHERE id=?").c_str());

@@ -20,7 +20,7 @@ struct sqlite3;
 
 namespace cs::store {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr const char* kApplicationName = "concept-studio";
 
 enum class RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted };
@@ -48,6 +48,7 @@ struct RunRecord {
     std::string createdAt, startedAt, finishedAt;  // ISO-8601 UTC, empty when unset
     std::string error;
     std::string summaryJson = "{}";  // the --json summary once done
+    std::string uuid;  // random, unique across projects: identifies the run when projects are merged
 };
 
 struct ConceptRecord {

@@ -304,3 +304,36 @@ TEST(StoredRun, WorkThatStoresNothingLeavesAFailedRunNotARunningOne) {
     EXPECT_EQ(store->run(id)->status, RunStatus::Failed);
     EXPECT_NE(store->run(id)->error.find("without storing"), std::string::npos);
 }
+
+// A project written by a version-1 studio (no run uuids, no labels table) opens, is upgraded in
+// place, and its runs get distinct uuids; new runs get one at creation.
+TEST(ProjectStore, MigratesVersionOneProjectsToRunUuidsAndLabels) {
+    const auto path = freshPath("v1.cstudio");
+    {
+        auto store = ProjectStore::create(path);
+        store->createRun("craft", "{}");
+        store->createRun("recsae", "{}");
+        // Take the file back to version 1 by hand.
+        ASSERT_EQ(sqlite3_exec(store->handle(),
+                               "DROP INDEX runs_uuid; ALTER TABLE runs DROP COLUMN uuid; DROP TABLE labels; "
+                               "PRAGMA user_version=1;",
+                               nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+    }
+    auto store = ProjectStore::open(path);
+    EXPECT_EQ(store->schemaVersion(), 2);
+    const auto runs = store->runs();
+    ASSERT_EQ(runs.size(), 2u);
+    EXPECT_EQ(runs[0].uuid.size(), 36u) << runs[0].uuid;
+    EXPECT_EQ(runs[1].uuid.size(), 36u) << runs[1].uuid;
+    EXPECT_NE(runs[0].uuid, runs[1].uuid);
+    const int64_t fresh = store->createRun("craft", "{}");
+    const auto made = store->run(fresh);
+    ASSERT_TRUE(made);
+    EXPECT_EQ(made->uuid.size(), 36u);
+    EXPECT_EQ(made->uuid[14], '4') << "a version-4 uuid: " << made->uuid;
+    EXPECT_EQ(sqlite3_exec(store->handle(),
+                           "INSERT INTO labels(run_id, target, target_id, text, updated_at) VALUES (1, 'concept', 1, 'stripes', 'now')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+}
