@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,41 @@ std::atomic<bool> g_interrupted{false};
 
 void onSignal(int) {
     g_interrupted = true;  // only async-signal-safe work here; the waiter cancels the job
+}
+
+// Estimates the time left from the pace of the progress fraction. A job whose fraction falls
+// back (a new stage counted from 0) starts a new estimate, so a job with one overall fraction
+// (the demo) gets an estimate for the whole, and one with a fraction per stage an estimate per
+// stage.
+class TimeLeft {
+public:
+    // Seconds left, or a negative number while there is too little progress to tell.
+    double update(double fraction) {
+        const auto now = std::chrono::steady_clock::now();
+        if (fraction + 1e-9 < lastFraction_ || lastFraction_ < 0) {
+            start_ = now;
+            startFraction_ = fraction;
+        }
+        lastFraction_ = fraction;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double done = fraction - startFraction_;
+        if (elapsed < 2.0 || done < 0.02) return -1.0;
+        return elapsed * std::max(0.0, 1.0 - fraction) / done;
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_{};
+    double startFraction_ = 0.0, lastFraction_ = -1.0;
+};
+
+// "1m05s left", "40s left", or "" while unknown.
+std::string formatTimeLeft(double seconds) {
+    if (seconds < 0) return {};
+    const long rounded = std::lround(seconds);
+    char text[32];
+    if (rounded >= 60) std::snprintf(text, sizeof text, "%ldm%02lds left", rounded / 60, rounded % 60);
+    else std::snprintf(text, sizeof text, "%lds left", rounded);
+    return text;
 }
 }  // namespace
 
@@ -49,9 +86,11 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     std::mutex printMutex;
     std::string lastStage;
     int lastPercent = -1;
+    TimeLeft timeLeft;
     auto onProgress = [&](const jobs::Progress& p) {
         std::lock_guard<std::mutex> lock(printMutex);
         const int percent = static_cast<int>(p.fraction * 100.0 + 0.5);
+        const std::string left = formatTimeLeft(timeLeft.update(p.fraction));
         if (jsonLines) {
             const nlohmann::json line = {{"stage", p.stage}, {"fraction", p.fraction}, {"message", p.message}};
             // Invalid UTF-8 in a message (e.g. a file name) must not abort the job.
@@ -60,12 +99,14 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
         } else if (tty) {
             const int width = 30;
             const int filled = std::max(0, std::min(width, static_cast<int>(p.fraction * width)));
-            std::fprintf(stderr, "\r[%s%s] %3d%% %-12s %-40.40s", std::string(filled, '#').c_str(),
-                         std::string(width - filled, '.').c_str(), percent, p.stage.c_str(), p.message.c_str());
+            std::fprintf(stderr, "\r[%s%s] %3d%% %-11.11s %-16s %-40.40s", std::string(filled, '#').c_str(),
+                         std::string(width - filled, '.').c_str(), percent, left.c_str(), p.stage.c_str(),
+                         p.message.c_str());
             std::fflush(stderr);
         } else if (p.stage != lastStage || percent / 10 != lastPercent / 10) {
             // Plain lines for logs: one per stage change and per 10%.
-            std::fprintf(stderr, "%s %d%% %s\n", p.stage.c_str(), percent, p.message.c_str());
+            std::fprintf(stderr, "%s %d%% %s%s\n", p.stage.c_str(), percent, p.message.c_str(),
+                         left.empty() ? "" : (" (" + left + ")").c_str());
         }
         lastStage = p.stage;
         lastPercent = percent;

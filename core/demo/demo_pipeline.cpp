@@ -1,6 +1,7 @@
 #include "demo/demo_pipeline.h"
 
 #include "common/output_file.h"
+#include "cs/build_info.h"
 #include "craft/craft_job.h"
 #include "data/interactions.h"
 #include "demo/demo_vision_model.h"
@@ -12,10 +13,16 @@
 #include "sae/sasrec.h"
 #include "store/project_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <stdexcept>
+#include <utility>
+#include <vector>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 namespace cs::demo {
@@ -23,6 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+constexpr const char* kSummaryFile = "demo-summary.json";
 
 double secondsSince(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -37,6 +46,42 @@ struct DemoPaths {
     std::string finalProject;  // ...and renamed to this when complete
 
     std::string file(const std::string& name) const { return (fs::path(outDir) / name).string(); }
+};
+
+// The demo's steps each report progress from 0 to 1; the user sees one bar for the whole demo
+// (and the CLI's estimate of the time left), each step filling its share of it. The shares are
+// the steps' measured times on a 2-core machine; the bar never moves back within a step.
+class DemoProgress {
+public:
+    DemoProgress(jobs::JobContext& demo, bool trainsVisionModel, bool runsRecsae) : demo_(demo) {
+        shares_ = {{"vision-model", trainsVisionModel ? 90.0 : 1.0},
+                   {"craft", 20.0},
+                   {"sasrec", runsRecsae ? 30.0 : 0.0},
+                   {"recsae", runsRecsae ? 10.0 : 0.0},
+                   {"report", 3.0}};
+        for (const auto& [name, share] : shares_) total_ += share;
+    }
+    // A context for one step, whose fractions land in that step's share of the whole.
+    jobs::JobContext step(const std::string& name) {
+        double from = 0.0;
+        for (const auto& [stepName, share] : shares_) {
+            if (stepName == name) {
+                const double begin = from / total_, width = share / total_;
+                auto highest = std::make_shared<double>(0.0);
+                return jobs::JobContext(demo_.token(), [this, begin, width, highest](const jobs::Progress& p) {
+                    *highest = std::max(*highest, std::clamp(p.fraction, 0.0, 1.0));
+                    demo_.report(p.stage, begin + width * *highest, p.message);
+                });
+            }
+            from += share;
+        }
+        throw std::logic_error("unknown demo step " + name);
+    }
+
+private:
+    jobs::JobContext& demo_;
+    std::vector<std::pair<std::string, double>> shares_;
+    double total_ = 0.0;
 };
 
 DemoPaths preparePaths(const std::string& outDir) {
@@ -141,8 +186,39 @@ void runDemoRecSae(const DemoPaths& paths, const std::string& sasrecPath, const 
     summary["recsae"] = {{"run_id", recsae.runId()}, {"json", paths.file("recsae.json")}};
 }
 
+// What decides the demo's results: a finished demo made with the same recipe is reused by the
+// next `demo` instead of being recomputed (the CNN has its own cache keyed by its own recipe).
+std::string demoRecipe(const DemoOptions& options) {
+    return std::string("studio=") + CS_VERSION_STRING + " craft_images=" + std::to_string(options.craftImages) +
+           " recsae=" + (options.skipRecsae ? "no" : "yes") + " pdf=" + (options.writePdf ? "yes" : "no");
+}
+
+// The summary of a finished demo in DIR made with this recipe, or nothing when anything it
+// lists is missing, the project does not open, or a run in it is not done.
+std::optional<json> finishedDemo(const DemoOptions& options, const DemoPaths& paths) {
+    std::error_code ec;
+    const std::string summaryPath = paths.file(kSummaryFile);
+    if (!fs::is_regular_file(summaryPath, ec) || !fs::is_regular_file(paths.finalProject, ec)) return std::nullopt;
+    try {
+        std::ifstream in(summaryPath);
+        json summary = json::parse(in);
+        auto store = store::ProjectStore::open(paths.finalProject, /*readOnly=*/true);
+        if (store->setting("demo_recipe").value_or("") != demoRecipe(options)) return std::nullopt;
+        for (const auto& run : store->runs())
+            if (run.status != store::RunStatus::Done) return std::nullopt;
+        for (const char* key : {"report", "report_pdf"})
+            if (summary.contains(key) && !fs::is_regular_file(summary[key].get<std::string>(), ec)) return std::nullopt;
+        for (const char* key : {"craft", "recsae"})
+            if (summary.contains(key) && !fs::is_regular_file(summary[key].value("json", std::string()), ec))
+                return std::nullopt;
+        return summary;
+    } catch (const std::exception&) {
+        return std::nullopt;  // unreadable or from another version: made anew
+    }
+}
+
 // 4a. Marks the project as the demo's and moves it into place, replacing an older demo.
-void moveProjectIntoPlace(const DemoPaths& paths) {
+void moveProjectIntoPlace(const DemoOptions& options, const DemoPaths& paths) {
     {
         // The jobs have closed their connections, so SQLite has folded the WAL into the main
         // file and closing this one does so again: the rename below moves one self-contained
@@ -150,6 +226,7 @@ void moveProjectIntoPlace(const DemoPaths& paths) {
         // file would be replayed into it.
         auto store = store::ProjectStore::open(paths.project);
         store->setSetting("demo", "1");
+        store->setSetting("demo_recipe", demoRecipe(options));
     }
     for (auto suffix : {"-wal", "-shm"}) fs::remove(paths.finalProject + suffix);
     fs::rename(paths.project, paths.finalProject);
@@ -186,22 +263,39 @@ json runDemoPipeline(const DemoOptions& options, jobs::JobContext& context) {
     model::configureTorchThreads();
     const auto t0 = std::chrono::steady_clock::now();
     const DemoPaths paths = preparePaths(options.outDir);
+    if (!options.fresh) {
+        if (auto finished = finishedDemo(options, paths)) {
+            if (options.note)
+                options.note("demo: " + paths.finalProject + " is up to date; reusing it (--fresh recomputes)");
+            (*finished)["reused"] = true;
+            return *finished;
+        }
+    }
     json summary;
     std::string testImagesPath;
-    const std::string modelPath = prepareVisionModel(options, paths, context, testImagesPath, summary);
+    const std::string cacheDir = options.cacheDir.empty() ? defaultDemoCacheDir() : options.cacheDir;
+    DemoProgress progress(context, !demoVisionModelCached(cacheDir), !options.skipRecsae);
+    auto visionContext = progress.step("vision-model");
+    const std::string modelPath = prepareVisionModel(options, paths, visionContext, testImagesPath, summary);
     context.checkCancelled();
-    runCraftDemo(options, paths, modelPath, testImagesPath, context, summary);
+    auto craftContext = progress.step("craft");
+    runCraftDemo(options, paths, modelPath, testImagesPath, craftContext, summary);
     context.checkCancelled();
     if (!options.skipRecsae) {
         const std::string sasrecPath = (fs::path(paths.file("recsys")) / "sasrec.pt").string();
-        const sae::DemoDataFiles files = trainDemoSasRec(paths, sasrecPath, context, summary);
+        auto sasrecContext = progress.step("sasrec");
+        const sae::DemoDataFiles files = trainDemoSasRec(paths, sasrecPath, sasrecContext, summary);
         context.checkCancelled();
-        runDemoRecSae(paths, sasrecPath, files, context, summary);
+        auto recsaeContext = progress.step("recsae");
+        runDemoRecSae(paths, sasrecPath, files, recsaeContext, summary);
     }
-    moveProjectIntoPlace(paths);
+    moveProjectIntoPlace(options, paths);
     summary["project"] = paths.finalProject;
-    writeReports(options, paths, context, summary);
+    auto reportContext = progress.step("report");
+    writeReports(options, paths, reportContext, summary);
     summary["total_seconds"] = secondsSince(t0);
+    summary["reused"] = false;
+    writeJson(paths.file(kSummaryFile), summary);
     context.report("report", 1.0, "done");
     return summary;
 }

@@ -28,6 +28,7 @@ struct DemoOptions {
     std::string cacheDir;        // where the trained demo CNN is cached; empty = defaultDemoCacheDir()
     int64_t craftImages = 100;   // Sneaker test images analysed by CRAFT
     bool skipRecsae = false;     // only the vision demo (faster)
+    bool fresh = false;          // recompute even when DIR holds a finished demo of the same recipe
     PdfWriter writePdf;          // empty: no report.pdf
     // One-line notes for the user while the demo runs (the CLI prints them on stderr).
     std::function<void(const std::string& line)> note;
@@ -38,8 +39,11 @@ struct DemoOptions {
 std::string defaultDemoCacheDir();
 
 // Runs the demo on the calling (engine) thread and returns its summary: vision_model, craft,
-// sasrec and recsae (unless skipped), project, report, report_pdf (with a PDF writer) and
-// total_seconds. Also writes DIR/craft.json, DIR/train-sasrec.json and DIR/recsae.json.
+// sasrec and recsae (unless skipped), project, report, report_pdf (with a PDF writer),
+// total_seconds and reused. Also writes DIR/craft.json, DIR/train-sasrec.json, DIR/recsae.json
+// and the summary as DIR/demo-summary.json. When DIR already holds a finished demo made with
+// the same options and studio version, returns its summary (reused = true) without
+// recomputing, unless options.fresh.
 // Throws cs::Error on failure and cs::Cancelled when the context is cancelled.
 nlohmann::json runDemoPipeline(const DemoOptions& options, jobs::JobContext& context);
 

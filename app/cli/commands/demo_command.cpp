@@ -10,7 +10,6 @@
 #include "report_pdf.h"
 #endif
 
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -30,6 +29,7 @@ public:
         sub.add_option("--craft-images", options_.craftImages, "Sneaker test images analysed by CRAFT")
             ->check(CLI::Range(1, 1000));
         sub.add_flag("--skip-recsae", options_.skipRecsae, "Only the vision demo (faster)");
+        sub.add_flag("--fresh", options_.fresh, "Recompute even when DIR holds a finished demo of the same options");
     }
     int run() override {
         options_.note = [](const std::string& line) { std::cerr << line << "\n"; };
@@ -44,7 +44,6 @@ public:
                 *summary = demo::runDemoPipeline(options, context);
             }));
         if (outcome.state != jobs::JobState::Done) return exitCodeFor(outcome);
-        writeJsonFile((std::filesystem::path(options_.outDir) / "demo-summary.json").string(), *summary);
         std::cout << summary->dump(2) << "\n";
         std::cout << "Open it in the studio: concept-studio " << summary->value("project", std::string()) << "\n";
         return 0;
