@@ -1,6 +1,7 @@
 #include "cli_support.h"
 
 #include "common/error.h"
+#include "common/message_text.h"
 #include "common/output_file.h"
 #include "model/compute_backend.h"
 #include "model/model_loader.h"
@@ -20,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 namespace cs::cli {
 
@@ -122,8 +124,24 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     jobs::JobCallbacks callbacks;
     callbacks.onProgress = onProgress;
     jobs::JobHandle handle = engine.submit(std::move(job), callbacks);
-    while (!handle.waitFor(std::chrono::milliseconds(100))) {
-        if (g_interrupted) handle.cancel();
+    // Ctrl-C answers within a second (docs/cli.md): the job stops at its next cancellation check,
+    // and one stuck in a call that cannot be interrupted (loading a large model, one long LibTorch
+    // operation) is abandoned after a grace period. Its run then stays `running` with this
+    // process as owner, and the next open of the project marks it `interrupted`, as after a kill.
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kCancelGrace = std::chrono::milliseconds(800);
+    std::optional<Clock::time_point> cancelledAt;
+    while (!handle.waitFor(std::chrono::milliseconds(50))) {
+        if (!g_interrupted) continue;
+        if (!cancelledAt) {
+            handle.cancel();
+            cancelledAt = Clock::now();
+        } else if (Clock::now() - *cancelledAt > kCancelGrace) {
+            std::fprintf(stderr, "%sconcept-studio-cli: cancelled (the job did not stop within a second; its run is "
+                                 "recorded as interrupted)\n", tty ? "\n" : "");
+            std::fflush(nullptr);
+            std::_Exit(130);
+        }
     }
     auto outcome = handle.wait();
     if (tty) std::fprintf(stderr, "\n");
@@ -139,7 +157,7 @@ int exitCodeFor(const jobs::JobOutcome& outcome) {
             std::cerr << "concept-studio-cli: cancelled\n";
             return 130;
         default:
-            std::cerr << "concept-studio-cli: " << outcome.error << "\n";
+            std::cerr << "concept-studio-cli: " << withoutBacktrace(outcome.error) << "\n";
             return 1;
     }
 }

@@ -3,12 +3,15 @@
 #include "command.h"
 
 #include "common/error.h"
+#include "common/message_text.h"
 #include "common/output_file.h"
 #include "cs/build_info.h"
 #include "model/compute_backend.h"
 #include "model/model_loader.h"
+#include "model/plugin_registry.h"
 
 #include <iostream>
+#include <new>
 
 namespace cs::cli {
 std::vector<CommandFactory>& commandFactories() {
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
         return text;
     });
     app.require_subcommand(0, 1);
+    // Accepted before or after the sub-command (each sub-command falls through to it).
+    bool allowInsecurePlugins = false;
+    app.add_flag("--allow-insecure-plugins", allowInsecurePlugins,
+                 "Load plugin files that group or others may write (refused by default, as ssh's StrictModes)");
 
     std::vector<std::unique_ptr<cs::cli::Command>> commands;
     std::vector<std::pair<CLI::App*, cs::cli::Command*>> subs;
@@ -38,6 +45,7 @@ int main(int argc, char** argv) {
     for (auto& command : commands) {
         CLI::App* sub = app.add_subcommand(command->name(), command->description());
         command->setup(*sub);
+        sub->fallthrough();
         subs.emplace_back(sub, command.get());
     }
 
@@ -54,6 +62,7 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    cs::model::PluginRegistry::instance().setAllowInsecurePlugins(allowInsecurePlugins);
     for (auto& [sub, command] : subs) {
         if (!sub->parsed()) continue;
         try {
@@ -64,8 +73,13 @@ int main(int argc, char** argv) {
         } catch (const cs::Cancelled&) {
             std::cerr << "concept-studio-cli: cancelled\n";
             return 130;
+        } catch (const std::bad_alloc&) {
+            std::cerr << "concept-studio-cli " << command->name()
+                      << ": out of memory (an input, model or option asks for more memory than this machine has)\n";
+            return 1;
         } catch (const std::exception& e) {
-            std::cerr << "concept-studio-cli: " << e.what() << "\n";
+            // A LibTorch error carries its C++ backtrace in what(): never shown to a user.
+            std::cerr << "concept-studio-cli: " << cs::withoutBacktrace(e.what()) << "\n";
             return 1;
         }
     }

@@ -16,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <numeric>
 
@@ -205,7 +206,13 @@ void CraftEngine::estimateImportance(CraftState& s, const StageRange& stage) {
     s.importance = torch::zeros({n, r}, torch::kFloat64);
     for (int64_t i = 0; i < n; ++i) {
         const ImportanceScores scores = importance_->estimate(conceptContributions(s.imageCodes[i], s.W, s.spatial), h);
-        for (int64_t k = 0; k < r; ++k) s.importance[i][k] = scores.scores[k];
+        for (int64_t k = 0; k < r; ++k) {
+            // A NaN here would surface only when the run is stored, as a database constraint.
+            if (!std::isfinite(scores.scores[k]))
+                throw Error(model_.info().path, "the importance of concept " + std::to_string(k) + " on image " + std::to_string(i) +
+                                                    " is not finite (NaN or infinity); check the model's logits on this image");
+            s.importance[i][k] = scores.scores[k];
+        }
         s.result.hEvaluations += scores.evaluations;
         report(stage, static_cast<double>(i + 1) / n, std::to_string(i + 1) + "/" + std::to_string(n) + " images");
         checkCancelled();

@@ -76,6 +76,7 @@ std::string optionsJson(const CraftJobSpec& spec) {
               {"seed", o.seed},
               {"max_images", spec.maxImages},
               {"filter_predicted", o.filterPredicted},
+              {"strict", spec.strictImages},
               {"negative_activations", toString(o.negativeActivations)},
               {"nmf", {{"max_iter", o.nmfMaxIterations}, {"tol", o.nmfTolerance}}},
               // What the run's speed depends on: the BLAS and threads (model/compute_backend.h).
@@ -120,34 +121,53 @@ struct LoadedImages {
     at::Tensor batch;  // N×C×H×W at the model's input size, normalised as the model expects
     int64_t channels = 0, height = 0, width = 0;
     std::vector<std::pair<int64_t, int64_t>> sourceSizes;  // (width, height) of each source image
+    std::vector<size_t> kept;            // the source indices in the batch, in order
+    std::vector<std::string> skipped;    // "<file>: <problem>" of each unreadable image skipped
 };
+
+// How many skipped images a run's summary names (all are counted).
+constexpr size_t kSkippedImagesListed = 20;
 
 // The chosen images at the model's declared input size (the first image's when it declares none).
 LoadedImages loadImages(const data::ImageSource& source, const std::vector<size_t>& chosen, const model::ModelInfo& info,
-                        jobs::JobContext& context) {
+                        bool strict, jobs::JobContext& context) {
     LoadedImages loaded;
     const bool declared = info.inputSize.size() == 3;
     loaded.channels = declared ? info.inputSize[0] : 0;
     loaded.height = declared ? info.inputSize[1] : 0;
     loaded.width = declared ? info.inputSize[2] : 0;
+    std::vector<std::vector<float>> pixels;
     for (size_t j = 0; j < chosen.size(); ++j) {
-        data::Image image = source.load(chosen[j], static_cast<int>(loaded.channels == 1 || loaded.channels == 3 ? loaded.channels : 0));
-        if (loaded.height == 0) {
-            loaded.channels = image.channels;
-            loaded.height = image.height;
-            loaded.width = image.width;
-        }
-        if (image.channels != loaded.channels)
-            throw Error(image.ref.id, "has " + std::to_string(image.channels) + " channels; the model expects " + std::to_string(loaded.channels));
-        if (!loaded.batch.defined()) loaded.batch = torch::empty({static_cast<int64_t>(chosen.size()), loaded.channels, loaded.height, loaded.width});
-        auto pixels = data::resizeAndNormalise(image, loaded.height, loaded.width, info.mean, info.std);
-        loaded.batch[static_cast<int64_t>(j)].copy_(torch::from_blob(pixels.data(), {loaded.channels, loaded.height, loaded.width}));
-        loaded.sourceSizes.push_back({image.width, image.height});
         if (j % 16 == 0) {
             context.report("activations", 0.0, "loading image " + std::to_string(j + 1) + "/" + std::to_string(chosen.size()));
             context.checkCancelled();
         }
+        // An unreadable image among many is skipped and counted (the run stores the list), unless
+        // --strict asks to stop; a folder with no readable image at all still fails below.
+        try {
+            data::Image image = source.load(chosen[j], static_cast<int>(loaded.channels == 1 || loaded.channels == 3 ? loaded.channels : 0),
+                                            data::DecodeTarget{loaded.height, loaded.width});
+            if (loaded.height == 0) {
+                loaded.channels = image.channels;
+                loaded.height = image.height;
+                loaded.width = image.width;
+            }
+            if (image.channels != loaded.channels)
+                throw Error(image.ref.id, "has " + std::to_string(image.channels) + " channels; the model expects " + std::to_string(loaded.channels));
+            pixels.push_back(data::resizeAndNormalise(image, loaded.height, loaded.width, info.mean, info.std));
+            loaded.sourceSizes.push_back({image.sourceWidth, image.sourceHeight});
+            loaded.kept.push_back(chosen[j]);
+        } catch (const Error& e) {
+            if (strict) throw;
+            loaded.skipped.push_back(e.what());
+        }
     }
+    if (loaded.kept.empty())
+        throw Error(source.path(), "none of the " + std::to_string(chosen.size()) + " images could be read (first: " +
+                                       (loaded.skipped.empty() ? std::string("none") : loaded.skipped.front()) + ")");
+    loaded.batch = torch::empty({static_cast<int64_t>(pixels.size()), loaded.channels, loaded.height, loaded.width});
+    for (size_t j = 0; j < pixels.size(); ++j)
+        loaded.batch[static_cast<int64_t>(j)].copy_(torch::from_blob(pixels[j].data(), {loaded.channels, loaded.height, loaded.width}));
     return loaded;
 }
 
@@ -401,8 +421,9 @@ void CraftJob::run(jobs::JobContext& context) {
     CraftOptions options = spec_.options;
     options.classIndex = resolveClass(spec_.classSpec, info.classNames, source->classNames());
     if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; the probe points are listed by `concept-studio-cli models`");
-    const std::vector<size_t> chosen = chooseClassImages(*source, info, options.classIndex, spec_);
-    const LoadedImages images = loadImages(*source, chosen, info, context);
+    const LoadedImages images = loadImages(*source, chooseClassImages(*source, info, options.classIndex, spec_), info,
+                                           spec_.strictImages, context);
+    const std::vector<size_t>& chosen = images.kept;
 
     auto store = store::ProjectStore::openOrCreate(spec_.projectPath);
     const int64_t modelId = recordModel(*store, info);
@@ -420,6 +441,9 @@ void CraftJob::run(jobs::JobContext& context) {
             writer.writeTensors();
             const json faithfulness = writer.writeTreeAndCurves();
             summary = writer.summary(spec_.modelPath, faithfulness, std::chrono::duration<double>(Clock::now() - started).count());
+            summary["images_skipped"] = static_cast<int64_t>(images.skipped.size());
+            summary["skipped_images"] = std::vector<std::string>(
+                images.skipped.begin(), images.skipped.begin() + long(std::min(images.skipped.size(), kSkippedImagesListed)));
             // Cancelled at the last moment: the transaction rolls back and nothing is written.
             context.checkCancelled();
             store->completeRun(runId, summary.dump(), [] {});

@@ -110,6 +110,7 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--seed", std::to_string(o.seed));
     add("--max-images", std::to_string(spec.maxImages));
     if (o.filterPredicted) args.emplace_back("--filter-predicted");
+    if (spec.strictImages) args.emplace_back("--strict");
     add("--negative-activations", toString(o.negativeActivations));
     add("--map-images", std::to_string(o.mapImages));
     if (!o.implicitMaps) args.emplace_back("--no-implicit-maps");

@@ -71,6 +71,7 @@ struct CraftJobSpec {
     std::string imagesPath;
     std::string classSpec;       // class index ("3") or class name ("Sneaker")
     int64_t maxImages = 0;       // 0 = every image of the class
+    bool strictImages = false;   // stop at the first unreadable image (--strict) instead of skipping it
     bool freezeModel = true;     // torch::jit::freeze the TorchScript module (faster g and h)
     CraftOptions options;        // options.classIndex is resolved from classSpec
 };

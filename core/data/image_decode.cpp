@@ -147,7 +147,30 @@ ImageHeader readImageHeader(const std::string& path, const std::vector<unsigned 
     return header;
 }
 
-Image decodeImageFile(const std::string& path, int wantChannels) {
+namespace {
+
+bool reducible(const ImageHeader& header, DecodeTarget target) {
+    return target.height > 0 && target.width > 0 && header.height >= 2 * target.height && header.width >= 2 * target.width;
+}
+
+// libjpeg decodes at 1/2, 1/4 or 1/8 of the size for the cost of that size. Only for a gray or
+// color result, which these flags give; the largest factor that keeps both sides >= the target.
+int reducedJpegFlag(const ImageHeader& header, int wantChannels, DecodeTarget target) {
+    if (header.format != "jpeg" || !reducible(header, target) || wantChannels == 0) return -1;
+    for (const int factor : {8, 4, 2}) {
+        if (header.width / factor >= target.width && header.height / factor >= target.height) {
+            const bool gray = wantChannels == 1;
+            if (factor == 8) return gray ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
+            if (factor == 4) return gray ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+            return gray ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+Image decodeImageFile(const std::string& path, int wantChannels, DecodeTarget target) {
     if (wantChannels != 0 && wantChannels != 1 && wantChannels != 3)
         throw Error(path, "can be converted to 1 or 3 channels only (asked for " + std::to_string(wantChannels) + ")");
     const std::vector<unsigned char> bytes = readFileBytes(path);
@@ -171,7 +194,13 @@ Image decodeImageFile(const std::string& path, int wantChannels) {
     (void)quietOpenCv;
     cv::Mat raw;
     try {
-        raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data())), cv::IMREAD_UNCHANGED);
+        const int reducedFlag = reducedJpegFlag(header, wantChannels, target);
+        raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<unsigned char*>(bytes.data())),
+                           reducedFlag >= 0 ? reducedFlag : cv::IMREAD_UNCHANGED);
+        // Area averaging in the source's own depth, before the float copy: the costly part of a
+        // huge image is its float planes, not its decoding.
+        if (!raw.empty() && reducible(header, target))
+            cv::resize(raw, raw, cv::Size(int(target.width), int(target.height)), 0, 0, cv::INTER_AREA);
     } catch (const cv::Exception& e) {
         throw Error(path, "cannot be decoded as " + header.format + ": " + e.msg);
     }
@@ -219,6 +248,8 @@ Image decodeImageFile(const std::string& path, int wantChannels) {
     image.channels = converted.channels();
     image.height = converted.rows;
     image.width = converted.cols;
+    image.sourceHeight = header.height;
+    image.sourceWidth = header.width;
     image.pixels.resize(size_t(image.channels * image.height * image.width));
     std::vector<cv::Mat> planes;
     cv::split(converted, planes);

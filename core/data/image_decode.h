@@ -22,7 +22,11 @@ ImageHeader readImageHeader(const std::string& path, const std::vector<unsigned 
 
 // Reads, checks and decodes. wantChannels: 0 keeps the source's channels (alpha kept), 1 gray,
 // 3 RGB (alpha dropped, as PIL's convert("RGB")).
-Image decodeImageFile(const std::string& path, int wantChannels);
+// target: when the image is at least twice the target on both sides, it is reduced at decode
+// time to the target size: a JPEG through libjpeg's DCT scaling (IMREAD_REDUCED_*, 1/2 to 1/8)
+// as far as it stays above the target, then area averaging (INTER_AREA) before the conversion
+// to float. sourceHeight/sourceWidth keep the file's size.
+Image decodeImageFile(const std::string& path, int wantChannels, DecodeTarget target = {});
 
 // File extensions treated as images when listing a folder (lower case, with the dot).
 bool hasImageExtension(const std::string& path);

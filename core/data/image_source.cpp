@@ -43,9 +43,9 @@ public:
     const std::vector<ImageRef>& images() const override { return refs_; }
     std::vector<std::string> classNames() const override { return classes_; }
     std::string kind() const override { return classes_.empty() ? "image-folder" : "image-folder-tree"; }
-    Image load(size_t index, int wantChannels) const override {
+    Image load(size_t index, int wantChannels, DecodeTarget target = {}) const override {
         if (index >= refs_.size()) throw Error(path_, "image index " + std::to_string(index) + " is out of range");
-        Image image = decodeImageFile(refs_[index].id, wantChannels);
+        Image image = decodeImageFile(refs_[index].id, wantChannels, target);
         image.ref = refs_[index];
         return image;
     }
@@ -75,7 +75,7 @@ public:
     const std::vector<ImageRef>& images() const override { return refs_; }
     std::vector<std::string> classNames() const override { return {}; }
     std::string kind() const override { return "idx"; }
-    Image load(size_t index, int wantChannels) const override {
+    Image load(size_t index, int wantChannels, DecodeTarget = {}) const override {
         if (index >= refs_.size()) throw Error(path_, "image index " + std::to_string(index) + " is out of range");
         if (wantChannels != 0 && wantChannels != 1 && wantChannels != 3)
             throw Error(path_, "images can be converted to 1 or 3 channels only");
@@ -84,8 +84,8 @@ public:
         Image image;
         image.ref = refs_[index];
         image.channels = channels;
-        image.height = images_.rows;
-        image.width = images_.cols;
+        image.height = image.sourceHeight = images_.rows;
+        image.width = image.sourceWidth = images_.cols;
         image.pixels.resize(plane * size_t(channels));
         const uint8_t* source = images_.pixels.data() + index * plane;
         for (size_t i = 0; i < plane; ++i) image.pixels[i] = float(source[i]) / 255.0f;

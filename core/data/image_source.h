@@ -19,8 +19,16 @@ struct ImageRef {
 
 struct Image {
     ImageRef ref;
-    int64_t channels = 0, height = 0, width = 0;  // of the source, before any resize
+    int64_t channels = 0, height = 0, width = 0;  // of `pixels`
+    int64_t sourceHeight = 0, sourceWidth = 0;    // of the file, before any reduction at decode time
     std::vector<float> pixels;  // CHW float32 in [0,1]
+};
+
+// The size the caller will resize to (the model's input). An image at least twice as large on
+// both sides is reduced while it is decoded (image_decode.h), so a 10000×10000 PNG costs what the
+// model needs, not gigabytes of float pixels. 0×0: no reduction.
+struct DecodeTarget {
+    int64_t height = 0, width = 0;
 };
 
 class ImageSource {
@@ -30,7 +38,8 @@ public:
     virtual const std::vector<ImageRef>& images() const = 0;
     // Decodes one image (throws cs::Error naming the file on a broken/too large image).
     // wantChannels: 1 or 3 converts (gray<->RGB, drops alpha); 0 keeps the source's channels.
-    virtual Image load(size_t index, int wantChannels) const = 0;
+    // target: see DecodeTarget (IDX images are small and never reduced).
+    virtual Image load(size_t index, int wantChannels, DecodeTarget target = {}) const = 0;
     virtual std::vector<std::string> classNames() const = 0;  // from folders; may be empty
     // What the source is, as a project records it (docs/project-schema.md, datasets.kind):
     // "idx", "image-folder" (a flat folder or a single image file) or "image-folder-tree".

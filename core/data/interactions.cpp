@@ -1,10 +1,13 @@
 #include "data/interactions.h"
 
 #include "common/error.h"
-#include "common/input_file.h"
+#include "common/message_text.h"
+#include "data/text_lines.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -20,9 +23,11 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b);
 }
 
-bool isInteger(const std::string& s) {
-    if (s.empty() || s.size() > 18) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+// Ids are kept as text but compared as 64-bit integers in places: 18 digits always fit.
+constexpr size_t kMaxIdDigits = 18;
+
+bool isDigits(const std::string& s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 bool isNumber(const std::string& s) {
@@ -31,6 +36,12 @@ bool isNumber(const std::string& s) {
     std::strtod(s.c_str(), &end);
     return end == s.c_str() + s.size();
 }
+
+// A time key must order events: "nan" and "inf" parse as numbers but order nothing.
+bool isFiniteNumber(const std::string& s) { return isNumber(s) && std::isfinite(std::strtod(s.c_str(), nullptr)); }
+
+// A field or line of the user's file inside a message: short, with no raw bytes.
+std::string quoted(const std::string& text) { return "'" + quoteForMessage(text, 60) + "'"; }
 
 std::vector<std::string> splitWhitespace(const std::string& line) {
     std::vector<std::string> out;
@@ -55,11 +66,16 @@ std::vector<std::string> splitOn(const std::string& line, const std::string& sep
     return out;
 }
 
-std::string at(const std::string& path, int64_t line) { return path + ":" + std::to_string(line); }
+void requireId(const TextLines& lines, const std::string& what, const std::string& value) {
+    if (!isDigits(value)) throw Error(lines.where(), what + " " + quoted(value) + " is not a non-negative integer id");
+    if (value.size() > kMaxIdDigits)
+        throw Error(lines.where(), what + " " + quoted(value) + " has " + std::to_string(value.size()) +
+                                       " digits; ids of at most 18 digits are supported");
+}
 
-void requireId(const std::string& path, int64_t line, const std::string& what, const std::string& value) {
-    if (!isInteger(value))
-        throw Error(at(path, line), what + " '" + value + "' is not a non-negative integer id");
+void requireFiniteTime(const TextLines& lines, const std::string& what, const std::string& value) {
+    if (!isNumber(value)) throw Error(lines.where(), what + " " + quoted(value) + " is not a number");
+    if (!isFiniteNumber(value)) throw Error(lines.where(), what + " " + quoted(value) + " is not a finite number");
 }
 
 // One event before ordering: the user's file id, the item's file id, the time key.
@@ -69,27 +85,20 @@ struct Event {
     int64_t order = 0;  // position in the file, breaks ties so sorting is stable
 };
 
-std::ifstream openOrThrow(const std::string& path) {
-    requireRegularFile(path, "an interactions file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path, "cannot open the interactions file");
-    return in;
-}
+constexpr const char* kWhat = "an interactions file";
 
 std::vector<Event> readSasRec(const std::string& path) {
-    auto in = openOrThrow(path);
+    TextLines lines(path, kWhat);
     std::vector<Event> events;
     std::string line;
-    int64_t lineNo = 0;
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         auto tokens = splitWhitespace(line);
         if (tokens.empty()) continue;
         if (tokens.size() < 2)
-            throw Error(at(path, lineNo), "expected 'user item' or 'user item1 item2 ...', found '" + trim(line) + "'");
-        requireId(path, lineNo, "user id", tokens[0]);
+            throw Error(lines.where(), "expected 'user item' or 'user item1 item2 ...', found " + quoted(trim(line)));
+        requireId(lines, "user id", tokens[0]);
         for (size_t i = 1; i < tokens.size(); ++i) {
-            requireId(path, lineNo, "item id", tokens[i]);
+            requireId(lines, "item id", tokens[i]);
             // The file order is the time order in this format.
             events.push_back({tokens[0], tokens[i], 0.0, static_cast<int64_t>(events.size())});
         }
@@ -98,12 +107,10 @@ std::vector<Event> readSasRec(const std::string& path) {
 }
 
 std::vector<Event> readReChorus(const std::string& path) {
-    auto in = openOrThrow(path);
+    TextLines lines(path, kWhat);
     std::string line;
-    int64_t lineNo = 0;
     std::vector<std::string> header;
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         if (!trim(line).empty()) {
             header = splitOn(line, "\t");
             break;
@@ -113,24 +120,22 @@ std::vector<Event> readReChorus(const std::string& path) {
     auto column = [&](const std::string& name) -> size_t {
         auto it = std::find(header.begin(), header.end(), name);
         if (it == header.end())
-            throw Error(at(path, lineNo), "the header has no '" + name +
+            throw Error(lines.where(), "the header has no '" + name +
                                                   "' column (expected tab-separated user_id, item_id, time)");
         return static_cast<size_t>(it - header.begin());
     };
     const size_t userCol = column("user_id"), itemCol = column("item_id"), timeCol = column("time");
     const size_t needed = std::max({userCol, itemCol, timeCol}) + 1;
     std::vector<Event> events;
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         if (trim(line).empty()) continue;
         auto fields = splitOn(line, "\t");
         if (fields.size() < needed)
-            throw Error(at(path, lineNo), "expected " + std::to_string(header.size()) +
+            throw Error(lines.where(), "expected " + std::to_string(header.size()) +
                                               " tab-separated fields, found " + std::to_string(fields.size()));
-        requireId(path, lineNo, "user id", fields[userCol]);
-        requireId(path, lineNo, "item id", fields[itemCol]);
-        if (!isNumber(fields[timeCol]))
-            throw Error(at(path, lineNo), "time '" + fields[timeCol] + "' is not a number");
+        requireId(lines, "user id", fields[userCol]);
+        requireId(lines, "item id", fields[itemCol]);
+        requireFiniteTime(lines, "time", fields[timeCol]);
         events.push_back({fields[userCol], fields[itemCol], std::stod(fields[timeCol]),
                           static_cast<int64_t>(events.size())});
     }
@@ -138,22 +143,20 @@ std::vector<Event> readReChorus(const std::string& path) {
 }
 
 std::vector<Event> readMovieLens(const std::string& path) {
-    auto in = openOrThrow(path);
+    TextLines lines(path, kWhat);
     std::vector<Event> events;
     std::string line;
-    int64_t lineNo = 0;
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         if (trim(line).empty()) continue;
         // ratings.dat uses "::", u.data uses tabs.
         auto fields = line.find("::") != std::string::npos ? splitOn(line, "::") : splitWhitespace(line);
         if (fields.size() != 4)
-            throw Error(at(path, lineNo), "expected 'user::item::rating::timestamp' or 'user<TAB>item<TAB>rating<TAB>timestamp', found " +
+            throw Error(lines.where(), "expected 'user::item::rating::timestamp' or 'user<TAB>item<TAB>rating<TAB>timestamp', found " +
                                               std::to_string(fields.size()) + " fields");
-        requireId(path, lineNo, "user id", fields[0]);
-        requireId(path, lineNo, "item id", fields[1]);
-        if (!isNumber(fields[2])) throw Error(at(path, lineNo), "rating '" + fields[2] + "' is not a number");
-        if (!isNumber(fields[3])) throw Error(at(path, lineNo), "timestamp '" + fields[3] + "' is not a number");
+        requireId(lines, "user id", fields[0]);
+        requireId(lines, "item id", fields[1]);
+        if (!isNumber(fields[2])) throw Error(lines.where(), "rating " + quoted(fields[2]) + " is not a number");
+        requireFiniteTime(lines, "timestamp", fields[3]);
         events.push_back({fields[0], fields[1], std::stod(fields[3]), static_cast<int64_t>(events.size())});
     }
     return events;
@@ -180,9 +183,9 @@ InteractionFormat interactionFormatFromString(const std::string& text) {
 }
 
 InteractionFormat detectInteractionFormat(const std::string& path) {
-    auto in = openOrThrow(path);
+    TextLines lines(path, kWhat);
     std::string line;
-    while (std::getline(in, line)) {
+    while (lines.next(line)) {
         std::string t = trim(line);
         if (t.empty()) continue;
         if (t.find("::") != std::string::npos) return InteractionFormat::MovieLens;
@@ -193,8 +196,8 @@ InteractionFormat detectInteractionFormat(const std::string& path) {
             std::all_of(tokens.begin(), tokens.end(), isNumber))
             return InteractionFormat::MovieLens;
         if (tokens.size() >= 2) return InteractionFormat::SasRec;
-        throw Error(path + ":1", "cannot tell the interaction format from the first line '" + t +
-                                     "' (use --format sasrec|rechorus|movielens)");
+        throw Error(lines.where(), "cannot tell the interaction format from the first line " + quoted(t) +
+                                       " (use --format sasrec|rechorus|movielens)");
     }
     throw Error(path, "the interactions file is empty");
 }

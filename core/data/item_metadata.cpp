@@ -1,10 +1,10 @@
 #include "data/item_metadata.h"
 
 #include "common/error.h"
-#include "common/input_file.h"
+#include "common/message_text.h"
+#include "data/text_lines.h"
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 
 namespace cs::data {
@@ -32,16 +32,12 @@ std::vector<std::string> split(const std::string& line, char sep) {
 }  // namespace
 
 ItemMetadata loadItemMetadata(const std::string& path) {
-    requireRegularFile(path, "an item metadata file (TSV)");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path, "cannot open the item metadata file");
+    TextLines lines(path, "an item metadata file (TSV)");
     ItemMetadata meta;
     meta.path = path;
     std::string line;
-    int64_t lineNo = 0;
     std::vector<std::string> header;
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         if (!trim(line).empty()) {
             header = split(trim(line), '\t');
             break;
@@ -54,7 +50,7 @@ ItemMetadata loadItemMetadata(const std::string& path) {
     };
     const int idCol = find("item_id");
     if (idCol < 0)
-        throw Error(path + ":" + std::to_string(lineNo),
+        throw Error(lines.where(),
                     "the header has no 'item_id' column (expected tab-separated item_id, optional title, "
                     "and one of genres, categories or tags)");
     const int titleCol = find("title");
@@ -67,19 +63,18 @@ ItemMetadata loadItemMetadata(const std::string& path) {
         }
     }
     if (attrCol < 0 && titleCol < 0)
-        throw Error(path + ":" + std::to_string(lineNo),
+        throw Error(lines.where(),
                     "the header has neither 'title' nor one of 'genres', 'categories', 'tags'");
-    while (std::getline(in, line)) {
-        ++lineNo;
+    while (lines.next(line)) {
         if (trim(line).empty()) continue;
         auto fields = split(line, '\t');
-        const std::string where = path + ":" + std::to_string(lineNo);
+        const std::string where = lines.where();
         if (fields.size() != header.size())
             throw Error(where, "expected " + std::to_string(header.size()) + " tab-separated fields, found " +
                                    std::to_string(fields.size()));
         const std::string& id = fields[idCol];
         if (id.empty() || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }))
-            throw Error(where, "item id '" + id + "' is not a non-negative integer id");
+            throw Error(where, "item id '" + quoteForMessage(id, 60) + "' is not a non-negative integer id");
         if (meta.items.count(id)) throw Error(where, "item id " + id + " appears twice");
         ItemMetadata::Entry entry;
         if (titleCol >= 0) entry.title = fields[titleCol];

@@ -4,10 +4,12 @@
 #include "model/torchscript_models.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstdio>
 #include <filesystem>
 
 namespace cs::model {
@@ -57,6 +59,31 @@ std::vector<std::string> PluginRegistry::defaultSearchDirs() {
     return dirs;
 }
 
+void PluginRegistry::setAllowInsecurePlugins(bool allow) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    allowInsecure_ = allow;
+}
+
+std::string PluginRegistry::insecurePermissions(const std::string& canonicalPath) {
+    struct stat info {};
+    if (::stat(canonicalPath.c_str(), &info) != 0) return "";  // dlopen will say what is wrong
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", unsigned(info.st_mode & 07777));
+    if (info.st_mode & (S_IWGRP | S_IWOTH))
+        return std::string("is writable by group or others (mode ") + mode + ")";
+    // Its own folder: anyone who may write there may replace the file, sticky bit or not.
+    const fs::path folder = fs::path(canonicalPath).parent_path();
+    if (::stat(folder.c_str(), &info) == 0 && (info.st_mode & S_IWOTH))
+        return "lies in a world-writable folder (" + folder.string() + ")";
+    // Folders above: a world-writable one without the sticky bit lets others rename what it holds.
+    for (fs::path above = folder.parent_path(); !above.empty(); above = above.parent_path()) {
+        if (::stat(above.c_str(), &info) == 0 && (info.st_mode & S_IWOTH) && !(info.st_mode & S_ISVTX))
+            return "lies under a world-writable folder without the sticky bit (" + above.string() + ")";
+        if (above == above.root_path()) break;
+    }
+    return "";
+}
+
 void PluginRegistry::scan(const std::vector<std::string>& extraDirs, bool includeDefaults) {
     std::vector<std::string> dirs = includeDefaults ? defaultSearchDirs() : std::vector<std::string>{};
     dirs.insert(dirs.end(), extraDirs.begin(), extraDirs.end());
@@ -92,6 +119,16 @@ PluginSpec PluginRegistry::loadLocked(const std::string& path) {
         return spec;
     };
 
+    // Before dlopen: opening a library runs its constructors.
+    if (const std::string why = insecurePermissions(path); !why.empty()) {
+        if (!allowInsecure_) {
+            std::fprintf(stderr, "warning: plugin %s %s; not loaded (fix with chmod go-w, or pass --allow-insecure-plugins)\n",
+                         path.c_str(), why.c_str());
+            return fail(why + "; refused: others could have replaced it (fix with chmod go-w, or pass --allow-insecure-plugins)");
+        }
+        std::fprintf(stderr, "warning: plugin %s %s; loaded because of --allow-insecure-plugins\n", path.c_str(), why.c_str());
+    }
+
     // RTLD_LOCAL: two plugins may carry the same internal symbols without clashing.
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
@@ -113,6 +150,33 @@ PluginSpec PluginRegistry::loadLocked(const std::string& path) {
         dlclose(handle);
         return fail(std::string(CS_PLUGIN_ENTRY_NAME) + "() returned no descriptor");
     }
+    return admitLocked(std::move(spec), descriptor);
+}
+
+PluginSpec PluginRegistry::admitDescriptor(const std::string& path, const CsPluginDescriptor* descriptor) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    PluginSpec spec;
+    spec.path = path;
+    spec.state = PluginState::Loaded;
+    if (!descriptor) {
+        spec.failedAt = spec.state;
+        spec.state = PluginState::Failed;
+        spec.error = "no descriptor";
+    } else {
+        spec = admitLocked(std::move(spec), descriptor);
+    }
+    plugins_.push_back(spec);
+    return spec;
+}
+
+PluginSpec PluginRegistry::admitLocked(PluginSpec spec, const CsPluginDescriptor* descriptor) {
+    const std::string path = spec.path;
+    auto fail = [&spec](const std::string& message) {
+        spec.failedAt = spec.state;
+        spec.state = PluginState::Failed;
+        spec.error = message;
+        return spec;
+    };
     // The ABI version is the first field in every ABI version, so it can be read before
     // anything else of the descriptor is trusted.
     spec.abiVersion = descriptor->abi_version;

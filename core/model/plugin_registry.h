@@ -9,6 +9,11 @@
 // the model being loaded: a model downloaded with a .so beside it must not run code.
 //
 // Loaded plugins stay loaded for the life of the process (adapters they made may still be alive).
+//
+// Like ssh's StrictModes, a plugin file that others could have replaced is refused before it is
+// opened: a file writable by group or others, or one in a world-writable folder, or under a
+// world-writable folder without the sticky bit. The refusal is a Failed spec and a warning on
+// stderr; --allow-insecure-plugins (setAllowInsecurePlugins) loads such files anyway.
 #include "plugin_sdk/concept_studio_plugin.h"
 
 #include <mutex>
@@ -68,12 +73,24 @@ public:
     // Adapter names that plugins may not take (the built-in conventions).
     static bool isBuiltInAdapterName(const std::string& name);
 
+    // Checks a plugin's descriptor (ABI version, names, adapter list) and registers its adapters,
+    // as loadPlugin does once the file's entry point returned it; the fuzzer feeds it directly.
+    PluginSpec admitDescriptor(const std::string& path, const CsPluginDescriptor* descriptor);
+
+    // Loads plugin files that fail the permission check (--allow-insecure-plugins).
+    void setAllowInsecurePlugins(bool allow);
+
+    // Why others could have replaced this file ("" when they could not): the permission check.
+    static std::string insecurePermissions(const std::string& canonicalPath);
+
 private:
     PluginSpec loadLocked(const std::string& canonicalPath);
+    PluginSpec admitLocked(PluginSpec spec, const CsPluginDescriptor* descriptor);
 
     mutable std::mutex mutex_;
     std::vector<PluginSpec> plugins_;
     std::vector<PluginAdapter> adapters_;
+    bool allowInsecure_ = false;
 };
 
 }  // namespace cs::model

@@ -66,6 +66,13 @@ c10::IValue callMethod(torch::jit::Module& module, const std::string& path, cons
     }
 }
 
+// NaN or infinite outputs would travel through every later step and surface far away (as a failed
+// database constraint); they are refused at the call that makes them, naming the model.
+void requireFinite(const at::Tensor& t, const std::string& path, const std::string& call, const char* what) {
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+        throw Error(path, call + " returned non-finite " + what + " (NaN or infinity); the model is broken for this input");
+}
+
 at::Tensor requireTensor(const c10::IValue& value, const std::string& path, const std::string& call) {
     if (!value.isTensor()) throw Error(path, call + " returned a " + value.tagKind() + ", expected a Tensor");
     return value.toTensor();
@@ -120,6 +127,7 @@ public:
         if (!info_.classNames.empty() && logits.size(1) != int64_t(info_.classNames.size()))
             throw Error(info_.path, call + " returned " + std::to_string(logits.size(1)) + " logits per image but class_names has " +
                                         std::to_string(info_.classNames.size()) + " names");
+        requireFinite(logits, info_.path, call, "logits");
         return logits;
     }
 
@@ -252,6 +260,7 @@ public:
             throw Error(info_.path, call + " returned a tensor of shape " + shapeString(scores) + " for states of shape " +
                                         shapeString(state) + "; expected B×num_items or B×(num_items+1) with B = " +
                                         std::to_string(state.size(0)) + ", num_items = " + std::to_string(n));
+        requireFinite(scores, info_.path, call, "scores");
         return scores;
     }
 

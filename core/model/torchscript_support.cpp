@@ -182,6 +182,14 @@ void validateVisionInfo(const ModelInfo& info) {
     if (!info.inputSize.empty()) {
         if (info.inputSize.size() != 3 || info.inputSize[0] <= 0 || info.inputSize[1] <= 0 || info.inputSize[2] <= 0)
             throw Error(info.path, "input_size must be [C, H, W] with positive entries");
+        // The load-time probe allocates one input of this size: a hostile 3×100000×100000 would
+        // ask for 120 GB. One image of at most 2^28 values (1 GiB as float32) is far beyond any
+        // vision model the studio explains.
+        const double values = double(info.inputSize[0]) * double(info.inputSize[1]) * double(info.inputSize[2]);
+        if (values > double(int64_t{1} << 28))
+            throw Error(info.path, "input_size " + std::to_string(info.inputSize[0]) + "x" + std::to_string(info.inputSize[1]) +
+                                       "x" + std::to_string(info.inputSize[2]) +
+                                       " is too large: one input image would need more than 1 GiB; at most 2^28 values are supported");
     }
     const size_t channels = info.inputSize.empty() ? 0 : size_t(info.inputSize[0]);
     auto checkPerChannel = [&](const std::vector<float>& values, const char* name) {

@@ -4,9 +4,11 @@
 #include "common/input_file.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <iterator>
 
@@ -239,6 +241,44 @@ bool isSqliteFile(const std::string& path) {
     return in.gcount() == 16 && std::string(header, 15) == "SQLite format 3";
 }
 
+// Why the user may not write the project ("" when they may). By the mode bits as well as access():
+// root passes access(W_OK) on a chmod 444 file, and a file its owner made read-only must stay so.
+std::string whyNotWritable(const std::string& path) {
+    struct stat file {};
+    if (::stat(path.c_str(), &file) == 0 && (file.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+        return "the file is read-only";
+    if (access(path.c_str(), W_OK) != 0) return "the file is read-only for this user";
+    // SQLite writes its -wal and -shm files beside the project.
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    if (folder.empty()) folder = ".";
+    struct stat dir {};
+    if (::stat(folder.c_str(), &dir) == 0 && (dir.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0)
+        return "its folder is read-only";
+    if (access(folder.c_str(), W_OK) != 0) return "its folder is read-only for this user";
+    return "";
+}
+
+bool hasWalContent(const std::string& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path + "-wal", ec);
+    return !ec && size > 0;
+}
+
+// "file:<path>?immutable=1" with the characters a URI path may not hold percent-encoded.
+std::string immutableUri(const std::string& path) {
+    std::string uri = "file:";
+    for (unsigned char c : path) {
+        if (std::isalnum(c) || c == '/' || c == '.' || c == '-' || c == '_' || c == '~') {
+            uri += static_cast<char>(c);
+        } else {
+            char escaped[4];
+            std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+            uri += escaped;
+        }
+    }
+    return uri + "?immutable=1";
+}
+
 void requireCheckedTensor(const TensorBlob& t, const char* what) {
     if (!t.valid()) throw Error(what, "tensor data does not match its shape " + t.shapeText());
 }
@@ -300,17 +340,27 @@ std::unique_ptr<ProjectStore> ProjectStore::open(const std::string& path, bool r
     if (!isSqliteFile(path)) throw Error(path, "not a ConceptStudio project (not an SQLite database)");
 
     // A read-only file (or folder) is opened read-only, rather than failing later mid-write.
-    bool effectiveReadOnly = readOnly;
-    if (!readOnly && access(path.c_str(), W_OK) != 0) effectiveReadOnly = true;
-    const int flags = effectiveReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-    sqlite3* db = openConnection(path, flags);
+    const std::string notWritable = whyNotWritable(path);
+    const bool effectiveReadOnly = readOnly || !notWritable.empty();
+    sqlite3* db = nullptr;
+    if (!notWritable.empty() && !hasWalContent(path)) {
+        // Nothing waits in a write-ahead log, so the file alone is the project: immutable=1 reads it
+        // without creating -shm or -wal files, which a read-only folder would not allow and which,
+        // made with the file's read-only mode, would block later writers once the mode is changed.
+        db = openConnection(immutableUri(path), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    } else {
+        db = openConnection(path, effectiveReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    }
     std::unique_ptr<ProjectStore> store(new ProjectStore(path, db, effectiveReadOnly));
+    store->readOnlyReason_ = !notWritable.empty() ? notWritable : readOnly ? "it was opened for viewing only" : "";
 
     int appId = 0, version = 0;
     try {
         appId = pragmaInt(db, path, "PRAGMA application_id");
         version = pragmaInt(db, path, "PRAGMA user_version");
     } catch (const Error& e) {
+        if (!notWritable.empty())
+            throw Error(path, "cannot read the read-only project (" + notWritable + "): " + e.problem());
         throw Error(path, "damaged project file: " + e.problem());
     }
     if (appId != kApplicationId)
@@ -382,7 +432,7 @@ void ProjectStore::transaction(const std::function<void()>& fn) {
         --transactionDepth_;
         return;
     }
-    if (readOnly_) throw Error(path_, "project is open read-only");
+    if (readOnly_) throw Error(path_, "the project is open read-only (" + readOnlyReason_ + "); nothing can be stored in it");
     execSql(db_, path_, "BEGIN IMMEDIATE");
     ++transactionDepth_;
     try {

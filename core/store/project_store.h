@@ -102,7 +102,9 @@ public:
     static std::unique_ptr<ProjectStore> create(const std::string& path);
     // Opens an existing project, migrating an older schema; refuses a non-project file,
     // a newer schema, or a damaged file with cs::Error naming the file. Runs found
-    // `running` are marked `interrupted` (unless readOnly).
+    // `running` are marked `interrupted` (unless readOnly). A file or folder the user may not write
+    // (by its mode bits, so also as root) opens read-only: viewable, never written, and no -wal
+    // or -shm file is left beside it.
     static std::unique_ptr<ProjectStore> open(const std::string& path, bool readOnly = false);
     // Opens if it exists, else creates.
     static std::unique_ptr<ProjectStore> openOrCreate(const std::string& path);
@@ -161,6 +163,7 @@ private:
     std::string path_;
     sqlite3* db_ = nullptr;
     bool readOnly_ = false;
+    std::string readOnlyReason_;  // why a write is refused, for the message (see open())
     int transactionDepth_ = 0;
 };
 

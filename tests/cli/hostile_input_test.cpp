@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -157,6 +158,79 @@ TEST_F(HostileInput, AUserWithAHundredThousandItemsIsCutToTheModelsWindow) {
     std::ifstream sasrecFile(kDir + "/long-sasrec.json");
     const auto trained = nlohmann::json::parse(sasrecFile);
     EXPECT_EQ(trained.value("users", 0), 241);
+}
+
+// A small IDX file of `count` gray size×size images (the MNIST format; every image has label 0).
+void writeIdxImages(const std::string& path, int count, int size) {
+    std::ofstream out(path, std::ios::binary);
+    const auto be32 = [&](uint32_t v) {
+        const char bytes[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+        out.write(bytes, 4);
+    };
+    be32(0x00000803);
+    be32(uint32_t(count));
+    be32(uint32_t(size));
+    be32(uint32_t(size));
+    for (int i = 0; i < count * size * size; ++i) out.put(char((i * 37) % 251));
+}
+
+class HostileModels : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        fs::create_directories(kDir + "/models");
+        const std::string command =
+            std::string(CS_PYTHON) + " " + CS_HOSTILE_MODELS_SCRIPT + " " + shellQuoted(kDir + "/models");
+        ASSERT_EQ(std::system(command.c_str()), 0) << command;
+        writeIdxImages(kDir + "/models/images.idx", 4, 16);
+    }
+    static CliResult craftWith(const std::string& model, const std::string& images = "images.idx",
+                               const std::string& extra = "") {
+        return runWithin(120, "craft --project " + shellQuoted(kDir + "/models/p.cstudio") + " --model " +
+                                  shellQuoted(kDir + "/models/" + model) + " --images " +
+                                  shellQuoted(kDir + "/models/" + images) +
+                                  " --class 0 --layer block1 --concepts 2 --patch-size 8 --max-images 8 " + extra);
+    }
+};
+
+// NaN logits are caught where the model makes them, naming the model, not as a database error.
+TEST_F(HostileModels, NonFiniteLogitsNameTheModelNotTheProject) {
+    const CliResult r = craftWith("nan_logits.pt");
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find("nan_logits.pt: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("non-finite logits"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("database"), std::string::npos) << r.err;
+}
+
+// A declared input of 3×100000×100000 would ask for 120 GB: refused naming the file, and no
+// LibTorch backtrace on stderr.
+TEST_F(HostileModels, AHugeDeclaredInputIsRefusedWithoutABacktrace) {
+    const CliResult r = craftWith("huge_input.pt");
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find("huge_input.pt: input_size 3x100000x100000 is too large"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("frame #"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("Exception raised from"), std::string::npos) << r.err;
+    EXPECT_LT(r.err.size(), 600u) << r.err;
+}
+
+// A folder with unreadable images among readable ones: they are skipped with a warning and a
+// count that the run keeps; --strict stops at the first, naming it.
+TEST_F(HostileModels, UnreadableImagesAreSkippedAndCountedOrStopTheRunWithStrict) {
+    const std::string json = kDir + "/models/skipped.json";
+    const CliResult r = craftWith("ok.pt", "images", "--json " + shellQuoted(json));
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.err.find("warning: 2 unreadable image(s) skipped"), std::string::npos) << r.err;
+    std::ifstream in(json);
+    const auto summary = nlohmann::json::parse(in);
+    EXPECT_EQ(summary.value("images_skipped", -1), 2);
+    EXPECT_EQ(summary.value("n_images", 0), 4);
+    ASSERT_EQ(summary["skipped_images"].size(), 2u);
+    const std::string listed = summary["skipped_images"].dump();
+    EXPECT_NE(listed.find("broken.png"), std::string::npos) << listed;
+    EXPECT_NE(listed.find("empty.png"), std::string::npos) << listed;
+
+    const CliResult strict = craftWith("ok.pt", "images", "--strict");
+    EXPECT_EQ(strict.exitCode, 1) << strict.err;
+    EXPECT_NE(strict.err.find(".png: "), std::string::npos) << strict.err;
 }
 
 }  // namespace

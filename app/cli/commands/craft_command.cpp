@@ -31,6 +31,9 @@ public:
         auto outcome = runJobWithProgress(std::make_unique<craft::CraftJob>(spec, output));
         if (outcome.state != jobs::JobState::Done) return exitCodeFor(outcome);
         const auto& s = output->summary;
+        if (const int64_t skipped = s.value("images_skipped", int64_t{0}); skipped > 0)
+            std::cerr << "concept-studio-cli: warning: " << skipped << " unreadable image(s) skipped (the run lists them; --strict "
+                      << "stops at the first), e.g. " << s["skipped_images"][0].get<std::string>() << "\n";
         std::cout << "run " << output->runId << ": " << s["n_images"] << " images, " << s["n_crops"] << " crops, " << s["concepts"].size()
                   << " concepts at " << spec.options.layer << " (NMF error " << s["nmf"]["relative_error"].get<double>() << ", "
                   << s["sobol"]["h_evaluations"] << " h evaluations, " << s["timings_s"]["total"].get<double>() << " s)\n";

@@ -35,6 +35,7 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--seed", o.seed, "Seed for the randomised design and random orders")->capture_default_str();
     sub.add_option("--max-images", spec_.maxImages, "Use at most N images of the class (0 = all)")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{10000000}));
     sub.add_flag("--filter-predicted", o.filterPredicted, "Keep only images the model predicts as the class");
+    sub.add_flag("--strict", spec_.strictImages, "Stop at the first unreadable image instead of skipping it with a warning");
     sub.add_option("--negative-activations", negativeActivations_, "What to do with negative activations: refuse, relu, shift")
         ->capture_default_str()
         ->check(CLI::IsMember({"refuse", "relu", "shift"}));
