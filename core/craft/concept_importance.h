@@ -44,4 +44,15 @@ std::unique_ptr<ConceptImportance> makeOcclusionImportance(int64_t hBatch);
 // drawn from `seed`; score_k = E[h(m)·m_k]/E[m_k] − E[h(m)].
 std::unique_ptr<ConceptImportance> makeRiseImportance(int64_t nbDesign, uint64_t seed, int64_t hBatch);
 
+// Gradient × Input on the concept coefficients, summed over the locations: score_k = ∂h/∂m_k at
+// m = 1 (gradient_importance.cpp); one row and one backward pass per image. h must be
+// differentiable by autograd (the class logit is; cs::Error otherwise).
+std::unique_ptr<ConceptImportance> makeGradientInputImportance(int64_t hBatch);
+
+// Integrated Gradients (Sundararajan et al., ICML 2017) on the concept coefficients from the zero
+// baseline, `steps` points on the path and the trapezoid rule (xplique's defaults: 50 steps,
+// baseline 0): score_k = ∫₀¹ ∂h/∂m_k(α·1) dα; `steps` rows per image.
+inline constexpr int64_t kIntegratedGradientSteps = 50;
+std::unique_ptr<ConceptImportance> makeIntegratedGradientsImportance(int64_t steps, int64_t hBatch);
+
 }  // namespace cs::craft

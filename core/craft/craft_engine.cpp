@@ -6,6 +6,7 @@
 #include "craft/concept_importance.h"
 #include "craft/concept_tree.h"
 #include "craft/craft_methods.h"
+#include "craft/craft_metrics.h"
 #include "craft/faithfulness.h"
 #include "craft/image_activations.h"
 
@@ -108,7 +109,8 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
     fitDictionary(s, {"nmf", 0.4, 0.45});
     estimateImportance(s, {"sobol", 0.45, 0.7});
     addTopLevelNodes(s);
-    measureFaithfulness(s, {"faithfulness", 0.7, 0.75});
+    measureFaithfulness(s, {"faithfulness", 0.7, 0.73});
+    measureMetrics(s, {"metrics", 0.73, 0.75});
     drawMaps(s, {"maps", 0.75, 0.9});
     const StageRange tree{"tree", 0.9, 1.0};
     growTree(s, tree);
@@ -134,6 +136,14 @@ void CraftEngine::checkInputs(const at::Tensor& images) const {
     if (o.dictionary != ConceptDictionaryMethod::Nmf && o.implicitMaps && o.mapImages > 0)
         throw Error("implicit maps", std::string("the implicit-differentiation maps need the NMF dictionary (its codes are NNLS solutions); "
                                                  "with --dictionary ") + toString(o.dictionary) + " add --no-implicit-maps");
+    // Sub-concepts weighed through a layer bridge target the parent's NNLS coefficient, which
+    // autograd cannot differentiate (concept_tree.h).
+    const bool gradientImportance =
+        o.importance == ConceptImportanceMethod::GradientInput || o.importance == ConceptImportanceMethod::IntegratedGradients;
+    if (gradientImportance && !o.recursiveLayers.empty() && dynamic_cast<const model::LayerBridge*>(&model_))
+        throw Error("importance", std::string("--importance ") + toString(o.importance) +
+                                      " cannot weigh sub-concepts on their parent's coefficient (an NNLS solution, not differentiable); "
+                                      "use sobol, occlusion or rise with --recursive-layers");
 }
 
 // g on the whole images, for the transform, the importance and the filter.
@@ -250,6 +260,44 @@ void CraftEngine::measureFaithfulness(CraftState& s, const StageRange& stage) {
                                                s.result.conceptOrder, o.randomOrders, o.seed + 1, [this] { checkCancelled(); });
     s.result.timings.faithfulness = secondsSince(started);
     report(stage, 1.0);
+}
+
+// The run's metrics (craft_metrics.h); stability only when asked, as it refits the dictionary.
+void CraftEngine::measureMetrics(CraftState& s, const StageRange& stage) {
+    const auto started = Clock::now();
+    const CraftOptions& o = options_;
+    report(stage, 0.0, "dictionary");
+    s.result.metrics = dictionaryMetrics(s.cropActivations, s.U, s.W, *dictionary_);
+    if (o.stability) {
+        report(stage, 0.1, "stability");
+        std::vector<int64_t> cropImages;
+        for (const CropBox& b : s.result.crops) cropImages.push_back(b.image);
+        const auto dictionaryWithSeed = [&o](uint64_t seed) {
+            CraftOptions reseeded = o;
+            reseeded.seed = seed;
+            return makeConceptDictionary(reseeded);
+        };
+        s.result.metrics.stability = dictionaryStability(s.cropActivations, cropImages, s.W, dictionaryWithSeed, o.seed);
+        checkCancelled();
+    }
+    const int64_t n = s.images.size(0);
+    auto contributionsOf = [&](int64_t i) { return conceptContributions(s.imageCodes[i], s.W, s.spatial); };
+    const RowEvaluator h = withDictionaryOffset(classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex), *dictionary_, s.spatial);
+    int64_t done = 0;
+    const metrics::ConceptFaithfulness f = conceptFaithfulness(n, contributionsOf, s.importance, h, o.hBatch, o.seed + 2, [&] {
+        report(stage, 0.3 + 0.7 * static_cast<double>(++done) / n, "faithfulness");
+        checkCancelled();
+    });
+    s.result.metrics.cDeletion = f.cDeletion;
+    s.result.metrics.cInsertion = f.cInsertion;
+    s.result.metrics.cMuFidelity = f.cMuFidelity;
+    s.result.metrics.cDeletionCurve = f.deletion;
+    s.result.metrics.cInsertionCurve = f.insertion;
+    const metrics::ConceptDominance dominance =
+        metrics::conceptDominance(toBlob(s.importance), predictedAsClass(model_, o.layer, s.imageActivations, o.classIndex, o.hBatch));
+    s.result.prevalence = dominance.prevalence;
+    s.result.reliability = dominance.reliability;
+    s.result.timings.metrics = secondsSince(started);
 }
 
 // Concept Attribution Maps of the first mapImages images, for the mapConcepts most important concepts.

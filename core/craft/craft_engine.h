@@ -12,11 +12,13 @@
 #include "craft/sobol.h"
 
 #include "common/tensor_blob.h"
+#include "metrics/run_metrics.h"
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,7 +64,7 @@ struct FaithfulnessCurves {
 };
 
 struct StageTimings {
-    double activations = 0, nmf = 0, sobol = 0, maps = 0, faithfulness = 0, tree = 0, total = 0;
+    double activations = 0, nmf = 0, sobol = 0, maps = 0, faithfulness = 0, metrics = 0, tree = 0, total = 0;
     double hSeconds = 0;  // time inside h during the Sobol stage
     // Part of `activations`: g on the whole images (for the transform, Sobol and filtering),
     // which the reference computes inside its importance stage.
@@ -86,6 +88,11 @@ struct CraftResult {
     std::vector<int64_t> conceptOrder; // top-level concept indices, most important first
     std::vector<ImageMaps> maps;
     FaithfulnessCurves faithfulness;
+    metrics::RunMetrics metrics;       // docs/craft.md "Metrics"
+    // Per top-level concept (concept order): the share of the images it dominates, and the share of
+    // those the model classifies as the class (none when it dominates no image).
+    std::vector<double> prevalence;
+    std::vector<std::optional<double>> reliability;
     StageTimings timings;
 };
 
@@ -95,7 +102,7 @@ struct CraftState;
 
 // The stages of run(), in order, each a function over one CraftState (craft_engine.cpp):
 // check the inputs → image activations (class check, optional filter to predicted images) →
-// crop activations → dictionary fit → transform + importance → faithfulness → maps → tree.
+// crop activations → dictionary fit → transform + importance → faithfulness → metrics → maps → tree.
 class CraftEngine {
 public:
     // context may be null (no progress, no cancellation).
@@ -121,6 +128,7 @@ private:
     void estimateImportance(CraftState& s, const StageRange& stage);
     void addTopLevelNodes(CraftState& s);
     void measureFaithfulness(CraftState& s, const StageRange& stage);
+    void measureMetrics(CraftState& s, const StageRange& stage);
     void drawMaps(CraftState& s, const StageRange& stage);
     void growTree(CraftState& s, const StageRange& stage);
 

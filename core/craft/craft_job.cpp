@@ -242,6 +242,8 @@ public:
             concept.metadataJson = json{{"depth", node.depth},
                                         {"importance_target", node.importanceTarget},
                                         {"rank", node.parent < 0 ? json(rank) : json(nullptr)},
+                                        {"prevalence", node.parent < 0 ? json(result_.prevalence[node.index]) : json(nullptr)},
+                                        {"reliability", node.parent < 0 ? reliabilityJson(node.index) : json(nullptr)},
                                         {"top_crops", crops}}
                                        .dump();
             conceptIds_[i] = store_.addConcept(concept);
@@ -314,7 +316,11 @@ public:
             const ConceptNode& node = result_.nodes[k];
             json crops = json::array();
             for (auto [crop, coefficient] : node.topCrops) crops.push_back(cropJson(crop, coefficient));
-            concepts.push_back({{"id", conceptIds_[k]}, {"importance", node.importance}, {"top_crops", crops}});
+            concepts.push_back({{"id", conceptIds_[k]},
+                                {"importance", node.importance},
+                                {"prevalence", result_.prevalence[k]},
+                                {"reliability", reliabilityJson(k)},
+                                {"top_crops", crops}});
         }
         const auto& t = result_.timings;
         return {{"run_id", runId_},
@@ -334,11 +340,18 @@ public:
                   {"nmf", t.nmf},
                   {"sobol", t.sobol},
                   {"maps", t.maps},
+                  {"metrics", t.metrics},
                   {"total", totalSeconds}}},
-                {"faithfulness", faithfulness}};
+                {"faithfulness", faithfulness},
+                {"metrics", metrics::toJson(result_.metrics)}};
     }
 
 private:
+    json reliabilityJson(int64_t concept) const {
+        const auto& r = result_.reliability[concept];
+        return r ? json(*r) : json(nullptr);
+    }
+
     // Thumbnails of the concept's best crops (model-input pixels, best first) for the views.
     void writeThumbnails(const ConceptNode& node, int64_t conceptId) {
         for (size_t t = 0; t < node.topCrops.size(); ++t) {

@@ -17,6 +17,8 @@ std::unique_ptr<ConceptImportance> makeConceptImportance(const CraftOptions& opt
         case ConceptImportanceMethod::Sobol: break;
         case ConceptImportanceMethod::Occlusion: return makeOcclusionImportance(options.hBatch);
         case ConceptImportanceMethod::Rise: return makeRiseImportance(options.sobolDesigns, seed, options.hBatch);
+        case ConceptImportanceMethod::GradientInput: return makeGradientInputImportance(options.hBatch);
+        case ConceptImportanceMethod::IntegratedGradients: return makeIntegratedGradientsImportance(kIntegratedGradientSteps, options.hBatch);
     }
     return makeSobolImportance(options.sobolDesign, options.sobolDesigns, seed, options.hBatch);
 }

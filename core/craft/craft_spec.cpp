@@ -62,6 +62,8 @@ const char* toString(ConceptImportanceMethod method) {
         case ConceptImportanceMethod::Sobol: return "sobol";
         case ConceptImportanceMethod::Occlusion: return "occlusion";
         case ConceptImportanceMethod::Rise: return "rise";
+        case ConceptImportanceMethod::GradientInput: return "gradient-input";
+        case ConceptImportanceMethod::IntegratedGradients: return "integrated-gradients";
     }
     return "sobol";
 }
@@ -70,7 +72,9 @@ ConceptImportanceMethod conceptImportanceMethodFromString(const std::string& tex
     if (text == "sobol") return ConceptImportanceMethod::Sobol;
     if (text == "occlusion") return ConceptImportanceMethod::Occlusion;
     if (text == "rise") return ConceptImportanceMethod::Rise;
-    throw Error("importance", "unknown importance estimator '" + text + "' (expected sobol, occlusion or rise)");
+    if (text == "gradient-input") return ConceptImportanceMethod::GradientInput;
+    if (text == "integrated-gradients") return ConceptImportanceMethod::IntegratedGradients;
+    throw Error("importance", "unknown importance estimator '" + text + "' (expected sobol, occlusion, rise, gradient-input or integrated-gradients)");
 }
 
 namespace {
@@ -114,6 +118,7 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--negative-activations", toString(o.negativeActivations));
     add("--map-images", std::to_string(o.mapImages));
     if (!o.implicitMaps) args.emplace_back("--no-implicit-maps");
+    if (o.stability) args.emplace_back("--stability");
     return args;
 }
 

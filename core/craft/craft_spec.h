@@ -19,9 +19,10 @@ namespace cs::craft {
 // concept_importance.h). NMF and Sobol are the reference's; the others are those Holistic CRAFT
 // (Fel et al., NeurIPS 2023) compares them with (docs/craft.md "Methods").
 enum class ConceptDictionaryMethod { Nmf, Pca, KMeans, SemiNmf };
-enum class ConceptImportanceMethod { Sobol, Occlusion, Rise };
+enum class ConceptImportanceMethod { Sobol, Occlusion, Rise, GradientInput, IntegratedGradients };
 
-// "nmf", "pca", "kmeans", "semi-nmf"; "sobol", "occlusion", "rise". FromString throws cs::Error on
+// "nmf", "pca", "kmeans", "semi-nmf"; "sobol", "occlusion", "rise", "gradient-input",
+// "integrated-gradients". FromString throws cs::Error on
 // another name.
 // NMF alone needs non-negative activations; the other dictionaries factorise signed ones.
 inline bool factorisesSignedActivations(ConceptDictionaryMethod method) { return method != ConceptDictionaryMethod::Nmf; }
@@ -55,6 +56,8 @@ struct CraftOptions {
     bool implicitMaps = true;
     // Faithfulness
     int64_t randomOrders = 8;        // random concept orders averaged as the baseline
+    // Metrics (docs/craft.md "Metrics"): stability refits the dictionary three times, so it is asked for
+    bool stability = false;
     // Recursive tree
     std::vector<std::string> recursiveLayers;  // earlier probe points, e.g. {"layer3", "layer2"}
     int64_t subConcepts = 4;

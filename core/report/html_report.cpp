@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "cs/build_info.h"
+#include "report/comparison_section.h"
 #include "report/hierarchy_picture.h"
 #include "report/svg_charts.h"
 #include "report/text_encoding.h"
@@ -207,6 +208,7 @@ public:
             out_ << "</ul></nav>\n";
         }
         for (const auto& run : runs) renderRun(run);
+        out_ << comparisonSectionHtml(store_, ids);
         out_ << "</body></html>\n";
         return out_.str();
     }

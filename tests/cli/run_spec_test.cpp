@@ -82,6 +82,7 @@ void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
     EXPECT_EQ(x.negativeActivations, y.negativeActivations);
     EXPECT_EQ(x.mapImages, y.mapImages);
     EXPECT_EQ(x.implicitMaps, y.implicitMaps);
+    EXPECT_EQ(x.stability, y.stability);
 }
 
 TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
@@ -106,6 +107,7 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     o.negativeActivations = cs::craft::NegativeActivations::Shift;
     o.mapImages = 3;
     o.implicitMaps = false;
+    o.stability = true;
     // Each value really differs from its default, or the round trip would prove nothing.
     EXPECT_NE(spec.adapter, defaults.adapter);
     EXPECT_NE(o.concepts, defaults.options.concepts);
@@ -121,6 +123,7 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     EXPECT_NE(o.negativeActivations, defaults.options.negativeActivations);
     EXPECT_NE(o.mapImages, defaults.options.mapImages);
     EXPECT_NE(o.implicitMaps, defaults.options.implicitMaps);
+    EXPECT_NE(o.stability, defaults.options.stability);
     EXPECT_NE(spec.maxImages, defaults.maxImages);
 
     expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);

@@ -23,9 +23,10 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
                    "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations)")
         ->capture_default_str()
         ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf"}));
-    sub.add_option("--importance", importance_, "Concept importance: sobol (the reference's), occlusion, rise")
+    sub.add_option("--importance", importance_,
+                   "Concept importance: sobol (the reference's), occlusion, rise, gradient-input, integrated-gradients")
         ->capture_default_str()
-        ->check(CLI::IsMember({"sobol", "occlusion", "rise"}));
+        ->check(CLI::IsMember({"sobol", "occlusion", "rise", "gradient-input", "integrated-gradients"}));
     sub.add_option("--recursive-layers", o.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")->delimiter(',');
     sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100}));
     sub.add_option("--batch-size", o.cropBatch,
@@ -41,6 +42,7 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
         ->check(CLI::IsMember({"refuse", "relu", "shift"}));
     sub.add_option("--map-images", o.mapImages, "Images that get attribution-map PNGs")->capture_default_str()->check(CLI::Range(int64_t{0}, int64_t{100000}));
     sub.add_flag("!--no-implicit-maps", o.implicitMaps, "Skip the implicit-differentiation maps");
+    sub.add_flag("--stability", o.stability, "Also measure the concepts' stability (refits the dictionary on two halves and another seed)");
     sub.add_option("--json", jsonOut_, "Write the run's summary as JSON to this file");
 }
 

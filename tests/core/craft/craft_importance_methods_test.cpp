@@ -2,6 +2,8 @@
 // concept k's effect is exactly B[k]·c: occlusion returns it, and both rank the dominant concept first.
 #include "craft/concept_importance.h"
 
+#include "planted_linear_head.h"
+
 #include <torch/torch.h>
 
 #include <gtest/gtest.h>
@@ -10,40 +12,7 @@
 #include <numeric>
 
 using namespace cs::craft;
-
-namespace {
-
-struct PlantedLinearHead {
-    at::Tensor contributions;  // r × F
-    at::Tensor c;              // F
-    int64_t calls = 0;
-    RowEvaluator h() {
-        return [this](const at::Tensor& rows) {
-            ++calls;
-            return rows.to(torch::kFloat64).mv(c).to(torch::kFloat32);
-        };
-    }
-};
-
-// Concept k = α_k · its own direction; concept 2 dominates.
-PlantedLinearHead plantedHead() {
-    torch::manual_seed(21);
-    const int64_t r = 6, features = 50;
-    PlantedLinearHead p;
-    p.c = torch::rand({features}, torch::kFloat64);
-    at::Tensor weights = torch::tensor({1.0, 0.5, 6.0, 2.0, 0.1, 3.0}, torch::kFloat32);
-    p.contributions = torch::rand({r, features}) * weights.unsqueeze(1);
-    return p;
-}
-
-std::vector<int64_t> ranking(const std::vector<double>& scores) {
-    std::vector<int64_t> order(scores.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
-    return order;
-}
-
-}  // namespace
+using namespace cs::craft::test;
 
 TEST(OcclusionImportance, GivesEachConceptsLinearEffect) {
     PlantedLinearHead p = plantedHead();

@@ -7,7 +7,7 @@
 
 #include "common/error.h"
 #include "store/project_store.h"
-#include "test_support.h"
+#include "split_model_fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -24,47 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void writeBigEndian(std::ofstream& out, uint32_t v) {
-    const unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16), static_cast<unsigned char>(v >> 8),
-                                static_cast<unsigned char>(v)};
-    out.write(reinterpret_cast<const char*>(b), 4);
-}
-
-// An MNIST-format pair: n images of 28×28 with smooth patterns and labels i % 3.
-void writeIdx(const fs::path& images, const fs::path& labels, int n) {
-    std::ofstream img(images, std::ios::binary), lab(labels, std::ios::binary);
-    writeBigEndian(img, 0x00000803);
-    writeBigEndian(img, n);
-    writeBigEndian(img, 28);
-    writeBigEndian(img, 28);
-    writeBigEndian(lab, 0x00000801);
-    writeBigEndian(lab, n);
-    for (int i = 0; i < n; ++i) {
-        for (int y = 0; y < 28; ++y)
-            for (int x = 0; x < 28; ++x) {
-                const double v = 0.5 + 0.5 * std::sin(0.3 * (i + 1) * x + 0.2 * y * (i % 4 + 1)) * std::cos(0.1 * x * y / (i + 1));
-                img.put(static_cast<char>(static_cast<unsigned char>(std::clamp(v * 255.0, 0.0, 255.0))));
-            }
-        lab.put(static_cast<char>(i % 3));
-    }
-}
-
-struct Fixture {
-    fs::path dir, model, images, project;
-};
-
-const Fixture& fixture() {
-    static Fixture f = [] {
-        Fixture x;
-        x.dir = tempDir("job");
-        x.model = x.dir / "tiny_split.pt";
-        runPython("import runpy, sys\nsys.argv = ['export', '" + x.model.string() + "', '1', '28', '3', '0']\nrunpy.run_path('" +
-                      std::string(CS_CRAFT_TEST_DIR) + "/export_split_model.py', run_name='__main__')\n",
-                  x.dir);
-        x.images = x.dir / "t10k-images-idx3-ubyte";
-        writeIdx(x.images, x.dir / "t10k-labels-idx1-ubyte", 24);
-        return x;
-    }();
+const SplitModelFixture& fixture() {
+    static const SplitModelFixture f = makeSplitModelFixture("job");
     return f;
 }
 
@@ -99,12 +60,12 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     job.run(context);
 
     const auto& s = output->summary;
-    // Exactly the fields of docs/cli.md plus faithfulness.
+    // Exactly the fields of docs/cli.md.
     std::vector<std::string> keys;
     for (auto it = s.begin(); it != s.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
-    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "dictionary", "faithfulness", "importance", "layer", "model", "n_crops",
-                                              "n_images", "nmf", "run_id", "sobol", "timings_s"}));
+    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "dictionary", "faithfulness", "importance", "layer", "metrics", "model",
+                                              "n_crops", "n_images", "nmf", "run_id", "sobol", "timings_s"}));
     // The methods by name; the defaults are the reference's.
     EXPECT_EQ(s["dictionary"], "nmf");
     EXPECT_EQ(s["importance"], "sobol");
