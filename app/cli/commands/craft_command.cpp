@@ -31,6 +31,9 @@ public:
         auto outcome = runJobWithProgress(std::make_unique<craft::CraftJob>(spec, output));
         if (outcome.state != jobs::JobState::Done) return exitCodeFor(outcome);
         const auto& s = output->summary;
+        // Defaults the loader chose and checks it made (docs/models.md), so they are never silent.
+        if (s.contains("notes"))
+            for (const auto& note : s["notes"]) std::cerr << "note: " << note.get<std::string>() << "\n";
         std::cout << "run " << output->runId << ": " << s["n_images"] << " images, " << s["n_crops"] << " crops, " << s["concepts"].size()
                   << " concepts at " << spec.options.layer << " (NMF error " << s["nmf"]["relative_error"].get<double>() << ", "
                   << s["sobol"]["h_evaluations"] << " h evaluations, " << s["timings_s"]["total"].get<double>() << " s)\n";
