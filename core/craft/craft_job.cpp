@@ -461,7 +461,7 @@ void CraftJob::run(jobs::JobContext& context) {
     const std::unique_ptr<data::ImageSource> source = data::openImageSource(spec_.imagesPath);
     CraftOptions options = spec_.options;
     options.classIndex = resolveClass(spec_.classSpec, info.classNames, source->classNames());
-    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; the probe points are listed by `concept-studio-cli models`");
+    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; `concept-studio-cli layers --model " + spec_.modelPath + "` lists the layers");
     const std::vector<size_t> chosen = chooseClassImages(*source, info, options.classIndex, spec_);
     const LoadedImages images = loadImages(*source, chosen, info, context);
     // What the loader chose or checked (defaults, h(g(x)) = model(x)) and what the run changed: told to the user.

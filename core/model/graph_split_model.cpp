@@ -275,7 +275,8 @@ std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, const 
     return loadGraphSplitModel(path, loadTorchScriptFile(path), optionsJson);
 }
 
-std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, torch::jit::Module module, const std::string& optionsJson) {
+std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, torch::jit::Module module, const std::string& optionsJson,
+                                                 const std::string& otherwise) {
     const json options = parseOptions(path, optionsJson);
     ModelInfo info;
     info.path = path;
@@ -306,8 +307,14 @@ std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, torch:
     }
     validateVisionInfo(info);
     module.eval();
-    auto model = std::make_unique<GraphSplitVisionModel>(std::move(module), std::move(info), options.value("freeze", false),
-                                                         options.value("optimize_for_inference", true));
+    std::unique_ptr<GraphSplitVisionModel> model;
+    try {
+        model = std::make_unique<GraphSplitVisionModel>(std::move(module), std::move(info), options.value("freeze", false),
+                                                        options.value("optimize_for_inference", true));
+    } catch (const Error& e) {
+        if (otherwise.empty()) throw;
+        throw Error(path, e.problem() + " (" + otherwise + ")");
+    }
     for (auto& note : notes) model->addNote(std::move(note));
     for (const auto& layer : layers) model->prepare(layer);
     return model;

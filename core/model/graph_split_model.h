@@ -54,7 +54,9 @@ public:
 // on first use), "input_size": [C,H,W], "mean": [...], "std": [...], "class_names": [...],
 // "freeze": bool, "optimize_for_inference": bool (default true; only with freeze)}.
 std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, const std::string& optionsJson = {});
+// `otherwise` (may be empty) is added to the message when the model cannot be split at all (as
+// opposed to at a requested layer): what else the user can do with the file.
 std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, torch::jit::Module module,
-                                                 const std::string& optionsJson);
+                                                 const std::string& optionsJson, const std::string& otherwise = {});
 
 }  // namespace cs::model

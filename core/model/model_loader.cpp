@@ -147,13 +147,9 @@ std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptio
     if (!options.graphSplit)
         throw Error(path, noConvention + ": " + conventionsHelp() +
                               " (or pass --adapter with a plugin's adapter; `concept-studio-cli models` lists them)");
-    // Any other TorchScript module: split at a layer by graph surgery (graph_split_model.h).
-    try {
-        return loadGraphSplitModel(path, std::move(*module), options.optionsJson);
-    } catch (const Error& e) {
-        // The split's own reason first; the conventions remain the way for a model it cannot take.
-        throw Error(path, e.problem() + " (it " + noConvention + ": " + conventionsHelp() + ")");
-    }
+    // Any other TorchScript module: split at a layer by graph surgery (graph_split_model.h). When
+    // it cannot be split at all, the conventions remain the way to use it.
+    return loadGraphSplitModel(path, std::move(*module), options.optionsJson, "it " + noConvention + ": " + conventionsHelp());
 }
 
 std::unique_ptr<VisionModel> loadVisionModel(const std::string& path, const LoadOptions& options) {
