@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "data/image_source.h"
 #include "model/compute_backend.h"
+#include "model/graph_split_model.h"
 #include "model/model_loader.h"
 #include "store/project_store.h"
 #include "store/stored_run.h"
@@ -15,6 +16,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <optional>
 #include <utility>
 
@@ -86,12 +88,69 @@ std::string optionsJson(const CraftJobSpec& spec) {
 
 using Clock = std::chrono::steady_clock;
 
+// --class-names: "@file.txt" (one name per line, blank lines skipped) or "a,b,c".
+std::vector<std::string> readClassNames(const std::string& text) {
+    std::vector<std::string> names;
+    auto add = [&](std::string name) {
+        while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+        const size_t first = name.find_first_not_of(" \t");
+        if (first != std::string::npos) names.push_back(name.substr(first));
+    };
+    if (!text.empty() && text[0] == '@') {
+        const std::string path = text.substr(1);
+        std::ifstream in(path);
+        if (!in) throw Error(path, "cannot be read (the class-names file given with --class-names @file)");
+        for (std::string line; std::getline(in, line);) add(line);
+        if (names.empty()) throw Error(path, "has no class names (expected one name per line)");
+        return names;
+    }
+    std::string item;
+    for (char c : text) {
+        if (c == ',') add(std::exchange(item, {}));
+        else item += c;
+    }
+    add(item);
+    return names;
+}
+
+// The adapter options of a run: freezing, the input handling the user gave (overriding the
+// model's own), and the layers to split and check at load for a model split by graph surgery.
+std::string adapterOptions(const CraftJobSpec& spec) {
+    json options = json::object();
+    if (spec.freezeModel) options["freeze"] = true;
+    if (!spec.inputSize.empty()) options["input_size"] = spec.inputSize;
+    if (!spec.mean.empty()) options["mean"] = spec.mean;
+    if (!spec.std.empty()) options["std"] = spec.std;
+    if (!spec.classNames.empty()) options["class_names"] = readClassNames(spec.classNames);
+    std::vector<std::string> layers = spec.options.recursiveLayers;
+    if (!spec.options.layer.empty()) layers.push_back(spec.options.layer);
+    if (!layers.empty()) options["layers"] = layers;
+    return options.dump();
+}
+
 std::unique_ptr<model::VisionModel> loadModel(const CraftJobSpec& spec) {
     model::LoadOptions loadOptions;
     loadOptions.adapter = spec.adapter;
     loadOptions.pluginDirs = spec.pluginDirs;
-    if (spec.freezeModel) loadOptions.optionsJson = R"({"freeze": true})";
+    loadOptions.optionsJson = adapterOptions(spec);
     return model::loadVisionModel(spec.modelPath, loadOptions);
+}
+
+// NMF needs non-negative activations. With no dictionary named, a layer whose activations are
+// signed (a transformer block, a layer before its ReLU) gets Semi-NMF, made for signed data, rather
+// than a refusal; the implicit maps need NMF's codes, so they are left out. Returns what was done.
+std::optional<std::string> dictionaryForSignedLayer(model::VisionModel& model, const at::Tensor& images, CraftOptions& options) {
+    if (options.dictionaryGiven || options.dictionary != ConceptDictionaryMethod::Nmf ||
+        options.negativeActivations != NegativeActivations::Refuse)
+        return std::nullopt;
+    torch::InferenceMode inference;
+    const double minimum = model.activations(images.slice(0, 0, std::min<int64_t>(4, images.size(0))), options.layer).min().item<double>();
+    if (minimum >= 0.0) return std::nullopt;
+    options.dictionary = ConceptDictionaryMethod::SemiNmf;
+    options.implicitMaps = false;
+    return "activations at " + options.layer + " are signed (minimum " + std::to_string(minimum) +
+           "): using the Semi-NMF dictionary, made for signed activations, since no --dictionary was given "
+           "(and no implicit-differentiation maps, which need NMF)";
 }
 
 // Images of the class: by label when the source has labels (matched by name when both sides
@@ -177,7 +236,9 @@ int64_t recordModel(store::ProjectStore& store, const model::ModelInfo& info) {
     record.sha256 = info.sha256;
     record.adapter = info.adapter;
     record.kind = model::toString(info.kind);
-    record.metadataJson = json{{"probe_points", info.probePoints}, {"class_names", info.classNames}, {"input_size", info.inputSize}}.dump();
+    record.metadataJson = json{{"probe_points", info.probePoints}, {"class_names", info.classNames}, {"input_size", info.inputSize},
+                               {"mean", info.mean}, {"std", info.std}}
+                              .dump();
     return store.addModel(record);
 }
 
@@ -433,10 +494,15 @@ void CraftJob::run(jobs::JobContext& context) {
     const std::unique_ptr<data::ImageSource> source = data::openImageSource(spec_.imagesPath);
     CraftOptions options = spec_.options;
     options.classIndex = resolveClass(spec_.classSpec, info.classNames, source->classNames());
-    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; the probe points are listed by `concept-studio-cli models`");
+    if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; `concept-studio-cli layers --model " + spec_.modelPath + "` lists the layers");
     const LoadedImages images = loadImages(*source, chooseClassImages(*source, info, options.classIndex, spec_), info,
                                            spec_.strictImages, context);
     const std::vector<size_t>& chosen = images.kept;
+    // What the loader chose or checked (defaults, h(g(x)) = model(x)) and what the run changed: told to the user.
+    std::vector<std::string> notes;
+    if (auto* loadNotes = dynamic_cast<const model::LoadNotes*>(model.get())) notes = loadNotes->loadNotes();
+    if (auto note = dictionaryForSignedLayer(*model, images.batch, options)) notes.push_back(*note);
+    for (const auto& note : notes) context.report("activations", 0.0, note);
 
     auto store = store::ProjectStore::openOrCreate(spec_.projectPath);
     const int64_t modelId = recordModel(*store, info);
@@ -457,6 +523,7 @@ void CraftJob::run(jobs::JobContext& context) {
             summary["images_skipped"] = static_cast<int64_t>(images.skipped.size());
             summary["skipped_images"] = std::vector<std::string>(
                 images.skipped.begin(), images.skipped.begin() + long(std::min(images.skipped.size(), kSkippedImagesListed)));
+            summary["notes"] = notes;
             // Cancelled at the last moment: the transaction rolls back and nothing is written.
             context.checkCancelled();
             store->completeRun(runId, summary.dump(), [] {});

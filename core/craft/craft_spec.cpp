@@ -2,6 +2,9 @@
 
 #include "common/error.h"
 
+#include <iomanip>
+#include <sstream>
+
 namespace cs::craft {
 
 // The option names live here rather than beside the algorithms (sobol.cpp, crops.cpp) so that
@@ -86,6 +89,17 @@ std::string joined(const std::vector<std::string>& items, char separator) {
     }
     return text;
 }
+
+template <class T>
+std::vector<std::string> numbersText(const std::vector<T>& values) {
+    std::vector<std::string> out;
+    for (const T& v : values) {
+        std::ostringstream text;
+        text << std::setprecision(9) << v;  // floats round-trip
+        out.push_back(text.str());
+    }
+    return out;
+}
 }  // namespace
 
 std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
@@ -99,6 +113,10 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--model", spec.modelPath);
     add("--adapter", spec.adapter);
     for (const std::string& dir : spec.pluginDirs) add("--plugin-dir", dir);
+    if (!spec.inputSize.empty()) add("--input-size", joined(numbersText(spec.inputSize), ','));
+    if (!spec.mean.empty()) add("--mean", joined(numbersText(spec.mean), ','));
+    if (!spec.std.empty()) add("--std", joined(numbersText(spec.std), ','));
+    if (!spec.classNames.empty()) add("--class-names", spec.classNames);
     add("--images", spec.imagesPath);
     add("--class", spec.classSpec);
     add("--layer", o.layer);
@@ -106,7 +124,7 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--patch-size", std::to_string(o.patchSize));
     add("--sobol-designs", std::to_string(o.sobolDesigns));
     add("--sobol-design", toString(o.sobolDesign));
-    add("--dictionary", toString(o.dictionary));
+    if (o.dictionaryGiven || o.dictionary != ConceptDictionaryMethod::Nmf) add("--dictionary", toString(o.dictionary));
     add("--importance", toString(o.importance));
     if (!o.recursiveLayers.empty()) add("--recursive-layers", joined(o.recursiveLayers, ','));
     add("--sub-concepts", std::to_string(o.subConcepts));

@@ -46,6 +46,9 @@ struct CraftOptions {
     SobolDesign sobolDesign = SobolDesign::ScrambledSobol;  // the tests show it closer to exact indices
     uint64_t seed = 0;
     ConceptDictionaryMethod dictionary = ConceptDictionaryMethod::Nmf;  // the reference's
+    // Whether the user named the dictionary. When not, a run at a layer with signed activations
+    // (a transformer block) uses Semi-NMF instead of NMF, and says so, rather than refusing (craft_job.cpp).
+    bool dictionaryGiven = false;
     ConceptImportanceMethod importance = ConceptImportanceMethod::Sobol;  // the reference's
     NegativeActivations negativeActivations = NegativeActivations::Refuse;
     bool filterPredicted = false;    // keep only images the model predicts as classIndex (xplique's CraftManager)
@@ -76,6 +79,11 @@ struct CraftJobSpec {
     int64_t maxImages = 0;       // 0 = every image of the class
     bool strictImages = false;   // stop at the first unreadable image (--strict) instead of skipping it
     bool freezeModel = true;     // torch::jit::freeze the TorchScript module (faster g and h)
+    // Input handling for a model that declares none (docs/models.md); empty = the model's own,
+    // else the adapter's default (ImageNet's mean and std, 3×224×224 for a plain TorchScript model).
+    std::vector<int64_t> inputSize;  // {C, H, W}
+    std::vector<float> mean, std;
+    std::string classNames;          // "@file.txt" (one name per line) or "a,b,c"; empty = the model's own
     CraftOptions options;        // options.classIndex is resolved from classSpec
 };
 

@@ -3,6 +3,7 @@
 
 #include "common/error.h"
 #include "common/input_file.h"
+#include "model/graph_split_model.h"
 #include "model/plugin_registry.h"
 #include "model/torchscript_models.h"
 #include "model/torchscript_support.h"
@@ -108,13 +109,14 @@ std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptio
     const std::string& adapter = options.adapter.empty() ? std::string("auto") : options.adapter;
     if (adapter == kSplitAdapterName) return loadSplitModule(path, options.optionsJson);
     if (adapter == kRecommenderAdapterName) return loadRecommenderModule(path, options.optionsJson);
+    if (adapter == kGraphSplitAdapterName) return loadGraphSplitModel(path, options.optionsJson);
 
     PluginRegistry& registry = PluginRegistry::instance();
     registry.scan(options.pluginDirs);
     if (adapter != "auto") {
         auto found = registry.findAdapter(adapter);
         if (!found) {
-            std::string known = std::string(kSplitAdapterName) + ", " + kRecommenderAdapterName;
+            std::string known = std::string(kSplitAdapterName) + ", " + kRecommenderAdapterName + ", " + kGraphSplitAdapterName;
             for (const auto& a : registry.adapters()) known += std::string(", ") + a.factory->name;
             throw Error(path, "unknown adapter '" + adapter + "' (available: " + known + ")");
         }
@@ -136,14 +138,18 @@ std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptio
         return loadSplitModule(path, std::move(*module), options.optionsJson);
     if (convention == TorchScriptConvention::SequentialRecommender)
         return loadRecommenderModule(path, std::move(*module), options.optionsJson);
-    module.reset();  // a plugin reads the file itself
     for (const auto& candidate : registry.adapters()) {
         if (candidate.factory->accepts && candidate.factory->accepts(path.c_str()) == 1)
-            return createWithPlugin(candidate, path, options);
+            return createWithPlugin(candidate, path, options);  // a plugin reads the file itself
     }
     if (!loadError.empty()) throw Error(path, loadError);
-    throw Error(path, "follows no built-in convention and no plugin accepts it: " + conventionsHelp() +
-                          " (or pass --adapter with a plugin's adapter; `concept-studio-cli models` lists them)");
+    const std::string noConvention = "follows no built-in convention and no plugin accepts it";
+    if (!options.graphSplit)
+        throw Error(path, noConvention + ": " + conventionsHelp() +
+                              " (or pass --adapter with a plugin's adapter; `concept-studio-cli models` lists them)");
+    // Any other TorchScript module: split at a layer by graph surgery (graph_split_model.h). When
+    // it cannot be split at all, the conventions remain the way to use it.
+    return loadGraphSplitModel(path, std::move(*module), options.optionsJson, "it " + noConvention + ": " + conventionsHelp());
 }
 
 std::unique_ptr<VisionModel> loadVisionModel(const std::string& path, const LoadOptions& options) {
@@ -153,7 +159,9 @@ std::unique_ptr<VisionModel> loadVisionModel(const std::string& path, const Load
     return std::unique_ptr<VisionModel>(static_cast<VisionModel*>(model.release()));
 }
 
-std::unique_ptr<SequentialRecommender> loadRecommender(const std::string& path, const LoadOptions& options) {
+std::unique_ptr<SequentialRecommender> loadRecommender(const std::string& path, const LoadOptions& givenOptions) {
+    LoadOptions options = givenOptions;
+    options.graphSplit = false;  // the graph split makes vision models only
     std::unique_ptr<ModelAdapter> model = loadModel(path, options);
     if (model->kind() != ModelKind::SequentialRecommender)
         throw Error(path, std::string("is a ") + toString(model->kind()) + " model; a sequential recommender was expected");
@@ -171,7 +179,9 @@ std::vector<AdapterDescription> listAdapters(const std::vector<std::string>& plu
         {kSplitAdapterName, "vision",
          "TorchScript vision split module: activations(x, layer), logits_from(a, layer), probe_points", "", ""},
         {kRecommenderAdapterName, "sequential-recommender",
-         "TorchScript sequential recommender: encode(item_seq), score(state), num_items", "", ""}};
+         "TorchScript sequential recommender: encode(item_seq), score(state), num_items", "", ""},
+        {kGraphSplitAdapterName, "vision",
+         "any TorchScript vision model (scripted or traced), split at a layer by graph surgery; `layers` lists them", "", ""}};
     PluginRegistry& registry = PluginRegistry::instance();
     registry.scan(pluginDirs);
     for (const auto& adapter : registry.adapters())

@@ -11,9 +11,12 @@
 namespace cs::model {
 
 struct LoadOptions {
-    std::string adapter = "auto";            // auto | torchscript-split | torchscript-recommender | <plugin adapter>
+    std::string adapter = "auto";            // auto | torchscript-split | torchscript-recommender | torchscript-graph | <plugin adapter>
     std::vector<std::string> pluginDirs;     // extra folders (--plugin-dir), searched after the defaults
     std::string optionsJson;                 // adapter options, e.g. {"probe_points": ["layer3", "layer4"]}
+    // With auto, a TorchScript module that follows no convention and that no plugin accepts is
+    // split at a layer by graph surgery (a vision model); false when a recommender is expected.
+    bool graphSplit = true;
 };
 
 std::unique_ptr<ModelAdapter> loadModel(const std::string& path, const LoadOptions& options = {});

@@ -2,14 +2,10 @@
 #include "model/torchscript_models.h"
 
 #include "common/error.h"
+#include "model/frozen_module.h"
 #include "model/model_loader.h"
 #include "model/torchscript_support.h"
 
-#include <torch/csrc/jit/passes/freeze_module.h>
-#include <torch/csrc/jit/passes/frozen_conv_add_relu_fusion.h>
-#include <torch/csrc/jit/passes/frozen_graph_optimizations.h>
-#include <torch/csrc/jit/passes/frozen_linear_transpose.h>
-#include <torch/csrc/jit/passes/frozen_ops_to_mkldnn.h>
 #include <torch/script.h>
 
 #include <nlohmann/json.hpp>
@@ -81,21 +77,6 @@ at::Tensor requireTensor(const c10::IValue& value, const std::string& path, cons
 std::vector<float> floatsOption(const json& options, const char* key, std::vector<float> fallback) {
     if (!options.contains(key)) return fallback;
     return options.at(key).get<std::vector<float>>();
-}
-
-// The fast path of a frozen split module: torch.jit.optimize_for_inference's passes (conv+add+relu
-// fusion, frozen ops to oneDNN/MKLDNN layouts, linear transposes) applied to each convention
-// method, since optimize_for_inference itself insists on a `forward`. The result cannot be
-// differentiated and takes float32 only, so the autograd-capable frozen module is kept beside it.
-torch::jit::Module inferenceOptimised(const torch::jit::Module& frozen, const std::vector<std::string>& methods) {
-    torch::jit::Module fast = frozen.clone();
-    for (const auto& method : methods) {
-        std::shared_ptr<torch::jit::Graph> graph = fast.get_method(method).graph();
-        torch::jit::FuseFrozenConvAddRelu(graph);
-        torch::jit::ConvertFrozenOpsToMKLDNN(graph);
-        torch::jit::FrozenLinearTranspose(graph);
-    }
-    return fast;
 }
 
 class SplitModuleVisionModel : public VisionModel {
@@ -346,26 +327,9 @@ std::unique_ptr<VisionModel> splitModel(const std::string& path, torch::jit::Mod
     module.eval();
     c10::optional<torch::jit::Module> fast;
     if (options.value("freeze", false)) {
-        // Freezing folds parameters and batch norms into constants; autograd with respect to the
-        // input (implicit-differentiation maps) still works because only parameters are frozen.
-        try {
-            // torch::jit::freeze optimises only forward (and requires it); freeze the convention's
-            // methods and run the frozen-graph optimisations (conv/batch-norm folding) on each.
-            module = torch::jit::freeze_module(module, methods);
-            for (const auto& method : methods) {
-                std::shared_ptr<torch::jit::Graph> graph = module.get_method(method).graph();
-                torch::jit::OptimizeFrozenGraph(graph, true);
-            }
-        } catch (const std::exception& e) {
-            throw Error(path, std::string("freezing the module failed: ") + firstLine(e.what()));
-        }
-        if (options.value("optimize_for_inference", true)) {
-            try {
-                fast = inferenceOptimised(module, methods);
-            } catch (const std::exception&) {
-                fast = c10::nullopt;  // the frozen module alone still works
-            }
-        }
+        FrozenModule frozen = freezeForInference(module, path, methods, options.value("optimize_for_inference", true));
+        module = std::move(frozen.frozen);
+        fast = std::move(frozen.fast);
     }
     std::unique_ptr<SplitModuleVisionModel> model;
     if (bridged)

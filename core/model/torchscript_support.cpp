@@ -3,6 +3,9 @@
 #include "common/error.h"
 #include "common/input_file.h"
 
+#include <torch/version.h>
+
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -39,6 +42,36 @@ std::string firstLine(const std::string& text) {
     return line;
 }
 
+namespace {
+
+// "Unknown builtin op: aten::scaled_dot_product_attention." -> the operator, or "".
+std::string unknownOperator(const std::string& text) {
+    const std::string marker = "Unknown builtin op: ";
+    const size_t at = text.find(marker);
+    if (at == std::string::npos) return {};
+    size_t end = at + marker.size();
+    while (end < text.size() && (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_' || text[end] == ':' ||
+                                 text[end] == '.'))
+        ++end;
+    std::string op = text.substr(at + marker.size(), end - at - marker.size());
+    while (!op.empty() && op.back() == '.') op.pop_back();
+    return op;
+}
+
+// A file written by a newer PyTorch uses operators this LibTorch lacks; say which and what to do.
+std::string unknownOperatorAdvice(const std::string& op) {
+    std::string advice = "uses the operator " + op + ", which this LibTorch (" + TORCH_VERSION +
+                         ") does not know: the file was written by a newer PyTorch. Export the model again with PyTorch " +
+                         std::to_string(TORCH_VERSION_MAJOR) + "." + std::to_string(TORCH_VERSION_MINOR) +
+                         " (Debian 12's python3-torch)";
+    if (op == "aten::scaled_dot_product_attention")
+        advice += ", or, with PyTorch 2.x, keep attention off this operator when exporting: nn.MultiheadAttention "
+                  "called with need_weights=True computes attention without it";
+    return advice + " — see docs/models.md";
+}
+
+}  // namespace
+
 torch::jit::Module loadTorchScriptFile(const std::string& path) {
     std::error_code ec;
     requireRegularFile(path, "a TorchScript file (.pt)");
@@ -56,9 +89,10 @@ torch::jit::Module loadTorchScriptFile(const std::string& path) {
     try {
         return torch::jit::load(path, torch::kCPU);
     } catch (const std::exception& e) {
-        std::string detail;
-        if (auto* c10Error = dynamic_cast<const c10::Error*>(&e)) detail = firstLine(c10Error->what_without_backtrace());
-        else detail = firstLine(e.what());
+        const auto* c10Error = dynamic_cast<const c10::Error*>(&e);
+        const std::string full = c10Error ? c10Error->what_without_backtrace() : e.what();
+        if (std::string op = unknownOperator(full); !op.empty()) throw Error(path, unknownOperatorAdvice(op));
+        const std::string detail = firstLine(full);
         if (detail.find("constants.pkl") != std::string::npos || detail.find("code/") != std::string::npos)
             throw Error(path, "is a torch.save() archive, not TorchScript; export the model with "
                               "torch.jit.script(model).save(path) — see docs/models.md (" + detail + ")");

@@ -65,6 +65,10 @@ void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
     EXPECT_EQ(a.imagesPath, b.imagesPath);
     EXPECT_EQ(a.classSpec, b.classSpec);
     EXPECT_EQ(a.maxImages, b.maxImages);
+    EXPECT_EQ(a.inputSize, b.inputSize);
+    EXPECT_EQ(a.mean, b.mean);
+    EXPECT_EQ(a.std, b.std);
+    EXPECT_EQ(a.classNames, b.classNames);
     const auto& x = a.options;
     const auto& y = b.options;
     EXPECT_EQ(x.layer, y.layer);
@@ -73,6 +77,7 @@ void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
     EXPECT_EQ(x.sobolDesigns, y.sobolDesigns);
     EXPECT_EQ(x.sobolDesign, y.sobolDesign);
     EXPECT_EQ(x.dictionary, y.dictionary);
+    EXPECT_EQ(x.dictionaryGiven, y.dictionaryGiven);
     EXPECT_EQ(x.importance, y.importance);
     EXPECT_EQ(x.recursiveLayers, y.recursiveLayers);
     EXPECT_EQ(x.subConcepts, y.subConcepts);
@@ -92,12 +97,17 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     // --plugin-dir must name existing folders.
     spec.pluginDirs = {std::filesystem::temp_directory_path().string(), std::filesystem::current_path().string()};
     spec.maxImages = 25;
+    spec.inputSize = {3, 96, 128};
+    spec.mean = {0.5f, 0.25f, 0.125f};
+    spec.std = {0.229f, 0.224f, 0.225f};
+    spec.classNames = "@classes.txt";
     auto& o = spec.options;
     o.concepts = 7;
     o.patchSize = 48;
     o.sobolDesigns = 40;
     o.sobolDesign = cs::craft::SobolDesign::Random;
     o.dictionary = cs::craft::ConceptDictionaryMethod::SemiNmf;
+    o.dictionaryGiven = true;
     o.importance = cs::craft::ConceptImportanceMethod::Rise;
     o.recursiveLayers = {"layer3", "layer2"};
     o.subConcepts = 3;
@@ -125,6 +135,7 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     EXPECT_NE(o.implicitMaps, defaults.options.implicitMaps);
     EXPECT_NE(o.stability, defaults.options.stability);
     EXPECT_NE(spec.maxImages, defaults.maxImages);
+    EXPECT_NE(o.dictionaryGiven, defaults.options.dictionaryGiven);
 
     expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);
 }
@@ -144,6 +155,11 @@ TEST(RunSpec, EveryCraftOptionOfTheCommandIsWritten) {
     spec.options.recursiveLayers = {"layer3"};
     spec.options.filterPredicted = true;
     spec.options.implicitMaps = false;
+    spec.options.dictionaryGiven = true;
+    spec.inputSize = {3, 32, 32};
+    spec.mean = {0.5f};
+    spec.std = {0.25f};
+    spec.classNames = "a,b";
     const std::vector<std::string> arguments = cs::craft::toCliArguments(spec);
     EXPECT_EQ(arguments.front(), "craft");
     CLI::App app;

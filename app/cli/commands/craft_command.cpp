@@ -34,6 +34,9 @@ public:
         if (const int64_t skipped = s.value("images_skipped", int64_t{0}); skipped > 0)
             std::cerr << "concept-studio-cli: warning: " << skipped << " unreadable image(s) skipped (the run lists them; --strict "
                       << "stops at the first), e.g. " << s["skipped_images"][0].get<std::string>() << "\n";
+        // Defaults the loader chose and checks it made (docs/models.md), so they are never silent.
+        if (s.contains("notes"))
+            for (const auto& note : s["notes"]) std::cerr << "note: " << note.get<std::string>() << "\n";
         std::cout << "run " << output->runId << ": " << s["n_images"] << " images, " << s["n_crops"] << " crops, " << s["concepts"].size()
                   << " concepts at " << spec.options.layer << " (NMF error " << s["nmf"]["relative_error"].get<double>() << ", "
                   << s["sobol"]["h_evaluations"] << " h evaluations, " << s["timings_s"]["total"].get<double>() << " s)\n";

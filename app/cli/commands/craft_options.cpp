@@ -5,8 +5,14 @@ namespace cs::cli {
 void CraftCommandLine::addOptions(CLI::App& sub) {
     craft::CraftOptions& o = spec_.options;
     sub.add_option("--project", spec_.projectPath, "Project file (.cstudio), created if missing")->required();
-    sub.add_option("--model", spec_.modelPath, "TorchScript model (split convention) or a plugin's model file")->required();
-    sub.add_option("--adapter", spec_.adapter, "Model adapter (auto, torchscript-split, or a plugin adapter)");
+    sub.add_option("--model", spec_.modelPath, "TorchScript model (any, scripted or traced) or a plugin's model file")->required();
+    sub.add_option("--adapter", spec_.adapter, "Model adapter (auto, torchscript-split, torchscript-graph, or a plugin adapter)");
+    sub.add_option("--input-size", spec_.inputSize, "Model input size C,H,W (default: the model's, else 3,224,224)")
+        ->delimiter(',')
+        ->expected(3);
+    sub.add_option("--mean", spec_.mean, "Per-channel mean to normalise with (default: the model's, else ImageNet's)")->delimiter(',');
+    sub.add_option("--std", spec_.std, "Per-channel std to normalise with (default: the model's, else ImageNet's)")->delimiter(',');
+    sub.add_option("--class-names", spec_.classNames, "Class names: @file.txt (one per line) or a,b,c (default: the model's)");
     sub.add_option("--plugin-dir", spec_.pluginDirs, "Extra folder to search for plugins (repeatable)")->check(CLI::ExistingDirectory);
     sub.add_option("--images", spec_.imagesPath, "Image folder, ImageFolder tree, or IDX file")->required();
     sub.add_option("--class", spec_.classSpec, "Class index or class name")->required();
@@ -19,8 +25,8 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--sobol-design", sobolDesign_, "Design: sobol (scrambled Sobol', default), reference (unscrambled Halton), random")
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
-    sub.add_option("--dictionary", dictionary_,
-                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations)")
+    dictionaryOption_ = sub.add_option("--dictionary", dictionary_,
+                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations; the default at a signed layer)")
         ->capture_default_str()
         ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf"}));
     sub.add_option("--importance", importance_,
@@ -51,6 +57,7 @@ craft::CraftJobSpec CraftCommandLine::spec() const {
     spec.options.sobolDesign = craft::sobolDesignFromString(sobolDesign_);
     spec.options.negativeActivations = craft::negativeActivationsFromString(negativeActivations_);
     spec.options.dictionary = craft::conceptDictionaryMethodFromString(dictionary_);
+    spec.options.dictionaryGiven = dictionaryOption_ && dictionaryOption_->count() > 0;
     spec.options.importance = craft::conceptImportanceMethodFromString(importance_);
     return spec;
 }

@@ -27,6 +27,7 @@ private:
     std::string dictionary_ = craft::toString(spec_.options.dictionary);
     std::string importance_ = craft::toString(spec_.options.importance);
     std::string jsonOut_;
+    CLI::Option* dictionaryOption_ = nullptr;  // to know whether --dictionary was given
 };
 
 }  // namespace cs::cli
