@@ -170,6 +170,33 @@ std::vector<int64_t> sampleInactive(const std::vector<int64_t>& rowIds, int64_t 
     return picked;
 }
 
+// The build and held-out halves of a latent's balanced rows: active (pos) and inactive (neg).
+struct BalancedHalves {
+    std::vector<int64_t> buildPos, buildNeg, heldPos, heldNeg;
+};
+
+// Predicts "active" from the presence of the described terms in the recent items, with the
+// presence threshold (0.1 .. 1) chosen on the build half; the F1 on the held-out half.
+F1 thresholdedConfidence(const BalancedHalves& halves, const DescriptionTerms& terms, const std::vector<char>& inDescription) {
+    auto evaluate = [&](const std::vector<int64_t>& pos, const std::vector<int64_t>& neg, double threshold) {
+        int64_t tp = 0, fp = 0, fn = 0;
+        for (int64_t r : pos) (presenceOf(terms, inDescription, r) >= threshold ? tp : fn) += 1;
+        for (int64_t r : neg)
+            if (presenceOf(terms, inDescription, r) >= threshold) ++fp;
+        return f1Of(tp, fp, fn);
+    };
+    double bestThreshold = 1.0, bestF1 = -1.0;
+    for (int step = 1; step <= 10; ++step) {
+        const double threshold = step / 10.0;
+        const double f = evaluate(halves.buildPos, halves.buildNeg, threshold).f1;
+        if (f > bestF1) {
+            bestF1 = f;
+            bestThreshold = threshold;
+        }
+    }
+    return evaluate(halves.heldPos, halves.heldNeg, bestThreshold);
+}
+
 // Confidence (docs/recsae.md): describe the latent from half of its activating sequences, then
 // predict "active" on the other half plus as many inactive sequences (a balanced held-out set)
 // from the presence of the described terms, with the presence threshold chosen on the build
@@ -190,23 +217,7 @@ std::optional<F1> heldOutConfidence(const std::vector<int64_t>& rowIds, int64_t 
     std::vector<char> inDescription(terms.names.size(), 0);
     for (const auto& t : description)
         inDescription[std::find(terms.names.begin(), terms.names.end(), t.term) - terms.names.begin()] = 1;
-    auto evaluate = [&](const std::vector<int64_t>& pos, const std::vector<int64_t>& neg, double threshold) {
-        int64_t tp = 0, fp = 0, fn = 0;
-        for (int64_t r : pos) (presenceOf(terms, inDescription, r) >= threshold ? tp : fn) += 1;
-        for (int64_t r : neg)
-            if (presenceOf(terms, inDescription, r) >= threshold) ++fp;
-        return f1Of(tp, fp, fn);
-    };
-    double bestThreshold = 1.0, bestF1 = -1.0;
-    for (int step = 1; step <= 10; ++step) {
-        const double threshold = step / 10.0;
-        const double f = evaluate(buildPos, buildNeg, threshold).f1;
-        if (f > bestF1) {
-            bestF1 = f;
-            bestThreshold = threshold;
-        }
-    }
-    return evaluate(heldPos, heldNeg, bestThreshold);
+    return thresholdedConfidence({buildPos, buildNeg, heldPos, heldNeg}, terms, inDescription);
 }
 
 // Frequency, mass and the strongest sequences of one latent from its active rows.
@@ -429,6 +440,42 @@ std::vector<LatentConcept> buildConceptDictionary(const LatentCodes& codes,
             c.confidence = held->f1;
         }
     }
+    return out;
+}
+
+std::vector<ItemSetLatent> latentsForItemSet(const LatentCodes& codes, const std::vector<std::vector<int64_t>>& recentItems,
+                                             const std::vector<char>& itemInSet, const DictionaryOptions& options) {
+    // The item set is a one-term vocabulary: an item carries the term when it is in the set.
+    TermLists itemTerms(itemInSet.size());
+    for (size_t i = 0; i < itemInSet.size(); ++i)
+        if (itemInSet[i]) itemTerms[i].push_back(0);
+    const std::vector<std::string> names{"item set"};
+    const auto recent = itemsWithTerms(recentItems, itemInSet.size());
+    const TermCounter counter(itemTerms, recent, names.size());
+    const DescriptionTerms terms{counter, names, itemTerms, recent};
+    const std::vector<char> inDescription{1};
+    const ActiveRows active = activeRowsPerLatent(codes);
+    std::mt19937_64 rng(options.seed);
+    std::vector<ItemSetLatent> out;
+    for (int64_t j = 0; j < codes.latents; ++j) {
+        const auto& rows = active[j];
+        const int64_t activations = static_cast<int64_t>(rows.size());
+        // As for the dictionary's confidence: enough activations, and as many inactive rows to balance them.
+        if (activations < options.minActivations || codes.rows - activations < activations) continue;
+        std::vector<int64_t> rowIds;
+        for (const auto& [r, v] : rows) rowIds.push_back(r);
+        std::vector<int64_t> shuffled = rowIds;
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        const size_t half = shuffled.size() / 2;
+        BalancedHalves halves;
+        halves.buildPos.assign(shuffled.begin(), shuffled.begin() + half);
+        halves.heldPos.assign(shuffled.begin() + half, shuffled.end());
+        halves.buildNeg = sampleInactive(rowIds, codes.rows, halves.buildPos.size(), rng);
+        halves.heldNeg = sampleInactive(rowIds, codes.rows, halves.heldPos.size(), rng);
+        const F1 f = thresholdedConfidence(halves, terms, inDescription);
+        out.push_back({j, activations, f.precision, f.recall, f.f1});
+    }
+    std::stable_sort(out.begin(), out.end(), [](const ItemSetLatent& a, const ItemSetLatent& b) { return a.f1 > b.f1; });
     return out;
 }
 

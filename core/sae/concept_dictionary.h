@@ -53,6 +53,19 @@ std::vector<LatentConcept> buildConceptDictionary(const LatentCodes& codes,
                                                   const data::ItemAttributes& attributes,
                                                   const DictionaryOptions& options = {});
 
+// A user's concept as a set of items (docs/recsae.md, "Your own item concepts"): for every latent
+// with enough activations, the precision / recall / F1 of "the set's items among a sequence's recent
+// items → latent active", measured exactly as the dictionary measures a description's confidence
+// (balanced held-out rows, presence threshold chosen on the build half). Best F1 first.
+struct ItemSetLatent {
+    int64_t latent = 0;
+    int64_t activations = 0;
+    double precision = 0, recall = 0, f1 = 0;
+};
+// itemInSet[item] (internal ids) says whether the item belongs to the set.
+std::vector<ItemSetLatent> latentsForItemSet(const LatentCodes& codes, const std::vector<std::vector<int64_t>>& recentItems,
+                                             const std::vector<char>& itemInSet, const DictionaryOptions& options = {});
+
 // Hierarchy of the `maxLeaves` latents with the largest activation mass, as the tree JSON of
 // docs/cli.md ({"name", "weight"?, "children"?}); leaf names "latent <i>: <top tag>".
 std::string latentHierarchyJson(const LatentCodes& codes, const std::vector<LatentConcept>& concepts,

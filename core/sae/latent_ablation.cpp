@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "sae/recommender.h"
 #include "sae/recsae_steps.h"
+#include "sae/stored_recsae.h"
 #include "store/project_store.h"
 
 #include <torch/torch.h>
@@ -82,26 +83,6 @@ void compareTopLists(const TopLists& lists, const std::vector<std::string>& user
     result["mean_overlap"] = overlap / lists.before.size();
     addTagShifts(tagDelta, lists.before.size(), attrs, result);
     result["examples"] = examples;
-}
-
-// The SAE of a stored run, from its tensor artifacts.
-TopKSae loadStoredSae(store::ProjectStore& store, int64_t runId, int64_t k, const std::string& subject) {
-    std::vector<std::pair<std::string, TensorBlob>> weights;
-    for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
-        auto a = store.artifact(runId, store::ArtifactKind::Tensor, name);
-        if (!a || !a->tensor) throw Error(subject, std::string("SAE tensor ") + name + " is missing");
-        weights.push_back({name, *a->tensor});
-    }
-    return TopKSae::fromWeights(weights, k, subject);
-}
-
-// The adapter that ran the probe (a plugin's, possibly), found in the same folders.
-RecommenderLoadOptions loaderOfRun(const json& params) {
-    RecommenderLoadOptions loader;
-    loader.adapter = params.value("adapter", std::string("auto"));
-    loader.pluginDirs = params.value("plugin_dirs", std::vector<std::string>{});
-    loader.optionsJson = params.value("adapter_options", std::string());
-    return loader;
 }
 
 // Users (history = train + valid, as in the run's evaluation) whose final state activates the latent.

@@ -25,6 +25,7 @@ const std::vector<std::pair<ArtifactKind, const char*>>& kindTexts() {
         {ArtifactKind::LatentDensity, "latent_density"},
         {ArtifactKind::Ablation, "ablation"},
         {ArtifactKind::Steering, "steering"},
+        {ArtifactKind::FeatureVisualization, "feature_visualization"},
     };
     return table;
 }

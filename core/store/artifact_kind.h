@@ -27,6 +27,7 @@ enum class ArtifactKind {
     LatentDensity,       // "latent_density": the run's latent frequency density (tensor)
     Ablation,            // "ablation": a latent ablation result JSON
     Steering,            // "steering": a latent steering result JSON
+    FeatureVisualization,  // "feature_visualization": what a concept looks like (MaCo, PNG with alpha), metadata {concept_id, method, ...}
     Other,               // any other stored text (kept in ArtifactRecord::otherKind)
 };
 
