@@ -79,6 +79,8 @@ private slots:
         QVERIFY(window_->openProject(path_));
     }
     void cleanupTestCase() { delete window_; }
+    // Shortcuts reach the active window only; a closed dialog may leave none active.
+    void init() { activate(); }
 
     void firstLookSelectsTheNewestFinishedRunAndListsEveryRun() {
         qint64 newestDone = 0;
@@ -115,6 +117,7 @@ private slots:
         auto* atlas = window_->findChild<ConceptAtlas*>();
         concept_ = atlas->cardOrder().at(0);
         window_->selection()->setConcept(concept_);
+        activate();
         QTest::keyClick(window_, Qt::Key_F2);
         QTRY_VERIFY(labelEditor(*window_));
         acceptLabel(*window_, QStringLiteral("striped upper"), QStringLiteral("look at zebras too"));
@@ -140,11 +143,13 @@ private slots:
         QCOMPARE(tree.nodes[size_t(node)].label, QStringLiteral("striped upper"));
         QCOMPARE(tree.nodes[size_t(node)].note, QStringLiteral("look at zebras too"));
 
+        activate();
         QTest::keyClick(window_, Qt::Key_Z, Qt::ControlModifier);
         QVERIFY(!store->label(LabelTarget::Concept, concept_));
         window_->showView(QStringLiteral("atlas"));
         QTRY_VERIFY(!cardTitle(atlas, concept_).contains(QStringLiteral("striped upper")));
 
+        activate();
         QTest::keyClick(window_, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
         label = store->label(LabelTarget::Concept, concept_);
         QVERIFY(label);
@@ -193,6 +198,7 @@ private slots:
     }
 
     void ctrlFFindsLabelsNotesAndTagsAndEnterShowsTheHit() {
+        activate();
         QTest::keyClick(window_, Qt::Key_F, Qt::ControlModifier);
         QTRY_VERIFY(window_->findChild<SearchDialog*>());
         SearchDialog* search = window_->findChild<SearchDialog*>();
@@ -229,6 +235,11 @@ private slots:
     }
 
 private:
+    void activate() {
+        window_->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(window_));
+    }
+
     // The first tag of a stored tags list (strings, as the fixture writes them).
     static std::string QJsonValueString(const std::string& tagsJson) {
         const auto first = tagsJson.find('"');
