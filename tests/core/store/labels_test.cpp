@@ -80,7 +80,10 @@ TEST(Labels, SetReplaceListAndRemove) {
     ASSERT_EQ(latentLabels.size(), 1u);
     EXPECT_EQ(latentLabels[0].target, LabelTarget::Latent);
     EXPECT_EQ(latentLabels[0].targetId, rows.latent);
-    EXPECT_FALSE(store->label(LabelTarget::Concept, rows.latent)) << "targets do not mix";
+    // Both rows are the first of their tables (the same row id): the targets keep them apart.
+    ASSERT_EQ(rows.latent, rows.concept);
+    EXPECT_EQ(store->label(LabelTarget::Concept, rows.concept)->text, "zebra stripes");
+    EXPECT_EQ(store->label(LabelTarget::Latent, rows.latent)->text, "90s comedies");
 
     store->removeLabel(LabelTarget::Concept, rows.concept);
     EXPECT_FALSE(store->label(LabelTarget::Concept, rows.concept));
