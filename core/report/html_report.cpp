@@ -7,7 +7,9 @@
 #include "report/svg_charts.h"
 #include "report/text_encoding.h"
 #include "report/thumbnails.h"
+#include "results/concept_palette.h"
 #include "results/run_data.h"
+#include "results/run_headlines.h"
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core/version.hpp>
@@ -80,6 +82,7 @@ const char* kPrintCss = R"CSS(
 body { font-family: "DejaVu Sans"; font-size: 9pt; color: #222222; }
 h1 { font-size: 16pt; color: #1f3b5a; }
 h2 { font-size: 13pt; color: #1f3b5a; margin-top: 14pt; page-break-before: always; }
+h2.summary { page-break-before: auto; }
 h3 { font-size: 11pt; color: #333333; margin-top: 10pt; }
 th { background-color: #e8edf3; }
 .note { color: #666666; font-style: italic; }
@@ -202,11 +205,12 @@ public:
             out_ << "<p class=\"note\">The project has no finished runs yet: run an analysis "
                     "(concept-studio-cli craft or recsae) and report again.</p>\n";
         } else {
-            out_ << "<nav><h3>Contents</h3><ul>";
+            out_ << "<nav><h3>Contents</h3><ul><li><a href=\"#summary\">Summary</a></li>";
             for (const auto& run : runs)
                 out_ << "<li><a href=\"#run-" << run.run.id << "\">" << escapeHtml(runTitle(run)) << "</a></li>";
             out_ << "</ul></nav>\n";
         }
+        if (!runs.empty()) renderFindings(runs);
         for (const auto& run : runs) renderRun(run);
         out_ << comparisonSectionHtml(store_, ids);
         out_ << "</body></html>\n";
@@ -319,6 +323,61 @@ private:
         out_ << "</table>\n";
     }
 
+    // The summary page: per run, its headline figures and what it found (top concepts with a crop,
+    // their labels and notes; the most confident latents with labels and tags), before the tables.
+    void renderFindings(const std::vector<RunData>& runs) {
+        out_ << "<h2 class=\"summary\" id=\"summary\">Summary</h2>\n";
+        for (const auto& run : runs) {
+            out_ << "<h3><a href=\"#run-" << run.run.id << "\">" << escapeHtml(runTitle(run)) << "</a></h3>\n";
+            std::string figures;
+            for (const auto& h : results::runHeadlines(run))
+                figures += (figures.empty() ? "" : " · ") + escapeHtml(h.name) + " <b>" + escapeHtml(h.value) + "</b>";
+            if (!figures.empty()) out_ << "<p>" << figures << "</p>\n";
+            if (run.isCraft()) renderTopConceptFindings(run);
+            if (run.isSae()) renderTopLatentFindings(run);
+        }
+    }
+
+    void renderTopConceptFindings(const RunData& run) {
+        const auto top = run.topConcepts();
+        if (top.empty()) return;
+        const auto thumbnails = run.conceptThumbnails();
+        out_ << tableOpen() << "<tr><th>Concept</th><th>Importance</th><th>Best crop</th></tr>";
+        for (size_t i = 0; i < top.size() && i < kFindingsConcepts; ++i) {
+            const auto* c = top[i];
+            const std::string color = conceptColor(run, *c);
+            out_ << "<tr><td>" << swatch(color) << "<b>" << escapeHtml(run.conceptName(*c)) << "</b>"
+                 << userNote(run, store::LabelTarget::Concept, c->id) << "</td><td class=\"num\">"
+                 << formatNumber(c->importance, 3) << "</td><td>";
+            const auto it = thumbnails.find(c->id);
+            if (it != thumbnails.end() && !it->second.empty())
+                if (auto full = store_.artifact(it->second.front()))
+                    pngImage(reframePng(full->bytes, options_.thumbnailSide, color), run.conceptName(*c) + " crop");
+            out_ << "</td></tr>";
+        }
+        out_ << "</table>\n";
+    }
+
+    void renderTopLatentFindings(const RunData& run) {
+        std::vector<const store::LatentRecord*> sorted;
+        for (const auto& l : run.latents) sorted.push_back(&l);
+        if (sorted.empty()) return;
+        std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->confidence > b->confidence; });
+        out_ << tableOpen() << "<tr><th>Latent</th><th>Label</th><th>Confidence</th><th>Tags</th></tr>";
+        for (size_t i = 0; i < sorted.size() && i < kFindingsLatents; ++i) {
+            const auto* l = sorted[i];
+            const auto* label = run.userLabel(store::LabelTarget::Latent, l->id);
+            std::string tags;
+            for (const auto& tag : latentTags(*l)) tags += (tags.empty() ? "" : ", ") + escapeHtml(tag);
+            out_ << "<tr><td class=\"num\">" << l->index << "</td><td>" << (label ? escapeHtml(label->text) : "")
+                 << userNote(run, store::LabelTarget::Latent, l->id) << "</td><td class=\"num\">"
+                 << formatNumber(l->confidence, 3) << "</td><td>" << tags << "</td></tr>";
+        }
+        out_ << "</table>\n";
+    }
+
+    static constexpr size_t kFindingsConcepts = 5, kFindingsLatents = 5;
+
     void renderImportance(const RunData& run) {
         heading(run, kSectionImportance);
         const auto top = run.topConcepts();
@@ -327,14 +386,14 @@ private:
             return;
         }
         std::vector<Bar> bars;
-        for (const auto* c : top) bars.push_back({run.conceptName(*c), c->importance, c->importanceStd, conceptColor(*c)});
+        for (const auto* c : top) bars.push_back({run.conceptName(*c), c->importance, c->importanceStd, conceptColor(run, *c)});
         figure(barChartSvg(bars, "Sobol total index (mean over images, whiskers ±1 std)"),
                "Importance of each concept for the class (Sobol total order, Jansen estimator).");
         out_ << tableOpen() << "<tr><th>Concept</th><th>Layer</th><th>Importance</th><th>Std</th><th>Sub-concepts</th></tr>";
         for (const auto* c : top) {
             const auto subs = std::count_if(run.concepts.begin(), run.concepts.end(),
                                             [&](const auto& s) { return s.parentId && *s.parentId == c->id; });
-            out_ << "<tr><td>" << swatch(conceptColor(*c)) << escapeHtml(run.conceptName(*c)) << "</td><td>"
+            out_ << "<tr><td>" << swatch(conceptColor(run, *c)) << escapeHtml(run.conceptName(*c)) << "</td><td>"
                  << escapeHtml(c->layer) << "</td><td class=\"num\">" << formatNumber(c->importance)
                  << "</td><td class=\"num\">" << formatNumber(c->importanceStd) << "</td><td class=\"num\">" << subs
                  << "</td></tr>";
@@ -356,14 +415,16 @@ private:
         return "<span class=\"swatch\" style=\"background:" + escapeHtml(color) + "\"></span>";
     }
 
-    // Colour of a top-level concept by its rank in importance order (as the chart), so crops,
-    // bars and hierarchy agree.
-    std::string conceptColor(const store::ConceptRecord& concept) {
-        auto it = colorOf_.find(concept.id);
-        if (it != colorOf_.end()) return it->second;
-        const std::string color = paletteColor(colorOf_.size());
-        colorOf_[concept.id] = color;
-        return color;
+    // The user's note on a concept or latent, as a line of its own; empty when there is none.
+    static std::string userNote(const RunData& run, store::LabelTarget target, int64_t rowId) {
+        const auto* label = run.userLabel(target, rowId);
+        if (!label || label->note.empty()) return {};
+        return "<br><span class=\"note\">" + escapeHtml(label->note) + "</span>";
+    }
+
+    // The concept's colour in the studio's views too (results/concept_palette.h).
+    std::string conceptColor(const RunData& run, const store::ConceptRecord& concept) const {
+        return results::conceptColorHex(results::conceptColorIndex(run.concepts, concept));
     }
 
     // Which concept a crop artifact belongs to: metadata "concept_id" (store id) or
@@ -400,9 +461,10 @@ private:
         bool anyPicture = false;
         for (const auto* c : top) {
             if (shown++ >= options_.maxConceptsWithCrops) break;
-            const std::string color = conceptColor(*c);
+            const std::string color = conceptColor(run, *c);
             out_ << "<div class=\"concept-row\"><p>" << swatch(color) << "<b>" << escapeHtml(run.conceptName(*c))
-                 << "</b> <span class=\"note\">importance " << formatNumber(c->importance, 3) << "</span></p><p class=\"crops\">";
+                 << "</b> <span class=\"note\">importance " << formatNumber(c->importance, 3) << "</span>"
+                 << userNote(run, store::LabelTarget::Concept, c->id) << "</p><p class=\"crops\">";
             int pictures = 0;
             auto& stored = cropArtifacts[c->index];
             // Best first: the engine's "rank" when it gives one, else the name.
@@ -563,7 +625,7 @@ private:
         for (const auto& c : run.concepts) children[c.parentId].push_back(&c);
         std::function<json(const store::ConceptRecord*)> node = [&](const store::ConceptRecord* c) {
             json n{{"name", run.conceptName(*c)}, {"weight", std::max(c->importance, 0.0)}, {"layer", c->layer}};
-            if (!c->parentId) n["color"] = conceptColor(*c);
+            if (!c->parentId) n["color"] = conceptColor(run, *c);
             auto it = children.find(c->id);
             if (it != children.end()) {
                 json kids = json::array();
@@ -794,13 +856,16 @@ private:
         out_ << "<p>Sorted by confidence. " << std::min<size_t>(sorted.size(), options_.maxLatentRows) << " of "
              << sorted.size() << " latents shown; the complete table is in latents.csv (concept-studio-cli export).</p>\n";
         out_ << tableOpen()
-             << "<tr><th>Latent</th><th>Frequency</th><th>Confidence</th><th>Precision</th><th>Recall</th><th>Tags</th></tr>";
+             << "<tr><th>Latent</th><th>Label</th><th>Frequency</th><th>Confidence</th><th>Precision</th><th>Recall</th>"
+                "<th>Tags</th></tr>";
         int listed = 0;
         for (const auto* l : sorted) {
             if (listed++ >= options_.maxLatentRows) break;
             std::string tags;
             for (const auto& tag : latentTags(*l)) tags += (tags.empty() ? "" : ", ") + escapeHtml(tag);
-            out_ << "<tr><td class=\"num\">" << l->index << "</td><td class=\"num\">" << formatNumber(l->frequency, 3)
+            const auto* label = run.userLabel(store::LabelTarget::Latent, l->id);
+            out_ << "<tr><td class=\"num\">" << l->index << "</td><td>" << (label ? escapeHtml(label->text) : "")
+                 << userNote(run, store::LabelTarget::Latent, l->id) << "</td><td class=\"num\">" << formatNumber(l->frequency, 3)
                  << "</td><td class=\"num\">" << formatNumber(l->confidence, 3) << "</td><td class=\"num\">"
                  << formatNumber(l->precision, 3) << "</td><td class=\"num\">" << formatNumber(l->recall, 3)
                  << "</td><td>" << tags << "</td></tr>";
@@ -977,7 +1042,6 @@ private:
     const store::ProjectStore& store_;
     const ReportOptions& options_;
     std::ostringstream out_;
-    std::map<int64_t, std::string> colorOf_;
     std::set<int64_t> shownSources_;  // source pictures already shown beside their maps
     CropCutter cutter_;
 };

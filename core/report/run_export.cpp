@@ -72,14 +72,24 @@ public:
         written_.push_back(path);
     }
 
+    // The user's label and note of a concept or latent; empty when it has none.
+    std::string labelOf(store::LabelTarget target, int64_t rowId) const {
+        const auto* label = run_.userLabel(target, rowId);
+        return label ? label->text : std::string();
+    }
+    std::string noteOf(store::LabelTarget target, int64_t rowId) const {
+        const auto* label = run_.userLabel(target, rowId);
+        return label ? label->note : std::string();
+    }
+
     void csv() {
         if (!run_.concepts.empty()) {
             std::ostringstream out;
-            out << "concept_id,parent_id,layer,index,label,importance,importance_std\n";
+            out << "concept_id,parent_id,layer,index,label,importance,importance_std,note\n";
             for (const auto& c : run_.concepts)
                 out << c.id << ',' << (c.parentId ? std::to_string(*c.parentId) : "") << ',' << csvField(c.layer)
                     << ',' << c.index << ',' << csvField(run_.conceptName(c)) << ',' << num(c.importance) << ','
-                    << num(c.importanceStd) << '\n';
+                    << num(c.importanceStd) << ',' << csvField(noteOf(store::LabelTarget::Concept, c.id)) << '\n';
             write("concepts.csv", out.str());
         }
         if (!run_.crops.empty()) {
@@ -100,12 +110,13 @@ public:
         }
         if (!run_.latents.empty()) {
             std::ostringstream out;
-            out << "latent,frequency,confidence,precision,recall,tags\n";
+            out << "latent,frequency,confidence,precision,recall,tags,label,note\n";
             for (const auto& l : run_.latents) {
                 std::string tags;
                 for (const auto& tag : latentTags(l)) tags += (tags.empty() ? "" : "|") + tag;
                 out << l.index << ',' << num(l.frequency) << ',' << num(l.confidence) << ',' << num(l.precision) << ','
-                    << num(l.recall) << ',' << csvField(tags) << '\n';
+                    << num(l.recall) << ',' << csvField(tags) << ',' << csvField(labelOf(store::LabelTarget::Latent, l.id))
+                    << ',' << csvField(noteOf(store::LabelTarget::Latent, l.id)) << '\n';
             }
             write("latents.csv", out.str());
         }
@@ -134,6 +145,7 @@ public:
                                     {"layer", c.layer},
                                     {"index", c.index},
                                     {"label", run_.conceptName(c)},
+                                    {"note", noteOf(store::LabelTarget::Concept, c.id)},
                                     {"importance", c.importance},
                                     {"importance_std", c.importanceStd},
                                     {"vector_shape", c.vector.shape}});
@@ -148,6 +160,8 @@ public:
                                    {"precision", l.precision},
                                    {"recall", l.recall},
                                    {"tags", parseStoredJson(l.tagsJson)},
+                                   {"label", labelOf(store::LabelTarget::Latent, l.id)},
+                                   {"note", noteOf(store::LabelTarget::Latent, l.id)},
                                    {"metadata", parseStoredJson(l.metadataJson)}});
             write("latents.json", latents.dump(2) + "\n");
         }

@@ -79,7 +79,14 @@ std::vector<const store::ConceptRecord*> RunData::topConcepts() const {
     return out;
 }
 
+const store::LabelRecord* RunData::userLabel(store::LabelTarget target, int64_t targetId) const {
+    for (const auto& l : labels)
+        if (l.target == target && l.targetId == targetId) return &l;
+    return nullptr;
+}
+
 std::string RunData::conceptName(const store::ConceptRecord& concept) const {
+    if (const auto* user = userLabel(store::LabelTarget::Concept, concept.id); user && !user->text.empty()) return user->text;
     if (!concept.label.empty()) return concept.label;
     std::string name = "Concept " + std::to_string(concept.index);
     if (concept.parentId) name += " @" + concept.layer;
@@ -251,6 +258,7 @@ RunData loadRunData(const store::ProjectStore& store, int64_t runId) {
     data.concepts = store.concepts(runId);
     data.crops = store.crops(runId);
     data.latents = store.latents(runId);
+    data.labels = store.labels(runId);
     return data;
 }
 

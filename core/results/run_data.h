@@ -54,6 +54,7 @@ struct RunData {
     std::vector<store::CropRecord> crops;
     std::vector<store::LatentRecord> latents;
     std::vector<store::ArtifactRecord> artifacts;  // listing only: no payloads
+    std::vector<store::LabelRecord> labels;        // the users' labels and notes of its concepts and latents
 
     bool isCraft() const;
     bool isSae() const;
@@ -64,8 +65,11 @@ struct RunData {
     // --- CRAFT ---------------------------------------------------------------------------------
     // Top-level concepts (no parent) ordered by importance, most important first.
     std::vector<const store::ConceptRecord*> topConcepts() const;
-    // Display name of a concept: its label, else "Concept <index>" (with the layer for sub-concepts).
+    // Display name of a concept: the user's label, else the engine's label, else "Concept <index>"
+    // (with the layer for sub-concepts).
     std::string conceptName(const store::ConceptRecord& concept) const;
+    // The user's label of a concept or latent; nullptr when it has none.
+    const store::LabelRecord* userLabel(store::LabelTarget target, int64_t targetId) const;
     // The class/target the run explains (CRAFT), from parameters or summary; empty when unknown.
     std::string className() const;
     // The probe point (layer) from parameters or summary; empty when unknown.

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <iterator>
 
 #include <chrono>
@@ -811,6 +812,71 @@ std::optional<ArtifactRecord> ProjectStore::artifact(int64_t artifactId) const {
     s.bind(1, artifactId);
     if (!s.step()) return std::nullopt;
     return readArtifact(s, true);
+}
+
+const char* toString(LabelTarget target) { return target == LabelTarget::Latent ? "latent" : "concept"; }
+
+namespace {
+// Who wrote a label: the login name the environment gives, as git and most tools take it.
+std::string labelAuthor() {
+    for (const char* variable : {"USER", "LOGNAME"})
+        if (const char* value = std::getenv(variable); value && *value) return value;
+    return "unknown";
+}
+
+const char* kLabelColumns = "SELECT id, run_id, target, target_id, text, note, author, updated_at FROM labels ";
+
+LabelRecord readLabel(const Statement& s) {
+    LabelRecord l;
+    l.id = s.i64(0);
+    l.runId = s.i64(1);
+    l.target = s.text(2) == "latent" ? LabelTarget::Latent : LabelTarget::Concept;
+    l.targetId = s.i64(3);
+    l.text = s.text(4);
+    l.note = s.text(5);
+    l.author = s.text(6);
+    l.updatedAt = s.text(7);
+    return l;
+}
+}  // namespace
+
+void ProjectStore::setLabel(LabelTarget target, int64_t targetId, const std::string& text, const std::string& note) {
+    transaction([&] {
+        const bool latent = target == LabelTarget::Latent;
+        Statement find(db_, path_, latent ? "SELECT run_id FROM latents WHERE id=?" : "SELECT run_id FROM concepts WHERE id=?");
+        find.bind(1, targetId);
+        if (!find.step())
+            throw Error(path_, std::string("the project has no ") + toString(target) + " with row id " + std::to_string(targetId));
+        const int64_t runId = find.i64(0);
+        Statement s(db_, path_,
+                    "INSERT INTO labels(run_id, target, target_id, text, note, author, updated_at) VALUES (?,?,?,?,?,?,?) "
+                    "ON CONFLICT(run_id, target, target_id) DO UPDATE SET text=excluded.text, note=excluded.note, "
+                    "author=excluded.author, updated_at=excluded.updated_at");
+        s.bind(1, runId).bind(2, std::string(toString(target))).bind(3, targetId).bind(4, text).bind(5, note);
+        s.bind(6, labelAuthor()).bind(7, nowIso()).exec();
+    });
+}
+
+std::optional<LabelRecord> ProjectStore::label(LabelTarget target, int64_t targetId) const {
+    Statement s(db_, path_, (std::string(kLabelColumns) + "WHERE target=? AND target_id=?").c_str());
+    s.bind(1, std::string(toString(target))).bind(2, targetId);
+    if (!s.step()) return std::nullopt;
+    return readLabel(s);
+}
+
+void ProjectStore::removeLabel(LabelTarget target, int64_t targetId) {
+    transaction([&] {
+        Statement s(db_, path_, "DELETE FROM labels WHERE target=? AND target_id=?");
+        s.bind(1, std::string(toString(target))).bind(2, targetId).exec();
+    });
+}
+
+std::vector<LabelRecord> ProjectStore::labels(int64_t runId) const {
+    Statement s(db_, path_, (std::string(kLabelColumns) + "WHERE run_id=? ORDER BY target, target_id").c_str());
+    s.bind(1, runId);
+    std::vector<LabelRecord> out;
+    while (s.step()) out.push_back(readLabel(s));
+    return out;
 }
 
 void ProjectStore::setSetting(const std::string& key, const std::string& value) {

@@ -81,6 +81,21 @@ struct LatentRecord {
     std::string metadataJson = "{}";
 };
 
+// What a user label names: a concept (row of `concepts`) or an SAE latent (row of `latents`).
+enum class LabelTarget { Concept, Latent };
+const char* toString(LabelTarget target);
+
+// A user's name and note for a concept or latent (the `labels` table): who wrote it and when.
+struct LabelRecord {
+    int64_t id = 0;
+    int64_t runId = 0;
+    LabelTarget target = LabelTarget::Concept;
+    int64_t targetId = 0;    // row id in `concepts` or `latents`
+    std::string text, note;
+    std::string author;      // the user name from the environment ($USER, $LOGNAME)
+    std::string updatedAt;   // ISO-8601 UTC
+};
+
 struct ArtifactRecord {
     int64_t id = 0;
     int64_t runId = 0;
@@ -150,6 +165,13 @@ public:
     std::vector<ArtifactRecord> artifacts(int64_t runId, std::optional<ArtifactKind> kind = {}) const;
     std::optional<ArtifactRecord> artifact(int64_t runId, ArtifactKind kind, const std::string& name) const;
     std::optional<ArtifactRecord> artifact(int64_t artifactId) const;
+
+    // User labels and notes. setLabel creates or replaces the label of one concept or latent
+    // (cs::Error naming the project when no such row exists); its run is the row's run.
+    void setLabel(LabelTarget target, int64_t targetId, const std::string& text, const std::string& note);
+    std::optional<LabelRecord> label(LabelTarget target, int64_t targetId) const;
+    void removeLabel(LabelTarget target, int64_t targetId);  // no-op when there is none
+    std::vector<LabelRecord> labels(int64_t runId) const;    // by target, then target id
 
     // Key/value settings kept in the project (e.g. last view state).
     void setSetting(const std::string& key, const std::string& value);

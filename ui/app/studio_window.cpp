@@ -6,6 +6,9 @@
 #include "services/selection_model.h"
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
+#include "dialogs/search_dialog.h"
+#include "services/label_edits.h"
+#include "store/project_store.h"
 #include "cs/build_info.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
@@ -13,7 +16,10 @@
 #include "views/sae_dashboard.h"
 #include "views/view_registry.h"
 
+#include <algorithm>
+
 #include <QAction>
+
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -29,6 +35,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QUndoStack>
 
 namespace cs::ui {
 
@@ -62,7 +69,12 @@ StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
 
     connect(session_, &ProjectSession::projectChanged, this, [this] {
         selection_->clear();
+        selectLatestRun();  // the first look shows a run, not "select a run"
         updateTitle();
+    });
+    connect(overview_, &RunOverview::viewRequested, this, [this](qint64 runId, const QString& view) {
+        selection_->setRun(runId);
+        showView(view);
     });
     connect(jobs_, &JobMonitor::jobFinished, this, &StudioWindow::onJobFinished);
     connect(explorer_, &ProjectExplorer::loadFailed, this,
@@ -108,6 +120,7 @@ void StudioWindow::buildDocks() {
 
 void StudioWindow::buildMenus() {
     buildFileMenu();
+    buildEditMenu();
     buildViewMenu();
     buildRunMenu();
     buildHelpMenu();
@@ -147,6 +160,57 @@ void StudioWindow::buildFileMenu() {
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+}
+
+// Undo/redo of the user's edits (labels), labelling the selection, and search.
+void StudioWindow::buildEditMenu() {
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = session_->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence::Undo);
+    QAction* redo = session_->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence::Redo});
+    edit->addAction(undo);
+    edit->addAction(redo);
+    edit->addSeparator();
+    QAction* label = edit->addAction(tr("&Label Selected…"), this, [this] { editSelectedLabel(); });
+    label->setShortcut(QKeySequence(Qt::Key_F2));
+    QAction* find = edit->addAction(tr("&Find…"), this, [this] { showSearch(); });
+    find->setShortcut(QKeySequence::Find);
+}
+
+QWidget* StudioWindow::editSelectedLabel() {
+    if (!session_->isOpen() || selection_->runId() == 0 || selection_->conceptId() == 0) {
+        statusBar()->showMessage(tr("Select a concept or latent to label it."), 5000);
+        return nullptr;
+    }
+    // The selection holds a latent's row in the SAE dashboard and a concept's row elsewhere.
+    const auto target = currentViewName() == QLatin1String("sae") ? store::LabelTarget::Latent : store::LabelTarget::Concept;
+    return openLabelEditor(this, session_, selection_->runId(), target, selection_->conceptId());
+}
+
+SearchDialog* StudioWindow::showSearch() {
+    if (!search_) {
+        search_ = new SearchDialog(session_, this);
+        connect(search_, &SearchDialog::hitActivated, this, [this](qint64 runId, results::SearchHitKind kind, qint64 rowId) {
+            selection_->setRun(runId);
+            if (kind == results::SearchHitKind::Concept) showView(QStringLiteral("atlas"));
+            else if (kind == results::SearchHitKind::Latent) showView(QStringLiteral("sae"));
+            else showView(QStringLiteral("overview"));
+            if (rowId != 0) selection_->setConcept(rowId);
+        });
+    }
+    search_->show();
+    search_->raise();
+    search_->activateWindow();
+    return search_;
+}
+
+void StudioWindow::selectLatestRun() {
+    if (!session_->isOpen()) return;
+    const auto runs = session_->store()->runs();  // newest first
+    const auto done = std::find_if(runs.begin(), runs.end(), [](const auto& r) { return r.status == store::RunStatus::Done; });
+    if (done != runs.end()) selection_->setRun(done->id);
+    else if (!runs.empty()) selection_->setRun(runs.front().id);
 }
 
 // One entry per view tab (Ctrl+1…9), the docks, the themes and a reload.

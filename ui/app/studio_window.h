@@ -25,6 +25,7 @@ class ProjectExplorer;
 class RunPanel;
 class RunOverview;
 class NewRunDialog;
+class SearchDialog;
 
 struct StudioOptions {
     QString demoDir;  // where demo.cstudio lives; empty = $XDG_DATA_HOME/concept-studio/demo
@@ -71,6 +72,13 @@ public:
     quint64 startRun(const RunSpec& spec);
     // Opens the New Run dialog (non-blocking); returns it for tests.
     NewRunDialog* showNewRunDialog();
+    // Edit > Label Selected (F2): the label editor for the selected concept, or latent in the SAE
+    // dashboard; returns the editor, nullptr when nothing is selected.
+    QWidget* editSelectedLabel();
+    // Edit > Find (Ctrl+F): the search dialog (one per window, non-modal).
+    SearchDialog* showSearch();
+    // Selects the newest finished run (else the newest run): what a project opens on.
+    void selectLatestRun();
 
 public slots:
     void showError(const QString& title, const QString& message);
@@ -82,6 +90,7 @@ private:
     QHash<quint64, QString> reportJobs_;  // export-report jobs → their output folder
     void buildMenus();
     void buildFileMenu();
+    void buildEditMenu();
     void buildViewMenu();
     void buildRunMenu();
     void buildHelpMenu();
@@ -105,6 +114,7 @@ private:
     QLabel* statusProject_ = nullptr;
     QStringList viewNames_;
     QPointer<QMessageBox> lastError_;
+    QPointer<SearchDialog> search_;
     RunLauncher launcher_;
     AblationLauncher ablationLauncher_;
 };

@@ -3,10 +3,13 @@
 #include "store/project_store.h"
 
 #include <QFileInfo>
+#include <QUndoStack>
 
 namespace cs::ui {
 
-ProjectSession::ProjectSession(QObject* parent) : QObject(parent) {}
+ProjectSession::ProjectSession(QObject* parent) : QObject(parent), undoStack_(new QUndoStack(this)) {
+    connect(this, &ProjectSession::projectChanged, undoStack_, &QUndoStack::clear);
+}
 ProjectSession::~ProjectSession() = default;
 
 void ProjectSession::open(const QString& path) {

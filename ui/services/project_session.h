@@ -7,6 +7,8 @@
 
 #include <memory>
 
+class QUndoStack;
+
 namespace cs::store {
 class ProjectStore;
 }
@@ -33,6 +35,10 @@ public:
     // Tell the views that rows changed (a run finished, a run was deleted).
     void notifyDataChanged() { emit dataChanged(); }
 
+    // The user's edits of this project (labels and notes), for Edit > Undo / Redo; emptied when
+    // another project is opened, since its steps name rows of this one.
+    QUndoStack* undoStack() const { return undoStack_; }
+
 signals:
     void projectChanged();  // opened, created or closed
     void dataChanged();
@@ -40,6 +46,7 @@ signals:
 private:
     std::unique_ptr<store::ProjectStore> store_;
     QString path_;
+    QUndoStack* undoStack_;
 };
 
 }  // namespace cs::ui

@@ -18,7 +18,7 @@ public:
         runId_ = runId;
         conceptId_ = 0;
         emit runChanged(runId_);
-        emit conceptChanged(0);
+        emit conceptChanged(conceptId_);  // a view may have chosen one on runChanged (the SAE dashboard does)
     }
     void setConcept(qint64 conceptId) {
         if (conceptId == conceptId_) return;

@@ -1,5 +1,7 @@
 #include "services/theme.h"
 
+#include "results/concept_palette.h"
+
 #include <QApplication>
 #include <QPalette>
 #include <QStyle>
@@ -57,14 +59,9 @@ ThemeColors themeColors() {
 }
 
 QColor conceptColor(int index) {
-    // Tableau-10: distinguishable, and known to readers of the CRAFT notebooks' plots.
-    static const QColor palette[] = {QColor(78, 121, 167),  QColor(242, 142, 43), QColor(225, 87, 89),
-                                     QColor(118, 183, 178), QColor(89, 161, 79),  QColor(237, 201, 72),
-                                     QColor(176, 122, 161), QColor(255, 157, 167), QColor(156, 117, 95),
-                                     QColor(186, 176, 172)};
-    if (index >= 0 && index < 10) return palette[index];
-    const double hue = std::fmod(0.618033988749895 * std::max(0, index), 1.0);
-    return QColor::fromHsvF(hue, 0.55, 0.85);
+    // One palette for the views and the report (results/concept_palette.h).
+    const results::Rgb rgb = results::conceptColor(index);
+    return QColor(rgb.r, rgb.g, rgb.b);
 }
 
 }  // namespace cs::ui

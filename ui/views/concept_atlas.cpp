@@ -1,5 +1,6 @@
 #include "views/concept_atlas.h"
 
+#include "services/label_edits.h"
 #include "services/project_session.h"
 #include "services/selection_model.h"
 #include "services/theme.h"
@@ -65,7 +66,7 @@ ConceptAtlas::ConceptAtlas(ProjectSession* session, ConceptSelection* selection,
     sortBox_ = new QComboBox(this);
     sortBox_->addItems({tr("Importance"), tr("Concept number"), tr("Name")});
     filter_ = new QLineEdit(this);
-    filter_->setPlaceholderText(tr("Filter by name or layer…"));
+    filter_->setPlaceholderText(tr("Filter by label, note or layer…"));
     filter_->setClearButtonEnabled(true);
     subConcepts_ = new QCheckBox(tr("Sub-concepts"), this);
     subConcepts_->setToolTip(tr("Also show the concepts found by recursive CRAFT at earlier layers"));
@@ -134,8 +135,16 @@ QFrame* ConceptAtlas::makeCard(const ConceptInfo& concept, double maxImportance)
                                     .arg(concept.parentId ? tr(" · sub-concept") : QString()),
                                 card);
     subtitle->setEnabled(false);
+    title->setObjectName(QStringLiteral("conceptTitle"));
+    title->setToolTip(tr("Double-click or F2 to label this concept"));
     layout->addWidget(title);
     layout->addWidget(subtitle);
+    if (!concept.note.isEmpty()) {
+        auto* note = new QLabel(QStringLiteral("<i>%1</i>").arg(concept.note.toHtmlEscaped()), card);
+        note->setObjectName(QStringLiteral("conceptNote"));
+        note->setWordWrap(true);
+        layout->addWidget(note);
+    }
     auto* thumbs = new QHBoxLayout;
     thumbs->setSpacing(4);
     int shown = 0;
@@ -180,7 +189,8 @@ void ConceptAtlas::layoutCards() {
     const QString filter = filter_->text().trimmed();
     for (const auto& c : results_.concepts) {
         if (c.parentId != 0 && !subConcepts_->isChecked()) continue;
-        if (!filter.isEmpty() && !c.label.contains(filter, Qt::CaseInsensitive) && !c.layer.contains(filter, Qt::CaseInsensitive))
+        if (!filter.isEmpty() && !c.label.contains(filter, Qt::CaseInsensitive) && !c.layer.contains(filter, Qt::CaseInsensitive) &&
+            !c.note.contains(filter, Qt::CaseInsensitive))
             continue;
         shown.push_back(&c);
     }
@@ -217,6 +227,14 @@ void ConceptAtlas::highlightSelection() {
 }
 
 bool ConceptAtlas::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::MouseButtonDblClick) {
+        const QVariant id = watched->property(kConceptProperty);
+        if (id.isValid()) {
+            selection_->setConcept(id.toLongLong());
+            openLabelEditor(this, session_, selection_->runId(), store::LabelTarget::Concept, id.toLongLong());
+            return true;
+        }
+    }
     if (event->type() == QEvent::MouseButtonRelease) {
         const QVariant id = watched->property(kConceptProperty);
         if (id.isValid()) {

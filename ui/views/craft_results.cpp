@@ -42,7 +42,10 @@ std::vector<ConceptInfo> conceptInfos(const results::RunData& run) {
         info.id = c.id;
         info.parentId = c.parentId.value_or(0);
         info.index = int(c.index);
-        info.label = c.label.empty() ? QStringLiteral("Concept %1").arg(c.index) : QString::fromStdString(c.label);
+        info.label = c.label.empty() && !run.userLabel(store::LabelTarget::Concept, c.id)
+                         ? QStringLiteral("Concept %1").arg(c.index)
+                         : QString::fromStdString(run.conceptName(c));
+        if (const auto* user = run.userLabel(store::LabelTarget::Concept, c.id)) info.note = QString::fromStdString(user->note);
         info.layer = QString::fromStdString(c.layer);
         info.importance = c.importance;
         info.spread = c.importanceStd;

@@ -28,7 +28,8 @@ struct ConceptInfo {
     qint64 id = 0;
     qint64 parentId = 0;
     int index = 0;
-    QString label;
+    QString label;  // the user's label, else the engine's, else "Concept <index>"
+    QString note;   // the user's note; empty when none
     QString layer;
     double importance = 0, spread = 0;
     std::vector<float> vector;

@@ -114,7 +114,9 @@ HierarchyData loadCraftTree(const store::ProjectStore& store, const results::Run
         for (auto* c : it->second) {
             HierarchyNode node;
             node.key = QStringLiteral("concept%1").arg(c->id);
-            node.label = c->label.empty() ? QStringLiteral("Concept %1").arg(c->index) : QString::fromStdString(c->label);
+            const auto* user = run.userLabel(store::LabelTarget::Concept, c->id);
+            node.label = c->label.empty() && !user ? QStringLiteral("Concept %1").arg(c->index) : QString::fromStdString(run.conceptName(*c));
+            if (user) node.note = QString::fromStdString(user->note);
             node.itemId = c->id;
             node.importance = c->importance;
             node.spread = c->importanceStd;
@@ -203,6 +205,13 @@ HierarchyData loadStoredTree(const store::ProjectStore& store, const results::Ru
     HierarchyData data = parseTreeJson(QByteArray::fromStdString(artifact->bytes),
                                        QString::fromStdString(store.path() + " (artifact " + artifact->name + ")"), rows);
     if (data.empty()) data.problem = QStringLiteral("The stored tree has no children.");
+    // Latents the user labelled show the label, with the tree's own name kept beside it.
+    for (auto& node : data.nodes) {
+        const auto* user = node.itemId ? run.userLabel(store::LabelTarget::Latent, node.itemId) : nullptr;
+        if (!user) continue;
+        if (!user->text.empty()) node.label = QString::fromStdString(user->text) + QStringLiteral(" (") + node.label + QLatin1Char(')');
+        node.note = QString::fromStdString(user->note);
+    }
     return data;
 }
 }  // namespace

@@ -19,7 +19,8 @@ namespace cs::ui {
 
 struct HierarchyNode {
     QString key;            // unique within the tree (the layout's node name)
-    QString label;          // what the user reads
+    QString label;          // what the user reads: the user's label when there is one
+    QString note;           // the user's note; empty when none
     qint64 itemId = 0;      // concept or latent row id; 0 for grouping nodes
     double weight = 0;      // leaves: area weight (> 0); inner: ignored (sum of children)
     double importance = 0;  // as stored (CRAFT) or the weight (trees)

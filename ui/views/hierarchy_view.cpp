@@ -1,5 +1,6 @@
 #include "views/hierarchy_view.h"
 
+#include "services/label_edits.h"
 #include "services/project_session.h"
 #include "services/selection_model.h"
 #include "services/theme.h"
@@ -447,12 +448,14 @@ void HierarchyView::onHover(const QPoint& point) {
     double siblings = 0;
     for (int s : parent.children) siblings += data_.nodes[s].weight;
     QString text = QStringLiteral("<b>%1</b>").arg(n.label.toHtmlEscaped());
+    if (!n.note.isEmpty()) text += QStringLiteral("<br><i>%1</i>").arg(n.note.toHtmlEscaped());
     if (!n.layer.isEmpty()) text += tr("<br>layer %1").arg(n.layer.toHtmlEscaped());
     if (data_.source == QLatin1String("concept tree"))
         text += tr("<br>importance %1 ± %2").arg(n.importance, 0, 'f', 3).arg(n.spread, 0, 'f', 3);
     else text += tr("<br>mass %1").arg(n.weight, 0, 'g', 3);
     if (siblings > 0) text += tr("<br>%1% of %2").arg(100.0 * n.weight / siblings, 0, 'f', 1).arg(parent.label.toHtmlEscaped());
     if (!n.children.empty()) text += tr("<br>%1 sub-concepts — double-click to open").arg(n.children.size());
+    else if (n.itemId != 0) text += tr("<br>double-click or F2 to label");
     QToolTip::showText(canvas_->mapToGlobal(point), text, canvas_);
 }
 
@@ -462,9 +465,17 @@ void HierarchyView::onClick(const QPoint& point, Qt::MouseButton button) {
     selection_->setConcept(node > 0 ? data_.nodes[node].itemId : 0);
 }
 
+// A region with sub-regions opens them; a concept or latent without any is labelled.
 void HierarchyView::onDoubleClick(const QPoint& point) {
     const int node = nodeAt(point);
-    if (node > 0) drillInto(node);
+    if (node <= 0) return;
+    if (!data_.nodes[node].children.empty() || data_.nodes[node].itemId == 0) {
+        drillInto(node);
+        return;
+    }
+    selection_->setConcept(data_.nodes[node].itemId);
+    const auto target = data_.source == QLatin1String("concept tree") ? store::LabelTarget::Concept : store::LabelTarget::Latent;
+    openLabelEditor(this, session_, selection_->runId(), target, data_.nodes[node].itemId);
 }
 
 }  // namespace cs::ui

@@ -1,6 +1,7 @@
 #include "views/sae_dashboard.h"
 
 #include "services/project_session.h"
+#include "services/label_edits.h"
 #include "services/selection_model.h"
 #include "services/theme.h"
 #include "results/run_data.h"
@@ -124,8 +125,11 @@ QVariant LatentTableModel::data(const QModelIndex& index, int role) const {
             case Precision: return r.precision;
             case Recall: return r.recall;
             case Tags: return r.tags.join(QStringLiteral(", "));
+            case Label: return r.label;
         }
     }
+    if (role == Qt::ToolTipRole && index.column() == Label)
+        return r.note.isEmpty() ? tr("Double-click or F2 to label this latent") : r.note;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
             case Index: return r.dead ? QStringLiteral("%1 (dead)").arg(r.index) : QString::number(r.index);
@@ -134,22 +138,24 @@ QVariant LatentTableModel::data(const QModelIndex& index, int role) const {
             case Precision: return QString::number(r.precision, 'f', 2);
             case Recall: return QString::number(r.recall, 'f', 2);
             case Tags: return r.tags.join(QStringLiteral(", "));
+            case Label: return r.note.isEmpty() ? r.label : r.label + QStringLiteral(" — ") + r.note;
         }
     }
     if (role == Qt::ForegroundRole && r.dead) return QColor(150, 150, 150);
-    if (role == Qt::TextAlignmentRole && index.column() != Tags) return int(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::TextAlignmentRole && index.column() != Tags && index.column() != Label) return int(Qt::AlignRight | Qt::AlignVCenter);
     return {};
 }
 
 QVariant LatentTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal) return {};
-    static const char* names[] = {"Latent", "Frequency", "Confidence", "Precision", "Recall", "Tags"};
+    static const char* names[] = {"Latent", "Frequency", "Confidence", "Precision", "Recall", "Tags", "Label"};
     static const char* tips[] = {"Latent number (dead = never among the top-k in training)",
                                  "Fraction of sequences on which the latent is active",
                                  "F1 of predicting 'latent active' from its tags on held-out sequences",
                                  "Of the held-out sequences with the tags, the fraction where the latent is active",
                                  "Of the held-out sequences where the latent is active, the fraction with the tags",
-                                 "Item attributes over-represented among its top-activating sequences"};
+                                 "Item attributes over-represented among its top-activating sequences",
+                                 "Your label and note (double-click or F2 to edit)"};
     if (role == Qt::DisplayRole && section < ColumnCount) return tr(names[section]);
     if (role == Qt::ToolTipRole && section < ColumnCount) return tr(tips[section]);
     return {};
@@ -262,6 +268,10 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
         if (!current.isValid()) return;
         const QModelIndex source = proxy_->mapToSource(current);
         selection_->setConcept(model_->row(source.row()).id);
+    });
+    connect(table_, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
+        const LatentRow& row = model_->row(proxy_->mapToSource(index).row());
+        openLabelEditor(this, session_, selection_->runId(), store::LabelTarget::Latent, row.id);
     });
     connect(session_, &ProjectSession::projectChanged, this, &SaeDashboard::reload);
     connect(session_, &ProjectSession::dataChanged, this, &SaeDashboard::reload);
@@ -434,7 +444,13 @@ void SaeDashboard::reload() {
             const auto* store = session_->store();
             // A run deleted meanwhile reads as a run without latents.
             const results::RunData run = store->run(runId) ? results::loadRunData(*store, runId) : results::RunData{};
-            for (const auto& latent : run.latents) rows.push_back(latentRow(latent));
+            for (const auto& latent : run.latents) {
+                rows.push_back(latentRow(latent));
+                if (const auto* user = run.userLabel(store::LabelTarget::Latent, latent.id)) {
+                    rows.back().label = QString::fromStdString(user->text);
+                    rows.back().note = QString::fromStdString(user->note);
+                }
+            }
             for (const auto& row : rows) deadCount_ += row.dead ? 1 : 0;
             summaryText = rows.empty() ? tr("Run %1 has no latents (not a RecSAE run).").arg(runId) : summaryLine(rows, run);
             ablationHtml = storedAblationsHtml(run);
@@ -454,6 +470,15 @@ void SaeDashboard::reload() {
                           "and its results appear here.</p>");
     ablation_->setHtml(ablationHtml);
     showLatent(selection_->conceptId());  // after the listing: a stored ablation of it replaces the text
+    selectMostConfidentLatent();
+}
+
+void SaeDashboard::selectMostConfidentLatent() {
+    if (model_->rowCount() == 0 || selectedLatentIndex() >= 0) return;
+    int best = -1;
+    for (int r = 0; r < model_->rowCount(); ++r)
+        if (!model_->row(r).dead && (best < 0 || model_->row(r).confidence > model_->row(best).confidence)) best = r;
+    if (best >= 0) selection_->setConcept(model_->row(best).id);
 }
 
 void SaeDashboard::fillDensityChart() {

@@ -33,6 +33,7 @@ struct LatentRow {
     int index = 0;
     double frequency = 0, confidence = 0, precision = 0, recall = 0;
     QStringList tags;
+    QString label, note;  // the user's; empty when none
     bool dead = false;
     QString metadataJson;
 };
@@ -40,7 +41,7 @@ struct LatentRow {
 class LatentTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Index, Frequency, Confidence, Precision, Recall, Tags, ColumnCount };
+    enum Column { Index, Frequency, Confidence, Precision, Recall, Tags, Label, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
     void setRows(std::vector<LatentRow> rows);
     const LatentRow& row(int r) const { return rows_[size_t(r)]; }
@@ -97,6 +98,8 @@ public slots:
 
 private:
     void showLatent(qint64 latentId);
+    // A run opens on its most confident latent, so the dashboard shows one at once.
+    void selectMostConfidentLatent();
     void fillDensityChart();
     // The line above the table: latent counts and the run's quality measures.
     QString summaryLine(const std::vector<LatentRow>& rows, const results::RunData& run) const;

@@ -137,16 +137,16 @@ TEST_F(ExportTest, CsvAndJsonTables) {
     const std::string saeDir = out_ + "/run-" + std::to_string(project_.saeRunId);
 
     const std::string concepts = readFile(craftDir + "/concepts.csv");
-    EXPECT_EQ(concepts.substr(0, concepts.find('\n')), "concept_id,parent_id,layer,index,label,importance,importance_std");
+    EXPECT_EQ(concepts.substr(0, concepts.find('\n')), "concept_id,parent_id,layer,index,label,importance,importance_std,note");
     EXPECT_EQ(std::count(concepts.begin(), concepts.end(), '\n'), 1 + 4 + 2);
-    EXPECT_NE(concepts.find(",layer4,1,Concept 1,0.45,0.09\n"), std::string::npos);
+    EXPECT_NE(concepts.find(",layer4,1,Concept 1,0.45,0.09,\n"), std::string::npos);
     // The hostile label is a CSV field like any other (it holds no comma or quote).
     EXPECT_NE(concepts.find(",<img src=x onerror=alert(1)>,"), std::string::npos);
 
     const std::string latents = readFile(saeDir + "/latents.csv");
     EXPECT_EQ(std::count(latents.begin(), latents.end(), '\n'), 1 + 24);
     // Tags joined by '|', the field quoted because a tag holds a comma and quotes.
-    EXPECT_NE(latents.find("\"genre:0|era, \"\"90s\"\"\"\n"), std::string::npos);
+    EXPECT_NE(latents.find("\"genre:0|era, \"\"90s\"\"\",,\n"), std::string::npos);  // then no label, no note
 
     const auto conceptsJson = nlohmann::json::parse(readFile(craftDir + "/concepts.json"));
     ASSERT_EQ(conceptsJson.size(), 6u);
