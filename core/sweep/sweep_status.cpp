@@ -4,6 +4,7 @@
 #include "sweep/child_process.h"
 
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -86,9 +87,20 @@ std::vector<ShardStatus> sweepStatus(const SweepFolder& folder, const SweepManif
     std::map<int64_t, Submission> latest;
     for (const auto& submission : readSubmissions(folder))
         for (int64_t index : submission.shards) latest[index] = submission;
+    // Done shards first: a done record (written only once its project was seen finished) spares
+    // opening the project, which matters when `sweep wait` asks every second of a 1000-shard sweep.
+    std::vector<bool> finished(manifest.shards.size());
+    std::vector<std::optional<ShardRecord>> records(manifest.shards.size());
+    for (const ShardSpec& shard : manifest.shards) {
+        const auto i = static_cast<size_t>(shard.index);
+        records[i] = readShardRecord(folder, shard.index);
+        std::error_code ec;
+        finished[i] = (records[i] && records[i]->state == "done" && std::filesystem::exists(folder.shardProject(shard.index), ec)) ||
+                      shardProjectFinished(folder, shard.index);
+    }
     std::set<std::string> slurmJobs;
     for (const auto& [index, submission] : latest)
-        if (submission.executor == "slurm" && !shardProjectFinished(folder, index)) slurmJobs.insert(submission.jobId);
+        if (submission.executor == "slurm" && !finished[static_cast<size_t>(index)]) slurmJobs.insert(submission.jobId);
     const auto queued = queuedTasks(slurmJobs);
     std::map<std::string, std::string> accounted;
     bool accountingRead = false;
@@ -105,10 +117,10 @@ std::vector<ShardStatus> sweepStatus(const SweepFolder& folder, const SweepManif
             s.executor = submission->second.executor;
             s.jobId = s.executor == "slurm" ? submission->second.jobId + "_" + std::to_string(shard.index) : submission->second.jobId;
         }
-        const auto record = readShardRecord(folder, shard.index);
+        const auto& record = records[static_cast<size_t>(shard.index)];
         // A record left by an earlier submission says nothing about this one.
         const bool recordIsCurrent = record && s.submitted && record->jobId == s.jobId;
-        if (shardProjectFinished(folder, shard.index)) {
+        if (finished[static_cast<size_t>(shard.index)]) {
             s.state = ShardState::Done;
         } else if (!s.submitted) {
             s.state = ShardState::Pending;

@@ -286,22 +286,17 @@ TEST_F(SweepOnSlurm, RecSaeGridOnSlurmHoldsWhatTheLocalExecutorMakes) {
 TEST_F(SweepOnSlurm, ScancelledShardIsReportedFailedAndResumeCompletesTheSweep) {
     const fs::path dir = kDir / "craft-cancel";
     // Enough images that the shard is still running when it is cancelled.
-    writeIdx(kDir / "many.idx", 2000, 32);
+    writeIdx(kDir / "many.idx", 400, 32);
     auto plan = runCli("sweep plan --out " + shellArg(dir) + " craft --model " + shellArg(kDir / "tiny.pt") + " --images " +
-                       shellArg(kDir / "many.idx") + " --classes 0 --layer block2 --concepts 3 --patch-size 8 --sobol-designs 64 --map-images 0 --max-images 2000");
+                       shellArg(kDir / "many.idx") + " --classes 0 --layer block2 --concepts 3 --patch-size 8 --sobol-designs 32 --map-images 0 --max-images 400");
     ASSERT_EQ(plan.exitCode, 0) << plan.err;
     ASSERT_EQ(runCli("sweep run " + shellArg(dir) + " --executor slurm --cpus-per-task 1").exitCode, 0);
     const std::string jobId = readJson(dir / "submissions.json")["submissions"][0]["job_id"];
 
-    // Cancel the shard once it runs.
+    // Cancel the shard once `sweep exec` has started its run (it records that first).
     const auto deadline = std::chrono::steady_clock::now() + 120s;
-    std::string state;
-    while (std::chrono::steady_clock::now() < deadline) {
-        state = status(dir)["shards"][0]["state"];
-        if (state != "pending") break;
-        std::this_thread::sleep_for(100ms);
-    }
-    ASSERT_EQ(state, "running");
+    while (!fs::exists(dir / "state" / "shard-0000.json") && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(status(dir)["shards"][0]["state"], "running");
     ASSERT_EQ(cluster_->tool({"scancel", jobId + "_0"}), 0);
 
     const auto waited = runCli("sweep wait " + shellArg(dir) + " --timeout 120");
