@@ -21,6 +21,8 @@ PACKAGES=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   xvfb xauth x11-utils imagemagick poppler-utils fonts-dejavu-core
   python3 python3-torch python3-torchvision python3-sklearn python3-numpy python3-scipy
+  # sweeps: the tests start a one-node Slurm cluster (tests/support/slurm_cluster.h)
+  slurm-wlm munge
   # data
   dataset-fashion-mnist
   # packaging

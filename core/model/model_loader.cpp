@@ -10,6 +10,7 @@
 
 #include <torch/script.h>
 
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -171,6 +172,8 @@ std::unique_ptr<SequentialRecommender> loadRecommender(const std::string& path, 
 void configureTorchThreads() {
     unsigned cores = std::thread::hardware_concurrency();
     if (cores == 0) cores = 1;
+    // CS_THREADS: a sweep running several shards on one machine gives each its share of the cores.
+    if (const char* limit = std::getenv("CS_THREADS"); limit && std::atoi(limit) > 0) cores = static_cast<unsigned>(std::atoi(limit));
     torch::set_num_threads(int(cores));
 }
 
