@@ -164,7 +164,7 @@ private slots:
         QTRY_VERIFY(labelEditor(*window_));
         labelEditor(*window_)->reject();
         QTRY_VERIFY(labelEditor(*window_) == nullptr);
-        QVERIFY(!window_->session()->store()->label(LabelTarget::Concept, second)) << "cancel writes nothing";
+        QVERIFY2(!window_->session()->store()->label(LabelTarget::Concept, second), "cancel writes nothing");
 
         window_->selection()->setRun(runs_.sae);
         window_->showView(QStringLiteral("sae"));
