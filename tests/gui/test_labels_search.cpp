@@ -3,7 +3,8 @@
 //    figures and links into its views, and the SAE dashboard opens on its most confident latent;
 //  - a concept labelled through F2 shows on its atlas card, in the hierarchy and the heatmap
 //    legend; Ctrl+Z takes the label back out of the project, Ctrl+Shift+Z puts it back;
-//  - double-clicking an atlas card or a latent row opens the editor, the latent's best tag first;
+//  - double-clicking an atlas card, a latent row or a concept of an open hierarchy level opens the
+//    editor, the latent's best tag first;
 //  - the labels are there after the project is closed and reopened;
 //  - Ctrl+F finds a label, a note and a latent tag, grouped by run, and Enter shows the hit.
 #include "app/studio_window.h"
@@ -18,6 +19,7 @@
 #include "views/hierarchy_view.h"
 #include "views/run_overview.h"
 #include "views/sae_dashboard.h"
+#include "vtk/vtk_view_widget.h"
 
 #include <QComboBox>
 #include <QDialog>
@@ -164,7 +166,7 @@ private slots:
         QTRY_VERIFY(labelEditor(*window_));
         labelEditor(*window_)->reject();
         QTRY_VERIFY(labelEditor(*window_) == nullptr);
-        QVERIFY(!window_->session()->store()->label(LabelTarget::Concept, second)) << "cancel writes nothing";
+        QVERIFY2(!window_->session()->store()->label(LabelTarget::Concept, second), "cancel writes nothing");
 
         window_->selection()->setRun(runs_.sae);
         window_->showView(QStringLiteral("sae"));
@@ -185,6 +187,24 @@ private slots:
         QCOMPARE(combo->itemText(0).toStdString(), bestTag);
         acceptLabel(*window_, QStringLiteral("space opera"), QString());
         QTRY_VERIFY(latentLabelShown(dashboard, QStringLiteral("space opera")));
+    }
+
+    void doubleClickInAnOpenHierarchyLevelLabels() {
+        window_->selection()->setRun(runs_.craft);
+        window_->showView(QStringLiteral("hierarchy"));
+        auto* view = window_->findChild<HierarchyView*>();
+        const HierarchyData& data = view->data();
+        int parent = -1;
+        for (size_t i = 1; i < data.nodes.size() && parent < 0; ++i)
+            if (!data.nodes[i].children.empty()) parent = int(i);
+        QVERIFY(parent > 0);
+        const int child = data.nodes[size_t(parent)].children[0];
+        view->drillInto(parent);
+        QTest::mouseDClick(view->canvas(), Qt::LeftButton, Qt::NoModifier, view->anchorOf(child).toPoint());
+        QTRY_VERIFY(labelEditor(*window_));
+        QCOMPARE(window_->selection()->conceptId(), data.nodes[size_t(child)].itemId);
+        labelEditor(*window_)->reject();
+        QTRY_VERIFY(labelEditor(*window_) == nullptr);
     }
 
     void labelsSurviveReopeningTheProject() {

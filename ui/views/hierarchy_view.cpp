@@ -455,7 +455,7 @@ void HierarchyView::onHover(const QPoint& point) {
     else text += tr("<br>mass %1").arg(n.weight, 0, 'g', 3);
     if (siblings > 0) text += tr("<br>%1% of %2").arg(100.0 * n.weight / siblings, 0, 'f', 1).arg(parent.label.toHtmlEscaped());
     if (!n.children.empty()) text += tr("<br>%1 sub-concepts — double-click to open").arg(n.children.size());
-    else if (n.itemId != 0) text += tr("<br>double-click or F2 to label");
+    else if (n.itemId != 0) text += tr("<br>F2 to label");
     QToolTip::showText(canvas_->mapToGlobal(point), text, canvas_);
 }
 
@@ -465,11 +465,13 @@ void HierarchyView::onClick(const QPoint& point, Qt::MouseButton button) {
     selection_->setConcept(node > 0 ? data_.nodes[node].itemId : 0);
 }
 
-// A region with sub-regions opens them; a concept or latent without any is labelled.
+// A double-click opens the region's level (a leaf: its parent's); once that level is open, a
+// double-click on a concept or latent labels it.
 void HierarchyView::onDoubleClick(const QPoint& point) {
     const int node = nodeAt(point);
     if (node <= 0) return;
-    if (!data_.nodes[node].children.empty() || data_.nodes[node].itemId == 0) {
+    const int level = data_.nodes[node].children.empty() ? data_.nodes[node].parent : node;
+    if ((level >= 0 && level != drillRoot_) || data_.nodes[node].itemId == 0) {
         drillInto(node);
         return;
     }

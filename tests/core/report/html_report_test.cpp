@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "report/text_encoding.h"
 #include "report_fixture.h"
+#include "results/concept_palette.h"
+#include "results/run_data.h"
 #include "store/project_store.h"
 
 #include <gtest/gtest.h>
@@ -235,3 +237,28 @@ TEST(TextEncoding, EscapesAndEncodes) {
 }
 
 }  // namespace
+
+TEST_F(HtmlReportTest, OpensWithASummaryOfFindingsInTheViewsColours) {
+    const int64_t topConcept = project_.conceptIds[1];  // one of the four top-level concepts, all in the summary
+    {
+        auto writable = cs::store::ProjectStore::open(project_.path);
+        writable->setLabel(cs::store::LabelTarget::Concept, topConcept, "toe cap", "seen on every sneaker");
+    }
+    const std::string html = renderHtmlReport(*store_, {});
+    const auto summary = html.find("<h2 class=\"summary\" id=\"summary\">Summary</h2>");
+    const auto firstRun = html.find("<h2 id=\"run-");
+    ASSERT_NE(summary, std::string::npos);
+    ASSERT_LT(summary, firstRun) << "the findings come before the per-run tables";
+    const std::string section = html.substr(summary, firstRun - summary);
+    EXPECT_NE(section.find("<b>toe cap</b>"), std::string::npos);
+    EXPECT_NE(section.find("seen on every sneaker"), std::string::npos);
+    EXPECT_NE(section.find("<img "), std::string::npos) << "the top concepts show a crop";
+    EXPECT_NE(section.find("latents <b>"), std::string::npos) << "the SAE's headline figures";
+    // The concept's colour is the one the studio's views give it.
+    const auto run = cs::results::loadRunData(*store_, project_.craftRunId);
+    for (const auto& c : run.concepts)
+        if (c.id == topConcept) {
+            const std::string colour = cs::results::conceptColorHex(cs::results::conceptColorIndex(run.concepts, c));
+            EXPECT_NE(section.find("background:" + colour + "\"></span><b>toe cap"), std::string::npos) << colour;
+        }
+}
