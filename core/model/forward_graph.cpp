@@ -103,7 +103,11 @@ void ForwardGraph::inlineCalls() {
                 carried.push_back(it == producedBy_.end() ? std::vector<std::string>{} : it->second);
                 if (it != producedBy_.end()) producedBy_.erase(it);
             }
-            const std::vector<Value*> outputs = torch::jit::inlineCallTo(call, function);
+            // A function call's first input is the function itself, not an argument (as in Inline).
+            if (call->kind() == c10::prim::CallFunction) call->removeInput(0);
+            // false: the callee's own graph, whose submodule calls are still calls (the default,
+            // its optimised graph, has them inlined already and the layers would be lost).
+            const std::vector<Value*> outputs = torch::jit::inlineCallTo(call, function, false);
             for (size_t i = 0; i < outputs.size() && i < carried.size(); ++i)
                 for (auto& name : carried[i]) producedBy_[outputs[i]].push_back(name);
             if (layer && !layer->empty()) {
