@@ -84,15 +84,19 @@ void compareTopLists(const TopLists& lists, const std::vector<std::string>& user
     result["examples"] = examples;
 }
 
-// The SAE of a stored run, from its tensor artifacts.
-TopKSae loadStoredSae(store::ProjectStore& store, int64_t runId, int64_t k, const std::string& subject) {
+// The SAE of a stored run, from its tensor artifacts and its parameters (family, k; runs from
+// before the SAE families were added are TopK).
+std::unique_ptr<SparseAutoencoder> loadStoredSae(store::ProjectStore& store, int64_t runId, const json& params,
+                                                 const std::string& subject) {
     std::vector<std::pair<std::string, TensorBlob>> weights;
-    for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec"}) {
+    for (const char* name : {"W_enc", "b_enc", "W_dec", "b_dec", "threshold", "prefix_sizes"}) {
         auto a = store.artifact(runId, store::ArtifactKind::Tensor, name);
-        if (!a || !a->tensor) throw Error(subject, std::string("SAE tensor ") + name + " is missing");
-        weights.push_back({name, *a->tensor});
+        if (a && a->tensor) weights.push_back({name, *a->tensor});
     }
-    return TopKSae::fromWeights(weights, k, subject);
+    SaeConfig config;
+    config.family = saeFamilyFromString(params.value("sae", std::string("topk")));
+    config.k = params.at("k").get<int64_t>();
+    return loadSparseAutoencoder(weights, config, subject);
 }
 
 // The adapter that ran the probe (a plugin's, possibly), found in the same folders.
@@ -110,7 +114,7 @@ struct ChosenUsers {
     std::vector<std::string> ids;
 };
 
-ChosenUsers usersActivating(ProbedRecommender& model, const TopKSae& sae, const data::InteractionLog& log,
+ChosenUsers usersActivating(ProbedRecommender& model, const SparseAutoencoder& sae, const data::InteractionLog& log,
                             int64_t latent, int maxUsers, jobs::JobContext& context) {
     const auto split = data::leaveOneOut(log);
     std::vector<std::vector<int64_t>> histories;
@@ -136,7 +140,7 @@ ChosenUsers usersActivating(ProbedRecommender& model, const TopKSae& sae, const 
 
 }  // namespace
 
-json ablateLatent(model::SequentialRecommender& model, const TopKSae& sae,
+json ablateLatent(model::SequentialRecommender& model, const SparseAutoencoder& sae,
                   const std::vector<std::vector<int64_t>>& histories, const std::vector<std::string>& userIds,
                   const data::InteractionLog& log, const data::ItemAttributes& attrs, int64_t latent, double scale,
                   int topN, int64_t maxLength) {
@@ -173,7 +177,8 @@ void LatentAblationJob::run(jobs::JobContext& context) {
     if (run->status != store::RunStatus::Done) throw Error(subject, "the run is not finished");
     const json params = json::parse(run->parametersJson);
     context.report("load", 0.1, "loading the model and the SAE");
-    const TopKSae sae = loadStoredSae(*store, r.runId, params.at("k").get<int64_t>(), subject);
+    const std::unique_ptr<SparseAutoencoder> storedSae = loadStoredSae(*store, r.runId, params, subject);
+    const SparseAutoencoder& sae = *storedSae;
     if (r.latent < 0 || r.latent >= sae.latents())
         throw Error(subject, "latent " + std::to_string(r.latent) + " is out of range (0 .. " +
                                  std::to_string(sae.latents() - 1) + ")");
