@@ -20,9 +20,10 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
     sub.add_option("--dictionary", dictionary_,
-                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations)")
+                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations), "
+                   "sae (TopK sparse autoencoder), archetypal (convex NMF)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf"}));
+        ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf", "sae", "archetypal"}));
     sub.add_option("--importance", importance_, "Concept importance: sobol (the reference's), occlusion, rise")
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "occlusion", "rise"}));
