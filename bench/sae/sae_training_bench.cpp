@@ -1,8 +1,9 @@
-// SAE training speed: the studio's TopK SAE (sparse hand-written gradients, LibTorch) against
-// a PyTorch TopK SAE with dense latents and autograd (reference_topk_sae.py), on the same
-// states, with the same hyper-parameters and the same intra-op thread count, in the same run.
-// Prints the thread count each side actually used, samples/s of each, their ratio, and both
-// final FVUs (the comparison is only fair at equal FVU).
+// SAE training speed, per family: the studio's SAEs (TopK with sparse hand-written gradients;
+// the other families through LibTorch autograd, core/sae) against PyTorch implementations of the
+// same objectives with dense latents and autograd (reference_topk_sae.py,
+// reference_sae_families.py), on the same states, with the same hyper-parameters and the same
+// intra-op thread count, in the same run. Prints samples/s of each, their ratio, and both final
+// FVUs and L0s (the comparison is only fair at equal FVU); exits 1 if the thread counts differ.
 //
 // States (one of):
 //   (default)                 synthetic: --n states of --d dims from 200 sparse planted directions
@@ -16,13 +17,14 @@
 // The states are written once to a .npy file (--save-states, default in bench-tmp/) that the
 // Python side reads with numpy.load, so both train on the same bytes.
 //
-// Other options: [--epochs 5] [--threads T (default: the core count, as the engine)]
+// Other options: [--family topk|batchtopk|jumprelu|matryoshka|relu-l1|all (default all)]
+//                [--epochs 5] [--threads T (default: the core count, as the engine)]
 //                [--max-states 200000] [--expansion 32] [--k 32] [--plugin-dir D] [--adapter A]
 #include "data/interactions.h"
 #include "sae/demo_data.h"
 #include "sae/recommender.h"
 #include "sae/sasrec.h"
-#include "sae/topk_sae.h"
+#include "sae/sparse_autoencoder.h"
 
 #include <torch/torch.h>
 
@@ -107,6 +109,26 @@ cs::data::InteractionLog logFor(const cs::sae::ProbedRecommender& model, const s
     return cs::data::loadInteractions(path, options);
 }
 
+// Trains the PyTorch implementation of `family` on the same states file with the same settings
+// and thread count (OpenMP/MKL from the environment and torch.set_num_threads); its JSON line.
+nlohmann::json runReference(const std::string& family, const std::string& statesPath, int64_t n, int64_t d,
+                            const cs::sae::SaeConfig& config, int epochs, int threads) {
+    const std::string t = std::to_string(threads);
+    const bool topk = family == "topk";
+    std::string cmd = "OMP_NUM_THREADS=" + t + " MKL_NUM_THREADS=" + t + " " + std::string(CS_PYTHON) + " " +
+                      (topk ? CS_BENCH_SCRIPT : CS_BENCH_FAMILIES_SCRIPT) + " " + statesPath + " " + std::to_string(n) + " " +
+                      std::to_string(d) + " " + std::to_string(config.expansion) + " " + std::to_string(config.k) + " " +
+                      std::to_string(epochs) + " " + std::to_string(config.batchSize) + " " +
+                      std::to_string(config.learningRate) + " " + t + " 0" + (topk ? "" : " " + family);
+    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+    std::string output;
+    std::array<char, 4096> buf{};
+    while (pipe && fgets(buf.data(), buf.size(), pipe.get())) output += buf.data();
+    auto ref = nlohmann::json::parse(output, nullptr, false);
+    if (ref.is_discarded()) throw std::runtime_error("the " + family + " reference failed: " + output);
+    return ref;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) try {
@@ -118,6 +140,7 @@ int main(int argc, char** argv) try {
     int epochs = 5, sasrecEpochs = 12;
     int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     cs::sae::SaeConfig config;  // RecSAE defaults: expansion 32, k 32, lr 5e-4, batch 256
+    std::vector<std::string> families = cs::sae::saeFamilyNames();
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -142,6 +165,10 @@ int main(int argc, char** argv) try {
         else if (a == "--threads") threads = std::stoi(value());
         else if (a == "--expansion") config.expansion = std::stoll(value());
         else if (a == "--k") config.k = std::stoll(value());
+        else if (a == "--family") {
+            const std::string family = value();
+            families = family == "all" ? cs::sae::saeFamilyNames() : std::vector<std::string>{family};
+        }
         else throw std::runtime_error("unknown option " + a + " (see the comment at the top of sae_training_bench.cpp)");
     }
     if (threads < 1) throw std::runtime_error("--threads must be at least 1");
@@ -196,42 +223,34 @@ int main(int argc, char** argv) try {
     d = states.size(1);
 
     config.epochs = epochs;
-    cs::sae::TopKSae sae(d, config);
-    const int oursThreads = torch::get_num_threads();
-    auto stats = sae.train(states);
-    const double oursFvu = sae.fvu(states);
-
-    // Same thread count on the Python side: OpenMP/MKL from the environment and
-    // torch.set_num_threads; the script reports what torch actually uses.
-    const std::string t = std::to_string(threads);
-    const std::string cmd = "OMP_NUM_THREADS=" + t + " MKL_NUM_THREADS=" + t + " " + std::string(CS_PYTHON) + " " +
-                            CS_BENCH_SCRIPT + " " + statesPath + " " + std::to_string(n) + " " + std::to_string(d) + " " +
-                            std::to_string(config.expansion) + " " + std::to_string(config.k) + " " +
-                            std::to_string(epochs) + " " + std::to_string(config.batchSize) + " " +
-                            std::to_string(config.learningRate) + " " + t + " 0";
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-    std::string output;
-    std::array<char, 4096> buf{};
-    while (pipe && fgets(buf.data(), buf.size(), pipe.get())) output += buf.data();
-    auto ref = nlohmann::json::parse(output, nullptr, false);
-    if (ref.is_discarded()) {
-        std::fprintf(stderr, "reference failed: %s\n", output.c_str());
-        return 1;
-    }
-    const double refRate = ref["samples_per_second"].get<double>();
-    const int refThreads = ref.value("threads", -1);
     std::printf("SAE training on %s\n", source.c_str());
-    std::printf("  %lld states x %lld, %lld latents, k %lld, %d epochs; states file %s\n", (long long)n, (long long)d,
-                (long long)sae.latents(), (long long)sae.k(), epochs, statesPath.c_str());
-    std::printf("  threads: concept-studio %d, PyTorch reference %d\n", oursThreads, refThreads);
-    std::printf("  concept-studio (sparse gradients): %10.0f samples/s  FVU %.4f\n", stats.samplesPerSecond(), oursFvu);
-    std::printf("  PyTorch reference (dense autograd): %10.0f samples/s  FVU %.4f\n", refRate, ref["fvu"].get<double>());
-    std::printf("  speed ratio: %.2fx\n", stats.samplesPerSecond() / refRate);
-    if (refThreads != oursThreads) {
-        std::fprintf(stderr, "thread counts differ (%d vs %d): the comparison is not fair\n", oursThreads, refThreads);
-        return 1;
+    std::printf("  %lld states x %lld, %lld latents, k %lld, %d epochs, batch %lld, lr %g; states file %s\n", (long long)n,
+                (long long)d, (long long)(d * config.expansion), (long long)config.k, epochs, (long long)config.batchSize,
+                config.learningRate, statesPath.c_str());
+    std::printf("  %-10s %12s %12s %7s %9s %9s %7s %7s\n", "family", "ours smp/s", "torch smp/s", "ratio", "FVU ours",
+                "FVU torch", "L0 ours", "L0 torch");
+    bool fair = true;
+    for (const std::string& family : families) {
+        config.family = cs::sae::saeFamilyFromString(family);
+        auto sae = cs::sae::makeSparseAutoencoder(d, config);
+        const int oursThreads = torch::get_num_threads();
+        const auto stats = sae->train(states);
+        const double oursFvu = sae->fvu(states);
+        const double oursL0 = (sae->encodeDense(states) > 0).sum(1).to(torch::kFloat64).mean().item<double>();
+        const auto ref = runReference(family, statesPath, n, d, config, epochs, threads);
+        const double refRate = ref["samples_per_second"].get<double>();
+        const int refThreads = ref.value("threads", -1);
+        std::printf("  %-10s %12.0f %12.0f %6.2fx %9.4f %9.4f %7.2f %7.2f\n", family.c_str(), stats.samplesPerSecond(),
+                    refRate, stats.samplesPerSecond() / refRate, oursFvu, ref["fvu"].get<double>(), oursL0,
+                    ref.value("l0", double(config.k)));
+        if (refThreads != oursThreads) {
+            std::fprintf(stderr, "%s: thread counts differ (%d vs %d): the comparison is not fair\n", family.c_str(),
+                         oursThreads, refThreads);
+            fair = false;
+        }
     }
-    return 0;
+    std::printf("  threads: %d on each side\n", threads);
+    return fair ? 0 : 1;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_sae_training: %s\n", e.what());
     return 1;

@@ -1,5 +1,8 @@
 #include "craft/craft_methods.h"
 
+#include "craft/archetypal_dictionary.h"
+#include "craft/sae_dictionary.h"
+
 namespace cs::craft {
 
 std::unique_ptr<ConceptDictionary> makeConceptDictionary(const CraftOptions& options) {
@@ -8,6 +11,8 @@ std::unique_ptr<ConceptDictionary> makeConceptDictionary(const CraftOptions& opt
         case ConceptDictionaryMethod::Pca: return makePcaDictionary();
         case ConceptDictionaryMethod::KMeans: return makeKMeansDictionary(options.nmfMaxIterations, options.nmfTolerance, options.seed);
         case ConceptDictionaryMethod::SemiNmf: return makeSemiNmfDictionary(options.nmfMaxIterations, options.nmfTolerance, options.seed);
+        case ConceptDictionaryMethod::Sae: return makeSaeDictionary(options.seed);
+        case ConceptDictionaryMethod::Archetypal: return makeArchetypalDictionary(options.nmfMaxIterations, options.nmfTolerance);
     }
     return makeNmfDictionary(options.nmfMaxIterations, options.nmfTolerance);
 }

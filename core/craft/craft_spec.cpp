@@ -48,6 +48,8 @@ const char* toString(ConceptDictionaryMethod method) {
         case ConceptDictionaryMethod::Pca: return "pca";
         case ConceptDictionaryMethod::KMeans: return "kmeans";
         case ConceptDictionaryMethod::SemiNmf: return "semi-nmf";
+        case ConceptDictionaryMethod::Sae: return "sae";
+        case ConceptDictionaryMethod::Archetypal: return "archetypal";
     }
     return "nmf";
 }
@@ -57,7 +59,10 @@ ConceptDictionaryMethod conceptDictionaryMethodFromString(const std::string& tex
     if (text == "pca") return ConceptDictionaryMethod::Pca;
     if (text == "kmeans") return ConceptDictionaryMethod::KMeans;
     if (text == "semi-nmf") return ConceptDictionaryMethod::SemiNmf;
-    throw Error("dictionary", "unknown concept dictionary '" + text + "' (expected nmf, pca, kmeans or semi-nmf)");
+    if (text == "sae") return ConceptDictionaryMethod::Sae;
+    if (text == "archetypal") return ConceptDictionaryMethod::Archetypal;
+    throw Error("dictionary", "unknown concept dictionary '" + text +
+                                  "' (expected nmf, pca, kmeans, semi-nmf, sae or archetypal)");
 }
 
 const char* toString(ConceptImportanceMethod method) {

@@ -18,10 +18,10 @@ namespace cs::craft {
 // How concepts are extracted and how their importance is estimated (concept_dictionary.h,
 // concept_importance.h). NMF and Sobol are the reference's; the others are those Holistic CRAFT
 // (Fel et al., NeurIPS 2023) compares them with (docs/craft.md "Methods").
-enum class ConceptDictionaryMethod { Nmf, Pca, KMeans, SemiNmf };
+enum class ConceptDictionaryMethod { Nmf, Pca, KMeans, SemiNmf, Sae, Archetypal };
 enum class ConceptImportanceMethod { Sobol, Occlusion, Rise, GradientInput, IntegratedGradients };
 
-// "nmf", "pca", "kmeans", "semi-nmf"; "sobol", "occlusion", "rise", "gradient-input",
+// "nmf", "pca", "kmeans", "semi-nmf", "sae", "archetypal"; "sobol", "occlusion", "rise", "gradient-input",
 // "integrated-gradients". FromString throws cs::Error on
 // another name.
 // NMF alone needs non-negative activations; the other dictionaries factorise signed ones.

@@ -486,8 +486,9 @@ std::string latentHierarchyJson(const LatentCodes& codes, const std::vector<Late
     if (chosen.empty()) return json{{"name", "latents"}, {"children", json::array()}}.dump();
     const Dendrogram tree = averageLinkage(coActivationSimilarity(codes, chosen), chosen.size());
     json root = DendrogramCut(tree, chosen, concepts).build(tree.top, 0);
-    root["name"] = "latents";
+    // A single latent is a leaf: wrap it rather than rename it (its name links it to its row).
     if (!root.contains("children")) root = json{{"name", "latents"}, {"children", json::array({root})}};
+    root["name"] = "latents";
     return root.dump();
 }
 

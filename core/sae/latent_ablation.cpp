@@ -91,7 +91,7 @@ struct ChosenUsers {
     std::vector<std::string> ids;
 };
 
-ChosenUsers usersActivating(ProbedRecommender& model, const TopKSae& sae, const data::InteractionLog& log,
+ChosenUsers usersActivating(ProbedRecommender& model, const SparseAutoencoder& sae, const data::InteractionLog& log,
                             int64_t latent, int maxUsers, jobs::JobContext& context) {
     const auto split = data::leaveOneOut(log);
     std::vector<std::vector<int64_t>> histories;
@@ -117,7 +117,7 @@ ChosenUsers usersActivating(ProbedRecommender& model, const TopKSae& sae, const 
 
 }  // namespace
 
-json ablateLatent(model::SequentialRecommender& model, const TopKSae& sae,
+json ablateLatent(model::SequentialRecommender& model, const SparseAutoencoder& sae,
                   const std::vector<std::vector<int64_t>>& histories, const std::vector<std::string>& userIds,
                   const data::InteractionLog& log, const data::ItemAttributes& attrs, int64_t latent, double scale,
                   int topN, int64_t maxLength) {
@@ -154,7 +154,8 @@ void LatentAblationJob::run(jobs::JobContext& context) {
     if (run->status != store::RunStatus::Done) throw Error(subject, "the run is not finished");
     const json params = json::parse(run->parametersJson);
     context.report("load", 0.1, "loading the model and the SAE");
-    const TopKSae sae = loadStoredSae(*store, r.runId, params.at("k").get<int64_t>(), subject);
+    const std::unique_ptr<SparseAutoencoder> storedSae = loadStoredSae(*store, r.runId, params, subject);
+    const SparseAutoencoder& sae = *storedSae;
     if (r.latent < 0 || r.latent >= sae.latents())
         throw Error(subject, "latent " + std::to_string(r.latent) + " is out of range (0 .. " +
                                  std::to_string(sae.latents() - 1) + ")");

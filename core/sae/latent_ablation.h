@@ -8,7 +8,7 @@
 #include "data/item_metadata.h"
 #include "jobs/job.h"
 #include "model/model_adapter.h"
-#include "sae/topk_sae.h"
+#include "sae/sparse_autoencoder.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,7 +21,7 @@ namespace cs::sae {
 // {latent, scale, top_n, users, mean_overlap, tags_rose[{tag, delta}] (up to 5),
 //  tags_fell[...] (up to 5), examples[{user, before[item ids], after[item ids]}] (up to 5)}.
 // histories are internal item ids; userIds name them in the examples.
-nlohmann::json ablateLatent(model::SequentialRecommender& model, const TopKSae& sae,
+nlohmann::json ablateLatent(model::SequentialRecommender& model, const SparseAutoencoder& sae,
                             const std::vector<std::vector<int64_t>>& histories, const std::vector<std::string>& userIds,
                             const data::InteractionLog& log, const data::ItemAttributes& attrs, int64_t latent,
                             double scale, int topN, int64_t maxLength);

@@ -37,7 +37,7 @@ struct RecSaeState {
     data::ItemAttributes attrs;
     data::LeaveOneOutSplit split;
     int64_t maxLength = 0, numItems = 0, stateDim = 0;
-    std::optional<TopKSae> sae;
+    std::unique_ptr<SparseAutoencoder> sae;
     std::mt19937_64 rng;  // the training prefixes' sample, then the dictionary corpus' sample
     // Training (extractTrainingStates, SAE training).
     std::vector<Prefix> prefixes;  // sorted by length once the states are extracted
@@ -49,6 +49,7 @@ struct RecSaeState {
     LatentCodes finalCodes;
     RankingMetrics modelMetrics, reconstructedMetrics;
     double fvu = 0, l0 = 0, dead = 0;
+    std::vector<double> prefixFvu;  // Matryoshka: FVU of each nested prefix's reconstruction
     // Interpretation (buildDictionary, buildHierarchy, ablateStrongestLatents).
     CorpusSample corpus;
     std::vector<LatentConcept> concepts;
@@ -104,20 +105,29 @@ torch::Tensor finalStatesOf(model::SequentialRecommender& model, const std::vect
     return torch::cat(parts, 0);
 }
 
-LatentCodes toCodes(const TopKSae& sae, const torch::Tensor& states) {
+// The sparse codes of every row, as wide as the row with the most active latents (TopK: k;
+// the other families' L0 varies by row, and narrower rows are padded with zero values).
+LatentCodes toCodes(const SparseAutoencoder& sae, const torch::Tensor& states) {
+    std::vector<std::pair<torch::Tensor, torch::Tensor>> parts;
+    int64_t width = 1;
+    for (int64_t b = 0; b < states.size(0); b += 4096) {
+        parts.push_back(sae.encode(states.narrow(0, b, std::min<int64_t>(4096, states.size(0) - b))));
+        width = std::max(width, parts.back().first.size(1));
+    }
     LatentCodes codes;
     codes.rows = states.size(0);
-    codes.k = sae.k();
+    codes.k = width;
     codes.latents = sae.latents();
-    codes.indices.resize(codes.rows * codes.k);
-    codes.values.resize(codes.rows * codes.k);
-    for (int64_t b = 0; b < codes.rows; b += 4096) {
-        const int64_t len = std::min<int64_t>(4096, codes.rows - b);
-        auto [v, i] = sae.encode(states.narrow(0, b, len));
-        auto vi = v.contiguous();
-        auto ii = i.to(torch::kInt32).contiguous();
-        std::copy(vi.data_ptr<float>(), vi.data_ptr<float>() + len * codes.k, codes.values.begin() + b * codes.k);
-        std::copy(ii.data_ptr<int32_t>(), ii.data_ptr<int32_t>() + len * codes.k, codes.indices.begin() + b * codes.k);
+    codes.indices.resize(codes.rows * width);
+    codes.values.resize(codes.rows * width);
+    int64_t row = 0;
+    for (auto& [v, i] : parts) {
+        const int64_t len = v.size(0), pad = width - v.size(1);
+        auto vi = torch::constant_pad_nd(v, {0, pad}, 0.0).contiguous();
+        auto ii = torch::constant_pad_nd(i, {0, pad}, 0).to(torch::kInt32).contiguous();
+        std::copy(vi.data_ptr<float>(), vi.data_ptr<float>() + len * width, codes.values.begin() + row * width);
+        std::copy(ii.data_ptr<int32_t>(), ii.data_ptr<int32_t>() + len * width, codes.indices.begin() + row * width);
+        row += len;
     }
     return codes;
 }
@@ -151,7 +161,7 @@ RecSaeState loadAndProbe(const RecSaeOptions& o, jobs::JobContext& context) {
         throw Error(o.modelPath, "encode returns states of dimension " + std::to_string(s.stateDim) +
                                      " that score does not accept: " + e.problem());
     }
-    s.sae.emplace(s.stateDim, o.sae);  // throws on a latent count or k out of range
+    s.sae = makeSparseAutoencoder(s.stateDim, o.sae);  // throws on a latent count or k out of range
     s.rng.seed(o.sae.seed);
     return s;
 }
@@ -181,6 +191,8 @@ store::RunStart recordModelAndDataset(store::ProjectStore& store, const RecSaeOp
                              {"plugin_dirs", o.loader.pluginDirs}, {"adapter_options", o.loader.optionsJson},
                              {"interactions", o.interactionsPath},
                              {"format", o.format},            {"item_meta", o.itemMetaPath},
+                             {"sae", toString(o.sae.family)},
+                             {"prefix_sizes", s.sae->prefixSizes()},
                              {"expansion", o.sae.expansion},  {"k", o.sae.k},
                              {"epochs", o.sae.epochs},        {"seed", o.sae.seed},
                              {"learning_rate", o.sae.learningRate}, {"batch_size", o.sae.batchSize},
@@ -204,13 +216,14 @@ void evaluateQuality(RecSaeState& s, jobs::JobContext& context) {
     for (size_t u = 0; u < s.testHistory.size(); ++u) s.testHistory[u].push_back(s.split.valid[u]);
     s.finalStates = finalStatesOf(*s.model, s.testHistory, s.maxLength, context);
     auto& model = *s.model;
-    const TopKSae& sae = *s.sae;
+    const SparseAutoencoder& sae = *s.sae;
     s.modelMetrics = evaluateRanking([&](const at::Tensor& seq) { return model.score(model.encode(seq)); },
                                      s.testHistory, s.split.test, s.numItems, s.maxLength);
     s.reconstructedMetrics = evaluateRanking(
         [&](const at::Tensor& seq) { return model.score(sae.reconstruct(model.encode(seq))); }, s.testHistory,
         s.split.test, s.numItems, s.maxLength);
     s.fvu = sae.fvu(s.finalStates);
+    for (int64_t prefix : sae.prefixSizes()) s.prefixFvu.push_back(sae.fvu(s.finalStates, prefix));
     s.finalCodes = toCodes(sae, s.finalStates);
     s.l0 = meanActive(s.finalCodes);
 }
@@ -229,7 +242,11 @@ void buildDictionary(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& c
 
 void buildHierarchy(RecSaeState& s, const RecSaeOptions& o, jobs::JobContext& context) {
     context.report("hierarchy", 0.85, "clustering latents by co-activation");
-    s.hierarchy = latentHierarchyJson(s.corpus.codes, s.concepts, o.hierarchyLeaves);
+    // Matryoshka's prefixes are a hierarchy the SAE was trained to have: draw that one.
+    const std::vector<int64_t> prefixes = s.sae->prefixSizes();
+    s.hierarchy = prefixes.empty() ? latentHierarchyJson(s.corpus.codes, s.concepts, o.hierarchyLeaves)
+                                   : matryoshkaHierarchyJson(s.corpus.codes, s.concepts, prefixes, s.prefixFvu,
+                                                             o.hierarchyLeaves);
 }
 
 // Ablate the strongest described latents on the users whose final state uses them.
@@ -250,14 +267,27 @@ void ablateStrongestLatents(RecSaeState& s, const RecSaeOptions& o, jobs::JobCon
     }
 }
 
+// The SAE metrics every run reports (docs/recsae.md, "Metrics"): fidelity (FVU), sparsity (L0),
+// dead latents, and the share of the model's NDCG@10 kept when the reconstruction replaces the state.
+json saeMetricsJson(const RecSaeState& s) {
+    const double model = s.modelMetrics.ndcg10, kept = s.reconstructedMetrics.ndcg10;
+    return {{"fvu", s.fvu},
+            {"l0", s.l0},
+            {"dead_fraction", s.dead},
+            {"ndcg10_model", model},
+            {"ndcg10_reconstructed", kept},
+            {"ndcg_kept", model > 0 ? kept / model : 0.0}};
+}
+
 // The run's summary (docs/cli.md, `recsae --json`), also stored as the run's summary.
 json summaryJson(int64_t runId, const RecSaeOptions& o, const RecSaeState& s) {
     json warnings = json::array();
     for (const auto& w : s.log.warnings) warnings.push_back(w);
     for (const auto& w : s.attrs.warnings) warnings.push_back(w);
     return {{"run_id", runId},
+            {"sae", toString(s.sae->family())},
             {"n_latents", s.sae->latents()},
-            {"k", s.sae->k()},
+            {"k", o.sae.k},
             {"expansion", o.sae.expansion},
             {"state_dim", s.stateDim},
             {"fvu", s.fvu},
@@ -272,6 +302,9 @@ json summaryJson(int64_t runId, const RecSaeOptions& o, const RecSaeState& s) {
             {"train_states", s.states.size(0)},
             {"corpus_sequences", s.corpus.codes.rows},
             {"confident_latents", confidentLatents(s.concepts)},
+            {"metrics", saeMetricsJson(s)},
+            {"prefix_sizes", s.sae->prefixSizes()},
+            {"prefix_fvu", s.prefixFvu},
             {"sae_training", {{"fvu_per_epoch", s.training.lossPerEpoch},
                               {"dead_per_epoch", s.training.deadPerEpoch},
                               {"samples_per_second", s.training.samplesPerSecond()}}},

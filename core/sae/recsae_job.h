@@ -1,16 +1,16 @@
 #pragma once
 // RecSaeJob, RecSAE as an engine job (docs/architecture.md, docs/recsae.md): probes a sequential
-// recommender with a TopK SAE. Its stages, in order: load the model, the log and the item
+// recommender with a sparse autoencoder of the chosen family (sparse_autoencoder.h; TopK by default). Its stages, in order: load the model, the log and the item
 // metadata and probe the state size → record model and dataset → states of every prefix of the
 // users' training sequences → SAE training → quality (FVU, dead fraction, L0, NDCG@10/HR@10 with
-// the reconstruction substituted) → concept dictionary and confidence → latent hierarchy →
+// the reconstruction substituted; Matryoshka: FVU per prefix) → concept dictionary and confidence → latent hierarchy →
 // ablation of the strongest latents → summary → one completeRun transaction in the project.
 // The LibTorch-free stages are in recsae_steps.h; LatentAblationJob (one latent of a stored run)
 // is in latent_ablation.h, included here for the callers of both jobs.
 #include "jobs/job.h"
 #include "sae/latent_ablation.h"
 #include "sae/recommender.h"
-#include "sae/topk_sae.h"
+#include "sae/sparse_autoencoder.h"
 
 #include <nlohmann/json.hpp>
 

@@ -15,6 +15,7 @@ std::vector<std::string> toCliArguments(const RecSaeOptions& options) {
     add("--interactions", options.interactionsPath);
     add("--format", options.format.empty() ? std::string("auto") : options.format);
     if (!options.itemMetaPath.empty()) add("--item-meta", options.itemMetaPath);
+    add("--sae", toString(options.sae.family));
     add("--expansion", std::to_string(options.sae.expansion));
     add("--k", std::to_string(options.sae.k));
     add("--epochs", std::to_string(options.sae.epochs));

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace cs::sae {
@@ -120,6 +121,37 @@ json latentsSummaryJson(const std::vector<LatentConcept>& concepts) {
 int64_t confidentLatents(const std::vector<LatentConcept>& concepts) {
     return std::count_if(concepts.begin(), concepts.end(),
                          [](const LatentConcept& c) { return c.confidence >= kConfidentLatent; });
+}
+
+std::string matryoshkaHierarchyJson(const LatentCodes& codes, const std::vector<LatentConcept>& concepts,
+                                    const std::vector<int64_t>& prefixSizes, const std::vector<double>& prefixFvu,
+                                    int maxLeaves) {
+    const int groups = static_cast<int>(prefixSizes.size());
+    const int leavesPerGroup = std::max(8, maxLeaves / std::max(1, groups));
+    // Built from the finest prefix outwards, each node wrapping the next one.
+    json inner;
+    for (int g = groups - 1; g >= 0; --g) {
+        const int64_t from = g == 0 ? 0 : prefixSizes[g - 1], to = prefixSizes[g];
+        std::vector<LatentConcept> group = concepts;  // latents outside the group weigh nothing
+        for (auto& c : group)
+            if (c.index < from || c.index >= to) c.mass = 0;
+        json node = json::parse(latentHierarchyJson(codes, group, leavesPerGroup));
+        char label[160];
+        std::snprintf(label, sizeof label, "%s %d: latents %lld-%lld", g == 0 ? "prefix" : "+ prefix", g + 1,
+                      static_cast<long long>(from), static_cast<long long>(to - 1));
+        std::string name = label;
+        if (g < static_cast<int>(prefixFvu.size())) {
+            std::snprintf(label, sizeof label, " (FVU %.3f)", prefixFvu[g]);
+            name += label;
+        }
+        node["name"] = name;
+        if (!node.contains("children")) node["children"] = json::array();
+        if (!inner.is_null()) node["children"].push_back(inner);
+        inner = node;
+    }
+    json root = {{"name", "latents"}, {"children", json::array()}};
+    if (!inner.is_null()) root["children"].push_back(inner);
+    return root.dump();
 }
 
 json histogramJson(const std::vector<double>& values, double lo, double hi, int bins, const std::string& what) {

@@ -66,6 +66,14 @@ inline constexpr double kConfidentLatent = 0.8;
 nlohmann::json latentsSummaryJson(const std::vector<LatentConcept>& concepts);
 int64_t confidentLatents(const std::vector<LatentConcept>& concepts);
 
+// Matryoshka's coarse-to-fine latent hierarchy as the tree JSON of latentHierarchyJson (which the
+// hierarchy view draws): nested prefix nodes, "prefix 1: latents 0–15 (FVU …)" holding its group's
+// latents (clustered by co-activation as latentHierarchyJson does, within the group) and the node
+// of the next prefix, which adds the next group, and so on to the last. prefixFvu may be empty.
+std::string matryoshkaHierarchyJson(const LatentCodes& codes, const std::vector<LatentConcept>& concepts,
+                                    const std::vector<int64_t>& prefixSizes, const std::vector<double>& prefixFvu,
+                                    int maxLeaves);
+
 // Histogram artifact {quantity, edges, counts}; values outside [lo, hi] land in the end bins.
 nlohmann::json histogramJson(const std::vector<double>& values, double lo, double hi, int bins,
                              const std::string& what);

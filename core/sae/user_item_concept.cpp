@@ -44,7 +44,7 @@ std::vector<char> itemSet(const UserItemConceptRequest& r, const data::Interacti
 
 // The top-k codes of every user's final state (history = train + valid, as `ablate` and the run's
 // evaluation use), 512 users per forward pass.
-LatentCodes finalStateCodes(ProbedRecommender& model, const TopKSae& sae, const std::vector<std::vector<int64_t>>& histories,
+LatentCodes finalStateCodes(ProbedRecommender& model, const SparseAutoencoder& sae, const std::vector<std::vector<int64_t>>& histories,
                             jobs::JobContext& context) {
     torch::NoGradGuard noGrad;
     LatentCodes codes;
@@ -77,7 +77,8 @@ void UserItemConceptJob::run(jobs::JobContext& context) {
     if (run->status != store::RunStatus::Done) throw Error(subject, "the run is not finished");
     const json params = json::parse(run->parametersJson);
     context.report("load", 0.1, "loading the model and the SAE");
-    const TopKSae sae = loadStoredSae(*store, r.runId, params.at("k").get<int64_t>(), subject);
+    const std::unique_ptr<SparseAutoencoder> storedSae = loadStoredSae(*store, r.runId, params, subject);
+    const SparseAutoencoder& sae = *storedSae;
     auto model = ProbedRecommender::load(params.at("model").get<std::string>(), loaderOfRun(params));
     const data::InteractionLog log = loadLogFor(*model, params.at("interactions").get<std::string>(), params.at("format").get<std::string>());
     const data::ItemAttributes attrs = loadAttributes(params.value("item_meta", std::string()), log);

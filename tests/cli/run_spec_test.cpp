@@ -3,6 +3,8 @@
 #include "commands/craft_options.h"
 #include "commands/recsae_options.h"
 #include "sae/recsae_spec.h"
+#include "sae/sae_family.h"
+#include "common/error.h"
 
 #include <gtest/gtest.h>
 
@@ -41,6 +43,7 @@ void expectSameRecSaeCliValues(const cs::sae::RecSaeOptions& a, const cs::sae::R
     EXPECT_EQ(a.interactionsPath, b.interactionsPath);
     EXPECT_EQ(a.format, b.format);
     EXPECT_EQ(a.itemMetaPath, b.itemMetaPath);
+    EXPECT_EQ(a.sae.family, b.sae.family);
     EXPECT_EQ(a.sae.expansion, b.sae.expansion);
     EXPECT_EQ(a.sae.k, b.sae.k);
     EXPECT_EQ(a.sae.epochs, b.sae.epochs);
@@ -189,9 +192,9 @@ TEST(RunSpec, RecSaeOptionsBecomeTheRecsaeCommandLine) {
     const std::vector<std::string> arguments = cs::sae::toCliArguments(options);
     const std::vector<std::string> expected{"recsae",       "--project", "/p/x.cstudio", "--model",     "/m/sasrec.pt",
                                             "--adapter",    "torchscript-recommender",   "--interactions", "/d/ratings.dat",
-                                            "--format",     "movielens", "--item-meta",  "/d/items.tsv", "--expansion",
-                                            "4",            "--k",       "8",            "--epochs",    "3",
-                                            "--seed",       "9"};
+                                            "--format",     "movielens", "--item-meta",  "/d/items.tsv", "--sae",
+                                            "topk",         "--expansion", "4",          "--k",         "8",
+                                            "--epochs",     "3",         "--seed",       "9"};
     EXPECT_EQ(arguments, expected);
     options.itemMetaPath.clear();
     const std::vector<std::string> withoutMeta = cs::sae::toCliArguments(options);
@@ -211,12 +214,33 @@ TEST(RunSpec, RecSaeOptionsWithEveryOptionChangedSurviveTheCommandLine) {
     options.sae.k = 5;
     options.sae.epochs = 7;
     options.sae.seed = 11;
+    options.sae.family = cs::sae::SaeFamily::Matryoshka;
     const cs::sae::RecSaeOptions defaults;
+    ASSERT_NE(options.sae.family, defaults.sae.family);
     ASSERT_NE(options.format, defaults.format);
     ASSERT_NE(options.sae.expansion, defaults.sae.expansion);
     ASSERT_NE(options.sae.k, defaults.sae.k);
     ASSERT_NE(options.sae.epochs, defaults.sae.epochs);
     expectSameRecSaeCliValues(parseRecSae(cs::sae::toCliArguments(options)), options);
+}
+
+TEST(RunSpec, EverySaeFamilySurvivesTheCommandLine) {
+    cs::sae::RecSaeOptions options;
+    options.projectPath = "/p/x.cstudio";
+    options.modelPath = "/m/sasrec.pt";
+    options.interactionsPath = "/d/ratings.dat";
+    const std::vector<std::string> names = cs::sae::saeFamilyNames();
+    ASSERT_EQ(names.size(), 5u);
+    for (const std::string& name : names) {
+        options.sae.family = cs::sae::saeFamilyFromString(name);
+        EXPECT_EQ(cs::sae::toString(options.sae.family), name);
+        const auto parsed = parseRecSae(cs::sae::toCliArguments(options));
+        EXPECT_EQ(parsed.sae.family, options.sae.family) << name;
+    }
+    EXPECT_THROW(parseRecSae({"recsae", "--project", "/p/x.cstudio", "--model", "/m/sasrec.pt", "--interactions",
+                              "/d/ratings.dat", "--sae", "gated"}),
+                 CLI::ParseError);
+    EXPECT_THROW(cs::sae::saeFamilyFromString("TopK"), cs::Error);
 }
 
 TEST(RunSpec, RecSaeDefaultsAreTheCommandLineDefaults) {

@@ -26,9 +26,10 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
     dictionaryOption_ = sub.add_option("--dictionary", dictionary_,
-                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations; the default at a signed layer)")
+                   "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations; the default at a signed layer), "
+                   "sae (TopK sparse autoencoder), archetypal (convex NMF)")
         ->capture_default_str()
-        ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf"}));
+        ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf", "sae", "archetypal"}));
     sub.add_option("--importance", importance_,
                    "Concept importance: sobol (the reference's), occlusion, rise, gradient-input, integrated-gradients")
         ->capture_default_str()

@@ -1,6 +1,6 @@
 // `concept-studio-cli recsae --project P --model M [--adapter A] [--plugin-dir D] --interactions FILE
-// [--format ...] [--item-meta FILE] [--expansion 32] [--k 32] [--epochs N] [--seed 0] [--json OUT]`:
-// probes a sequential recommender with a TopK SAE and stores the run (docs/cli.md, docs/recsae.md).
+// [--format ...] [--item-meta FILE] [--sae topk] [--expansion 32] [--k 32] [--epochs N] [--seed 0] [--json OUT]`:
+// probes a sequential recommender with a sparse autoencoder of the chosen family and stores the run (docs/cli.md, docs/recsae.md).
 // The model is loaded through cs_model like craft's: the built-in TorchScript convention or a
 // plugin's recommender adapter (`concept-studio-cli models` lists them).
 #include "cli_support.h"
@@ -20,7 +20,7 @@ class RecSaeCommand : public Command {
 public:
     std::string name() const override { return "recsae"; }
     std::string description() const override {
-        return "Interpret a sequential recommender's user states with a TopK sparse autoencoder (RecSAE)";
+        return "Interpret a sequential recommender's user states with a sparse autoencoder (RecSAE)";
     }
     void setup(CLI::App& sub) override { commandLine_.addOptions(sub); }
     int run() override {
@@ -30,9 +30,10 @@ public:
         if (outcome.state != jobs::JobState::Done) return exitCodeFor(outcome);
         const auto& s = job->summary();
         for (const auto& w : s["warnings"]) std::fprintf(stderr, "warning: %s\n", w.get<std::string>().c_str());
-        std::printf("RecSAE run %lld: %lld latents, k %lld; FVU %.4f, dead %.1f%%, L0 %.1f; NDCG@10 model %.4f, "
+        std::printf("RecSAE run %lld (%s SAE): %lld latents, k %lld; FVU %.4f, dead %.1f%%, L0 %.1f; NDCG@10 model %.4f, "
                     "reconstructed %.4f; %lld latents with confidence >= 0.8\n",
-                    static_cast<long long>(job->runId()), static_cast<long long>(s["n_latents"].get<int64_t>()),
+                    static_cast<long long>(job->runId()), s["sae"].get<std::string>().c_str(),
+                    static_cast<long long>(s["n_latents"].get<int64_t>()),
                     static_cast<long long>(s["k"].get<int64_t>()), s["fvu"].get<double>(),
                     100.0 * s["dead_fraction"].get<double>(), s["l0"].get<double>(), s["ndcg10_model"].get<double>(),
                     s["ndcg10_reconstructed"].get<double>(),

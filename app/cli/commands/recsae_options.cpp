@@ -1,5 +1,7 @@
 #include "commands/recsae_options.h"
 
+#include "sae/sae_family.h"
+
 namespace cs::cli {
 
 void RecSaeCommandLine::addOptions(CLI::App& sub) {
@@ -18,10 +20,15 @@ void RecSaeCommandLine::addOptions(CLI::App& sub) {
         ->capture_default_str()
         ->check(CLI::IsMember({"auto", "sasrec", "rechorus", "movielens"}));
     sub.add_option("--item-meta", options_.itemMetaPath, "Item metadata (TSV: item_id, title, genres|categories|tags)");
+    sub.add_option_function<std::string>(
+           "--sae", [&sae](const std::string& name) { sae.family = sae::saeFamilyFromString(name); },
+           "SAE family: topk (RecSAE's), batchtopk, jumprelu, matryoshka, relu-l1 (docs/recsae.md)")
+        ->default_str(sae::toString(sae.family))
+        ->check(CLI::IsMember(sae::saeFamilyNames()));
     sub.add_option("--expansion", sae.expansion, "Latents per state dimension")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{256}));
-    sub.add_option("--k", sae.k, "Active latents per state")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    sub.add_option("--k", sae.k, "Active latents per state (batchtopk, matryoshka: on average over a batch)")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
     sub.add_option("--epochs", sae.epochs, "SAE training epochs")->capture_default_str()->check(CLI::Range(1, 10000));
     sub.add_option("--seed", sae.seed, "Random seed")->capture_default_str();
     sub.add_option("--json", jsonOut_, "Write the run summary as JSON to this file");

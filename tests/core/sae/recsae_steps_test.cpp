@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <utility>
 
@@ -156,4 +157,40 @@ TEST(RecSaeSteps, ALongUserGivesOnlyItsLastWindowOfPrefixes) {
     for (const auto& p : prefixes) got.push_back({p.user, p.length});
     EXPECT_EQ(got, (std::vector<std::pair<int32_t, int32_t>>{
                        {0, 1}, {0, 2}, {0, 3}, {1, 1}, {1, 2}, {2, 99998}, {2, 99999}, {2, 100000}}));
+}
+
+// Matryoshka's tree: one nested node per prefix, each holding only its own group's latents.
+TEST(RecSaeSteps, MatryoshkaHierarchyNestsThePrefixesCoarseToFine) {
+    const LatentCodes codes = fiveRowCodes();
+    std::vector<LatentConcept> concepts(4);
+    for (int j = 0; j < 4; ++j) {
+        concepts[j].index = j;
+        concepts[j].mass = 1.0 + j;
+        concepts[j].activations = 2;
+    }
+    const auto tree = nlohmann::json::parse(matryoshkaHierarchyJson(codes, concepts, {1, 2, 4}, {0.5, 0.3, 0.1}, 16));
+    EXPECT_EQ(tree["name"], "latents");
+    ASSERT_EQ(tree["children"].size(), 1u);
+    // Leaf names start "latent <i>"; collect them per nesting depth.
+    std::vector<std::set<std::string>> leavesAtLevel;
+    const nlohmann::json* node = &tree["children"][0];
+    for (int level = 0; node; ++level) {
+        EXPECT_EQ(node->at("name").get<std::string>().find(level == 0 ? "prefix 1: latents 0-0 (FVU 0.500)" : "+ prefix"), 0u)
+            << node->at("name");
+        leavesAtLevel.emplace_back();
+        const nlohmann::json* next = nullptr;
+        std::function<void(const nlohmann::json&)> collect = [&](const nlohmann::json& n) {
+            const std::string name = n.at("name");
+            if (name.rfind("latent ", 0) == 0) leavesAtLevel.back().insert(name.substr(0, name.find(':')));
+            else if (name.rfind("+ prefix", 0) == 0) next = &n;
+            else if (n.contains("children"))
+                for (const auto& c : n["children"]) collect(c);
+        };
+        for (const auto& c : node->at("children")) collect(c);
+        node = next;
+    }
+    ASSERT_EQ(leavesAtLevel.size(), 3u);
+    EXPECT_EQ(leavesAtLevel[0], (std::set<std::string>{"latent 0"}));
+    EXPECT_EQ(leavesAtLevel[1], (std::set<std::string>{"latent 1"}));
+    EXPECT_EQ(leavesAtLevel[2], (std::set<std::string>{"latent 2", "latent 3"}));
 }

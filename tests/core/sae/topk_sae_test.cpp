@@ -65,8 +65,9 @@ TEST(TopKSae, LearnsAPlantedSparseDictionary) {
             EXPECT_LT((w.norm(2, 1) - 1).abs().max().item<double>(), 1e-4);
         }
     // The stored weights rebuild the same SAE.
-    auto copy = TopKSae::fromWeights(sae.weights(), 4, "test");
-    EXPECT_TRUE(torch::allclose(copy.reconstruct(test), sae.reconstruct(test)));
+    auto copy = cs::sae::loadSparseAutoencoder(sae.weights(), config, "test");
+    EXPECT_EQ(copy->family(), cs::sae::SaeFamily::TopK);
+    EXPECT_TRUE(torch::allclose(copy->reconstruct(test), sae.reconstruct(test)));
 }
 
 TEST(TopKSae, RefusesOutOfRangeSizes) {
