@@ -11,6 +11,9 @@
 set -uo pipefail
 
 CLI=$1 MAKE_RECSAE=$2 EXPORT_MODEL=$3 PYTHON=$4 WORK=$5 KILLS=${6:-20}
+# The script works inside WORK: relative paths are made absolute first.
+CLI=$(realpath "$CLI") MAKE_RECSAE=$(realpath "$MAKE_RECSAE") EXPORT_MODEL=$(realpath "$EXPORT_MODEL")
+WORK=$(realpath -m "$WORK")
 SEED=${FAULT_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$SEED
 echo "fault_test: seed $SEED (FAULT_SEED=$SEED replays these moments)"
