@@ -31,7 +31,20 @@ std::atomic<bool> g_interrupted{false};
 void onSignal(int) {
     g_interrupted = true;  // only async-signal-safe work here; the waiter cancels the job
 }
+
+// Outside a job (start-up, parsing, reading inputs) there is nothing to cancel cleanly: leave at
+// once, as the default action would, but with the exit code of a cancel.
+void onSignalOutsideJob(int) { _exit(130); }
 }  // namespace
+
+void installCancelSignals() {
+    // Also replaces SIG_IGN: a shell starts background commands with SIGINT ignored, and a
+    // signal that arrives before the first job would otherwise be lost.
+    struct sigaction action {};
+    action.sa_handler = onSignalOutsideJob;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 void initEngineThread() {
     model::configureTorchThreads();

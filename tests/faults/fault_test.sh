@@ -48,8 +48,8 @@ craft_args() {  # craft_args IMAGES-USED [extra args]: a CRAFT run of a few seco
   ARGS=(craft --project "$PROJECT" --model "$WORK/tiny.pt" --images "$WORK/images.idx" --class 0 --layer block2
         --patch-size 16 --concepts 3 --max-images "$n" --recursive-layers block1 "$@")
 }
-recsae_args() {
-  ARGS=(recsae --project "$PROJECT" --model "$RECSAE_MODEL" --interactions "$RECSAE_LOG" --expansion 4 --k 4 --epochs 2 "$@")
+recsae_args() {  # recsae_args [EPOCHS]
+  ARGS=(recsae --project "$PROJECT" --model "$RECSAE_MODEL" --interactions "$RECSAE_LOG" --expansion 4 --k 4 --epochs "${1:-2}")
 }
 craft() { craft_args "$@"; "$CLI" "${ARGS[@]}"; }
 recsae() { recsae_args "$@"; "$CLI" "${ARGS[@]}"; }
@@ -113,7 +113,7 @@ echo "fault_test: $KILLS SIGKILLs checked"
 worst_ms=0
 for moment in 0.2 0.6 1.5 3; do
   for kind in craft recsae; do
-    if [ $kind = craft ]; then craft_args 200; else recsae_args --epochs 20; fi
+    if [ $kind = craft ]; then craft_args 200; else recsae_args 20; fi
     "$CLI" "${ARGS[@]}" >/dev/null 2>"$WORK/int.err" &
     pid=$!
     sleep "$moment"
