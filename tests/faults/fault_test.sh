@@ -10,6 +10,9 @@
 # the moments are drawn at random
 # (seeded by FAULT_SEED, printed, so a failure can be replayed). Needs the sqlite3 shell.
 set -uo pipefail
+# Job control: background commands keep SIGINT's default disposition (without it bash starts them
+# with SIGINT ignored, and a Ctrl-C during the CLI's start-up would be lost, which no user sees).
+set -m
 
 CLI=$1 MAKE_RECSAE=$2 EXPORT_MODEL=$3 PYTHON=$4 WORK=$5 KILLS=${6:-20}
 # The script works inside WORK: relative paths are made absolute first.
