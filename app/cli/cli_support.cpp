@@ -67,7 +67,19 @@ std::string formatTimeLeft(double seconds) {
     else std::snprintf(text, sizeof text, "%lds left", rounded);
     return text;
 }
+// Outside a job (start-up, parsing, reading inputs) there is nothing to cancel cleanly: leave at
+// once, as the default action would, but with the exit code of a cancel.
+void onSignalOutsideJob(int) { _exit(130); }
 }  // namespace
+
+void installCancelSignals() {
+    // Also replaces SIG_IGN: a shell starts background commands with SIGINT ignored, and a
+    // signal that arrives before the first job would otherwise be lost.
+    struct sigaction action {};
+    action.sa_handler = onSignalOutsideJob;
+    sigaction(SIGINT, &action, nullptr);
+    sigaction(SIGTERM, &action, nullptr);
+}
 
 void initEngineThread() {
     model::configureTorchThreads();

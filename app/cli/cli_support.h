@@ -19,6 +19,10 @@ int exitCodeFor(const jobs::JobOutcome& outcome);
 // written through; regular files atomically); throws cs::Error naming the file.
 void writeJsonFile(const std::string& path, const nlohmann::json& value);
 
+// SIGINT/SIGTERM before or between jobs end the process with exit 130 at once; runJobWithProgress
+// turns them into a cancel while its job runs. Called first thing in main.
+void installCancelSignals();
+
 // Sets LibTorch intra-op threads to the available cores; called once on the engine thread.
 void initEngineThread();
 

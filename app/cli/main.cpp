@@ -1,5 +1,6 @@
 // concept-studio-cli: the headless face of the studio (docs/cli.md).
 // Exit 0 on success, 2 on bad usage, 1 on any other error (message on stderr naming the file).
+#include "cli_support.h"
 #include "command.h"
 
 #include "common/error.h"
@@ -22,6 +23,7 @@ std::vector<CommandFactory>& commandFactories() {
 
 int main(int argc, char** argv) {
     cs::ignoreFileSizeSignal();
+    cs::cli::installCancelSignals();
     CLI::App app{"ConceptStudio: concept-based explanations of vision and recommendation models", "concept-studio-cli"};
     // The version names the BLAS and thread counts that jobs run with: they decide its speed.
     app.set_version_flag("--version", [] {

@@ -6,11 +6,18 @@
 #
 #   fault_test.sh CLI MAKE_SMALL_RECSAE_PROJECT EXPORT_SPLIT_MODEL_PY PYTHON WORK_DIR [KILLS]
 #
-# KILLS (default 20) SIGKILLs are split between craft and recsae; the moments are drawn at random
+# KILLS (default 20) SIGKILLs are split between craft and recsae (FAULT_IMAGES images, default 16);
+# the moments are drawn at random
 # (seeded by FAULT_SEED, printed, so a failure can be replayed). Needs the sqlite3 shell.
 set -uo pipefail
+# Job control: background commands keep SIGINT's default disposition (without it bash starts them
+# with SIGINT ignored, and a Ctrl-C during the CLI's start-up would be lost, which no user sees).
+set -m
 
 CLI=$1 MAKE_RECSAE=$2 EXPORT_MODEL=$3 PYTHON=$4 WORK=$5 KILLS=${6:-20}
+# The script works inside WORK: relative paths are made absolute first.
+CLI=$(realpath "$CLI") MAKE_RECSAE=$(realpath "$MAKE_RECSAE") EXPORT_MODEL=$(realpath "$EXPORT_MODEL")
+WORK=$(realpath -m "$WORK")
 SEED=${FAULT_SEED:-$(( $(date +%s) % 100000 ))}
 RANDOM=$SEED
 echo "fault_test: seed $SEED (FAULT_SEED=$SEED replays these moments)"
@@ -36,14 +43,19 @@ RECSAE_MODEL=$(field model)
 RECSAE_LOG=$(field interactions)
 
 PROJECT=$WORK/faults.cstudio
-craft() {  # craft IMAGES-USED [extra args]: a CRAFT run of a few seconds on the tiny model
+IMAGES=${FAULT_IMAGES:-16}
+# The command lines, as arrays: a background `"$CLI" "${ARGS[@]}" &` makes $! the CLI's own pid,
+# which a kill must reach (a function run in the background would be a subshell in between).
+craft_args() {  # craft_args IMAGES-USED [extra args]: a CRAFT run of a few seconds on the tiny model
   local n=$1; shift
-  "$CLI" craft --project "$PROJECT" --model "$WORK/tiny.pt" --images "$WORK/images.idx" --class 0 --layer block2 --patch-size 16 \
-    --concepts 3 --max-images "$n" --recursive-layers block1 "$@"
+  ARGS=(craft --project "$PROJECT" --model "$WORK/tiny.pt" --images "$WORK/images.idx" --class 0 --layer block2
+        --patch-size 16 --concepts 3 --max-images "$n" --recursive-layers block1 "$@")
 }
-recsae() {
-  "$CLI" recsae --project "$PROJECT" --model "$RECSAE_MODEL" --interactions "$RECSAE_LOG" --expansion 4 --k 4 --epochs 2 "$@"
+recsae_args() {  # recsae_args [EPOCHS]
+  ARGS=(recsae --project "$PROJECT" --model "$RECSAE_MODEL" --interactions "$RECSAE_LOG" --expansion 4 --k 4 --epochs "${1:-2}")
 }
+craft() { craft_args "$@"; "$CLI" "${ARGS[@]}"; }
+recsae() { recsae_args "$@"; "$CLI" "${ARGS[@]}"; }
 
 # What must never change: every finished run and its rows (runs that finish later add to it).
 fingerprint() {
@@ -76,7 +88,7 @@ check_project() {
 
 # --- two finished runs to protect, and the duration of each command (the window for the kills)
 t0=$(date +%s.%N)
-craft 60 >/dev/null 2>"$WORK/craft.err" || { cat "$WORK/craft.err" >&2; echo "the reference craft run failed" >&2; exit 1; }
+craft "$IMAGES" >/dev/null 2>"$WORK/craft.err" || { cat "$WORK/craft.err" >&2; echo "the reference craft run failed" >&2; exit 1; }
 t1=$(date +%s.%N)
 recsae >/dev/null 2>"$WORK/recsae.err" || { cat "$WORK/recsae.err" >&2; echo "the reference recsae run failed" >&2; exit 1; }
 t2=$(date +%s.%N)
@@ -90,7 +102,8 @@ for ((i = 0; i < KILLS; i++)); do
   before=$(fingerprint_of "$ids")
   if ((i % 2 == 0)); then kind=craft; span=$craft_ms; else kind=recsae; span=$recsae_ms; fi
   delay_ms=$(( (RANDOM * 32768 + RANDOM) % (span > 1 ? span : 1) ))
-  if [ $kind = craft ]; then craft 60 >/dev/null 2>&1 & else recsae >/dev/null 2>&1 & fi
+  if [ $kind = craft ]; then craft_args "$IMAGES"; else recsae_args; fi
+  "$CLI" "${ARGS[@]}" >/dev/null 2>&1 &
   pid=$!
   sleep "$("$PYTHON" -c "print($delay_ms / 1000)")"
   kill -9 "$pid" 2>/dev/null
@@ -103,7 +116,8 @@ echo "fault_test: $KILLS SIGKILLs checked"
 worst_ms=0
 for moment in 0.2 0.6 1.5 3; do
   for kind in craft recsae; do
-    if [ $kind = craft ]; then craft 200 >/dev/null 2>"$WORK/int.err" & else recsae --epochs 20 >/dev/null 2>"$WORK/int.err" & fi
+    if [ $kind = craft ]; then craft_args 200; else recsae_args 20; fi
+    "$CLI" "${ARGS[@]}" >/dev/null 2>"$WORK/int.err" &
     pid=$!
     sleep "$moment"
     start=$(date +%s%N)
@@ -126,20 +140,20 @@ mkdir -p "$FULL"
 PROJECT=$FULL/p.cstudio
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=16m tmpfs "$FULL" 2>/dev/null; then
   how="a 16 MB tmpfs"
-  craft 20 >/dev/null 2>"$WORK/full.err" || fail "full disk: the first run on the tmpfs failed: $(tail -1 "$WORK/full.err")"
+  craft 8 >/dev/null 2>"$WORK/full.err" || fail "full disk: the first run on the tmpfs failed: $(tail -1 "$WORK/full.err")"
   ids=$(finished_runs)
   before=$(fingerprint_of "$ids")
   free_kb=$(df -k --output=avail "$FULL" | tail -1)
   dd if=/dev/zero of="$FULL/filler" bs=1k count=$((free_kb > 32 ? free_kb - 32 : 0)) status=none 2>/dev/null
-  craft 60 >/dev/null 2>"$WORK/full.err"; status=$?
+  craft "$IMAGES" >/dev/null 2>"$WORK/full.err"; status=$?
   rm -f "$FULL/filler"
 else
   how="ulimit -f"
-  craft 20 >/dev/null 2>"$WORK/full.err" || fail "full disk: the first run failed: $(tail -1 "$WORK/full.err")"
+  craft 8 >/dev/null 2>"$WORK/full.err" || fail "full disk: the first run failed: $(tail -1 "$WORK/full.err")"
   ids=$(finished_runs)
   before=$(fingerprint_of "$ids")
   size_kb=$(( $(stat -c %s "$PROJECT") / 1024 + 16 ))
-  ( ulimit -f "$size_kb"; craft 60 >/dev/null 2>"$WORK/full.err" ); status=$?
+  ( ulimit -f "$size_kb"; craft "$IMAGES" >/dev/null 2>"$WORK/full.err" ); status=$?
 fi
 echo "fault_test: full disk ($how): exit $status: $(tail -1 "$WORK/full.err")"
 [ $status = 1 ] || fail "full disk ($how): exit $status, expected 1 with a message"
