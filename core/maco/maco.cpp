@@ -119,7 +119,7 @@ NaturalImageStatistics naturalImageStatistics(const at::Tensor& imagesIn, int64_
         const at::Tensor covariance = centred.t().matmul(centred) / static_cast<double>(pixels.size(0));
         const auto [values, vectors] = torch::linalg_eigh(covariance);
         const at::Tensor root = vectors.matmul(torch::diag(values.clamp_min(1e-12).sqrt())).matmul(vectors.t());
-        colours = root / root.norm(2, 0).max();
+        colours = root / root.pow(2).sum(0).sqrt().max();
     }
     // Each image taken back to the parametrisation's decorrelated space (inverse sigmoid, inverse
     // colour mixing, standardised), then the mean magnitude of its spectrum.

@@ -37,7 +37,7 @@ RunToShow findRun(const store::ProjectStore& store, const VisualizeJobSpec& spec
     if (!model || model->kind != "vision") throw Error(project, "run " + std::to_string(spec.runId) + " has no vision model to visualise concepts with");
     r.model = *model;
     const auto parameters = json::parse(run->parametersJson, nullptr, false);
-    if (parameters.is_object() && parameters.contains("images") && parameters["images"].is_string()) r.imagesPath = parameters["images"];
+    if (parameters.is_object() && parameters.contains("images") && parameters["images"].is_string()) r.imagesPath = parameters["images"].get<std::string>();
     if (r.imagesPath.empty()) throw Error(project, "run " + std::to_string(spec.runId) + " names no images to measure the magnitude spectrum on");
     for (const auto& concept : store.concepts(spec.runId))
         if (!spec.conceptId || concept.id == *spec.conceptId) r.concepts.push_back(concept);
