@@ -44,7 +44,7 @@ case "$mode" in
     start=$(date +%s)
     # GUI tests start their own Xvfb when no display is set (see tests/gui). The acceptance list of
     # large models (label acceptance, tests/core/model) is run on purpose: ctest -L acceptance.
-    ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 -LE acceptance
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 -LE "acceptance|faults"
     echo "studio.sh: tests took $(( $(date +%s) - start )) s"
     ;;
 esac
