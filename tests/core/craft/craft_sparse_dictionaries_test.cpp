@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 using namespace cs::craft;
+using namespace cs::craft::test;
 
 namespace {
 
@@ -131,7 +132,10 @@ TEST(SparseDictionaries, RunTheWholePipelineAndRefuseMisuse) {
         EXPECT_TRUE(std::isfinite(r.nmf.relativeError));
     }
     at::Tensor U, W;
-    for (auto dictionary : {makeSaeDictionary(0), makeArchetypalDictionary(10, 1e-4)}) {
+    std::vector<std::unique_ptr<ConceptDictionary>> dictionaries;
+    dictionaries.push_back(makeSaeDictionary(0));
+    dictionaries.push_back(makeArchetypalDictionary(10, 1e-4));
+    for (auto& dictionary : dictionaries) {
         EXPECT_THROW(dictionary->transform(torch::rand({3, 8})), cs::Error) << dictionary->name();
         EXPECT_THROW(dictionary->fit(torch::rand({3, 8}), 5, U, W), cs::Error) << dictionary->name();
     }
