@@ -38,12 +38,15 @@ Cav fromTensors(at::Tensor w, double b) {
 }
 
 // FastCAV (Schmalwasser et al., 2025, Sec. 3): with μ the mean over both sets, the CAV is the mean
-// of the centred concept activations, proportional to the difference of the two class means; the
-// decision boundary passes through μ.
+// of the centred concept activations, proportional to the difference of the two class means. The
+// decision boundary passes through the midpoint of the two class means rather than through μ:
+// with sets of unequal size μ lies near the larger set, and a boundary there misclassifies much
+// of it (the direction, and so the TCAV score, is the same either way).
 Cav fastCav(const at::Tensor& concept, const at::Tensor& counter) {
     const at::Tensor mu = torch::cat({concept, counter}).mean(0);
     const at::Tensor w = (concept - mu).mean(0);
-    return fromTensors(w, -torch::dot(w, mu).item<double>());
+    const at::Tensor midpoint = (concept.mean(0) + counter.mean(0)) / 2;
+    return fromTensors(w, -torch::dot(w, midpoint).item<double>());
 }
 
 // min_w,b ½‖w‖² + C Σ log(1 + exp(−y (w·x + b))), y = ±1, intercept not penalised: scikit-learn's

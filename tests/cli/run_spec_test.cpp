@@ -163,6 +163,8 @@ TEST(RunSpec, EveryCraftOptionOfTheCommandIsWritten) {
     spec.mean = {0.5f};
     spec.std = {0.25f};
     spec.classNames = "a,b";
+    spec.strictImages = true;
+    spec.options.stability = true;
     const std::vector<std::string> arguments = cs::craft::toCliArguments(spec);
     EXPECT_EQ(arguments.front(), "craft");
     CLI::App app;

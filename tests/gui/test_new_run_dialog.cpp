@@ -197,7 +197,9 @@ private slots:
             return launched;
         });
         window.selection()->setRun(runs.sae);
-        QVERIFY(!sae->ablateButton()->isEnabled());  // no latent selected
+        // The dashboard opens on its most confident latent, so ablation is offered at once.
+        QVERIFY(sae->selectedLatentIndex() >= 0);
+        QVERIFY(sae->ablateButton()->isEnabled());
         qint64 latentRow = 0;
         for (const auto& latent : window.session()->store()->latents(runs.sae))
             if (latent.index == 5) latentRow = latent.id;

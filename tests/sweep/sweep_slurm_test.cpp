@@ -285,10 +285,10 @@ TEST_F(SweepOnSlurm, RecSaeGridOnSlurmHoldsWhatTheLocalExecutorMakes) {
 
 TEST_F(SweepOnSlurm, ScancelledShardIsReportedFailedAndResumeCompletesTheSweep) {
     const fs::path dir = kDir / "craft-cancel";
-    // Enough images that the shard is still running when it is cancelled.
-    writeIdx(kDir / "many.idx", 400, 32);
+    // Enough images that the shard is still running when it is cancelled, also on an idle machine.
+    writeIdx(kDir / "many.idx", 3000, 32);
     auto plan = runCli("sweep plan --out " + shellArg(dir) + " craft --model " + shellArg(kDir / "tiny.pt") + " --images " +
-                       shellArg(kDir / "many.idx") + " --classes 0 --layer block2 --concepts 3 --patch-size 8 --sobol-designs 32 --map-images 0 --max-images 400");
+                       shellArg(kDir / "many.idx") + " --classes 0 --layer block2 --concepts 3 --patch-size 8 --sobol-designs 32 --map-images 0 --max-images 3000");
     ASSERT_EQ(plan.exitCode, 0) << plan.err;
     ASSERT_EQ(runCli("sweep run " + shellArg(dir) + " --executor slurm --cpus-per-task 1").exitCode, 0);
     const std::string jobId = readJson(dir / "submissions.json")["submissions"][0]["job_id"];

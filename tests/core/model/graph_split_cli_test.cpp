@@ -72,9 +72,12 @@ TEST(LayersCommand, ListsEveryLayerAsJson) {
     EXPECT_EQ(unknown.err.find("Exception raised from"), std::string::npos) << unknown.err;
 }
 
-std::string craftArgs(const std::string& model, const fs::path& project, const std::string& layer, const std::string& extra) {
+// `patchSize`: crops of half the 64-pixel CNN inputs by default; the 32-pixel ViT takes 16.
+std::string craftArgs(const std::string& model, const fs::path& project, const std::string& layer, const std::string& extra,
+                      int patchSize = 32) {
     return "craft --project " + project.string() + " --model " + graphFixture(model) + " --images " + graphFixture("images") +
-           " --class 0 --layer " + layer + " --concepts 3 --patch-size 32 --sobol-designs 8 --map-images 2 --batch-size 8 " + extra;
+           " --class 0 --layer " + layer + " --concepts 3 --patch-size " + std::to_string(patchSize) +
+           " --sobol-designs 8 --map-images 2 --batch-size 8 " + extra;
 }
 
 TEST(CraftOnAnyModel, ResNetCompletesWithMaps) {
@@ -107,8 +110,9 @@ TEST(CraftOnAnyModel, VisionTransformerCompletesWithMapsOnSemiNmf) {
         for (int i = 0; i < 10; ++i) out << "class " << i << "\n";
     }
     const auto r = runCli(craftArgs("vit_tiny_scripted.pt", project, "encoder.layers.encoder_layer_1",
-                                    "--input-size 3,32,32 --patch-size 16 --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --class-names @" +
-                                        classes.string()));
+                                    "--input-size 3,32,32 --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --class-names @" +
+                                        classes.string(),
+                                    16));
     ASSERT_EQ(r.exitCode, 0) << r.err;
     EXPECT_NE(r.err.find("a 4×4 patch grid after 1 class token(s)"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("using the Semi-NMF dictionary"), std::string::npos) << r.err;

@@ -123,7 +123,7 @@ TEST(ArtifactKind, EveryKindRoundTripsThroughItsStoredText) {
         EXPECT_NE(std::string(toString(kind)), "other");
         EXPECT_EQ(artifactKindFromString(toString(kind)), kind) << toString(kind);
     }
-    EXPECT_EQ(knownArtifactKinds().size(), 17u);
+    EXPECT_EQ(knownArtifactKinds().size(), 18u);
     EXPECT_EQ(std::string(toString(ArtifactKind::Heatmap)), "heatmap");
     EXPECT_EQ(std::string(toString(ArtifactKind::ConceptMapImplicit)), "concept_map_implicit");
     EXPECT_EQ(artifactKindFromString("plugin-saliency"), ArtifactKind::Other);
