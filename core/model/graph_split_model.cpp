@@ -236,17 +236,6 @@ private:
     std::vector<std::string> notes_;
 };
 
-json parseOptions(const std::string& path, const std::string& optionsJson) {
-    if (optionsJson.empty()) return json::object();
-    try {
-        json options = json::parse(optionsJson);
-        if (!options.is_object()) throw Error(path, "adapter options must be a JSON object, got: " + optionsJson);
-        return options;
-    } catch (const json::exception& e) {
-        throw Error(path, std::string("adapter options are not valid JSON: ") + e.what());
-    }
-}
-
 }  // namespace
 
 ModelLayers describeLayers(const std::string& path, const std::vector<int64_t>& inputSize) {
@@ -271,13 +260,13 @@ ModelLayers describeLayers(const std::string& path, const std::vector<int64_t>& 
 }
 
 std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, const std::string& optionsJson) {
-    parseOptions(path, optionsJson);  // an options error is reported before any problem of the file
+    parseAdapterOptions(path, optionsJson);  // an options error is reported before any problem of the file
     return loadGraphSplitModel(path, loadTorchScriptFile(path), optionsJson);
 }
 
 std::unique_ptr<VisionModel> loadGraphSplitModel(const std::string& path, torch::jit::Module module, const std::string& optionsJson,
                                                  const std::string& otherwise) {
-    const json options = parseOptions(path, optionsJson);
+    const json options = parseAdapterOptions(path, optionsJson);
     ModelInfo info;
     info.path = path;
     info.sha256 = sha256File(path);

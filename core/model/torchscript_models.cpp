@@ -24,17 +24,6 @@ const char* kActivationsBetweenSignature = "activations_between(a: Tensor, from_
 const char* kEncodeSignature = "encode(item_seq: Tensor) -> Tensor";
 const char* kScoreSignature = "score(state: Tensor) -> Tensor";
 
-json parseOptions(const std::string& path, const std::string& optionsJson) {
-    if (optionsJson.empty()) return json::object();
-    try {
-        json options = json::parse(optionsJson);
-        if (!options.is_object()) throw Error(path, "adapter options must be a JSON object, got: " + optionsJson);
-        return options;
-    } catch (const json::exception& e) {
-        throw Error(path, std::string("adapter options are not valid JSON: ") + e.what());
-    }
-}
-
 std::string shapeString(const at::Tensor& t) {
     std::ostringstream out;
     out << "[";
@@ -361,23 +350,23 @@ std::unique_ptr<SequentialRecommender> recommenderModel(const std::string& path,
 }  // namespace
 
 std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, const std::string& optionsJson) {
-    const json options = parseOptions(path, optionsJson);
+    const json options = parseAdapterOptions(path, optionsJson);
     return splitModel(path, loadTorchScriptFile(path), options);
 }
 
 std::unique_ptr<VisionModel> loadSplitModule(const std::string& path, torch::jit::Module module,
                                              const std::string& optionsJson) {
-    return splitModel(path, std::move(module), parseOptions(path, optionsJson));
+    return splitModel(path, std::move(module), parseAdapterOptions(path, optionsJson));
 }
 
 std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, const std::string& optionsJson) {
-    const json options = parseOptions(path, optionsJson);
+    const json options = parseAdapterOptions(path, optionsJson);
     return recommenderModel(path, loadTorchScriptFile(path), options);
 }
 
 std::unique_ptr<SequentialRecommender> loadRecommenderModule(const std::string& path, torch::jit::Module module,
                                                              const std::string& optionsJson) {
-    return recommenderModel(path, std::move(module), parseOptions(path, optionsJson));
+    return recommenderModel(path, std::move(module), parseAdapterOptions(path, optionsJson));
 }
 
 }  // namespace cs::model

@@ -241,4 +241,15 @@ void validateVisionInfo(const ModelInfo& info) {
         if (!(s > 0.0f)) throw Error(info.path, "std has a non-positive entry; expected std > 0 per channel");
 }
 
+nlohmann::json parseAdapterOptions(const std::string& path, const std::string& optionsJson) {
+    if (optionsJson.empty()) return nlohmann::json::object();
+    try {
+        nlohmann::json options = nlohmann::json::parse(optionsJson);
+        if (!options.is_object()) throw Error(path, "adapter options must be a JSON object, got: " + optionsJson);
+        return options;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(path, std::string("adapter options are not valid JSON: ") + e.what());
+    }
+}
+
 }  // namespace cs::model

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace cs::model {
 
 // First line of an exception text (LibTorch messages carry long backtraces); for an error
@@ -43,5 +45,9 @@ std::vector<float> optionalFloatList(const torch::jit::Module& module, const std
 // input_size is [C, H, W] with positive entries; mean/std have one entry per channel (or one
 // for all) and std has no zero.
 void validateVisionInfo(const ModelInfo& info);
+
+// A loader's adapter options (LoadOptions::optionsJson): {} when empty, else a JSON object.
+// Throws cs::Error naming the model file when the text is not a JSON object.
+nlohmann::json parseAdapterOptions(const std::string& path, const std::string& optionsJson);
 
 }  // namespace cs::model
