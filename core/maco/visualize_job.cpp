@@ -95,7 +95,8 @@ void VisualizeJob::run(jobs::JobContext& context) {
         artifact.mime = "image/png";
         artifact.bytes = png;
         const json metadata{{"concept_id", concept.id}, {"method", "maco"}, {"layer", concept.layer}, {"steps", steps},
-                            {"size", spec_.options.size}, {"crops", spec_.options.crops}, {"seed", spec_.options.seed},
+                            {"size", spec_.options.size}, {"crops", spec_.options.crops},
+                            {"crop_box", {spec_.options.boxStart, spec_.options.boxEnd}}, {"seed", spec_.options.seed},
                             {"objective", picture.objective.back()}, {"spectrum", "images of " + r.imagesPath}};
         artifact.metadataJson = metadata.dump();
         const int64_t artifactId = store->replaceArtifact(artifact);  // a rerun replaces the concept's picture
