@@ -342,7 +342,8 @@ private:
         const auto top = run.topConcepts();
         if (top.empty()) return;
         const auto thumbnails = run.conceptThumbnails();
-        out_ << tableOpen() << "<tr><th>Concept</th><th>Importance</th><th>Best crop</th></tr>";
+        const bool anyPicture = !run.conceptPictures().empty();
+        out_ << tableOpen() << "<tr><th>Concept</th><th>Importance</th><th>Best crop</th>" << (anyPicture ? "<th>Looks like</th>" : "") << "</tr>";
         for (size_t i = 0; i < top.size() && i < kFindingsConcepts; ++i) {
             const auto* c = top[i];
             const std::string color = conceptColor(run, *c);
@@ -353,9 +354,28 @@ private:
             if (it != thumbnails.end() && !it->second.empty())
                 if (auto full = store_.artifact(it->second.front()))
                     pngImage(reframePng(full->bytes, options_.thumbnailSide, color), run.conceptName(*c) + " crop");
-            out_ << "</td></tr>";
+            out_ << "</td>";
+            if (anyPicture) {
+                out_ << "<td>";
+                renderConceptPicture(run, *c, color);
+                out_ << "</td>";
+            }
+            out_ << "</tr>";
         }
         out_ << "</table>\n";
+    }
+
+    // The concept's MaCo picture (`visualize`), when one was made: what the concept looks like.
+    void renderConceptPicture(const RunData& run, const store::ConceptRecord& concept, const std::string& color) {
+        const auto pictures = run.conceptPictures();
+        const auto it = pictures.find(concept.id);
+        if (it == pictures.end()) return;
+        const auto full = store_.artifact(it->second);
+        if (!full) return;
+        const std::string png = reframePng(full->bytes, options_.thumbnailSide, color);
+        if (png.empty()) return;
+        pngImage(png, run.conceptName(concept) + " as MaCo sees it", "an image optimised to activate this concept (MaCo)");
+        out_ << ' ';
     }
 
     void renderTopLatentFindings(const RunData& run) {
@@ -465,6 +485,7 @@ private:
             out_ << "<div class=\"concept-row\"><p>" << swatch(color) << "<b>" << escapeHtml(run.conceptName(*c))
                  << "</b> <span class=\"note\">importance " << formatNumber(c->importance, 3) << "</span>"
                  << userNote(run, store::LabelTarget::Concept, c->id) << "</p><p class=\"crops\">";
+            renderConceptPicture(run, *c, color);
             int pictures = 0;
             auto& stored = cropArtifacts[c->index];
             // Best first: the engine's "rank" when it gives one, else the name.

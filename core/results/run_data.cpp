@@ -178,6 +178,16 @@ std::map<int64_t, std::vector<int64_t>> RunData::conceptThumbnails() const {
     return out;
 }
 
+std::map<int64_t, int64_t> RunData::conceptPictures() const {
+    std::map<int64_t, int64_t> out;
+    for (const auto& a : artifacts) {
+        if (a.kind != store::ArtifactKind::FeatureVisualization || !isImageMime(a.mime)) continue;
+        const int64_t conceptId = integerOf(parseStoredJson(a.metadataJson), "concept_id", 0);
+        if (conceptId != 0) out[conceptId] = std::max(out[conceptId], a.id);
+    }
+    return out;
+}
+
 std::map<int64_t, std::vector<CropBox>> RunData::summaryTopCrops() const {
     std::map<int64_t, std::vector<CropBox>> out;
     if (!summary.is_object() || !summary.contains("concepts") || !summary["concepts"].is_array()) return out;

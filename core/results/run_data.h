@@ -83,6 +83,9 @@ struct RunData {
     std::vector<ConceptMapRef> conceptMaps() const;
     // Crop thumbnails per concept id (metadata "concept_id"), best rank first.
     std::map<int64_t, std::vector<int64_t>> conceptThumbnails() const;
+    // What each concept looks like (a MaCo picture, kind feature_visualization, metadata
+    // "concept_id"): concept id -> artifact id; the latest stored when a concept has several.
+    std::map<int64_t, int64_t> conceptPictures() const;
     // Crop boxes per concept id from the summary (the CLI's --json: concepts[{id, top_crops}]).
     std::map<int64_t, std::vector<CropBox>> summaryTopCrops() const;
     // The faithfulness curves JSON (deletion / insertion); nullptr when not stored.

@@ -9,9 +9,12 @@
 #include "store/project_store.h"
 #include "views/concept_atlas.h"
 #include "views/heatmap_view.h"
+#include "views/hierarchy_model.h"
 #include "vtk/vtk_view_widget.h"
 
 #include <QApplication>
+#include <QBuffer>
+#include <QLabel>
 #include <QFrame>
 #include <QListWidget>
 #include <QTemporaryDir>
@@ -153,6 +156,47 @@ private slots:
         QCOMPARE(maps.height, 2);
         QCOMPARE(maps.width, 3);
         QCOMPARE(maps.at(1, 1, 2), float((1 * 3 + 2) * 4 + 1));
+    }
+
+    // A concept's MaCo picture (stored by `visualize`) is shown first on its atlas card, over a
+    // checkerboard where it is transparent, and goes into the hierarchy's tooltip.
+    void aConceptsPictureShowsOnItsCardAndInTheHierarchy() {
+        const qint64 first = atlas_->cardOrder().at(0);
+        QFrame* card = atlas_->card(first);
+        QVERIFY(card);
+        QVERIFY(!card->findChild<QLabel*>(QStringLiteral("conceptPicture")));  // none made yet
+        QImage picture(32, 32, QImage::Format_ARGB32);
+        picture.fill(QColor(200, 30, 30, 255));
+        for (int y = 0; y < 32; ++y)
+            for (int x = 0; x < 8; ++x) picture.setPixelColor(x, y, QColor(200, 30, 30, 0));  // a transparent band at the left
+        QByteArray png;
+        QBuffer buffer(&png);
+        buffer.open(QIODevice::WriteOnly);
+        QVERIFY(picture.save(&buffer, "PNG"));
+        cs::store::ArtifactRecord artifact;
+        artifact.runId = runs_.craft;
+        artifact.kind = cs::store::ArtifactKind::FeatureVisualization;
+        artifact.name = "maco#concept" + std::to_string(first);
+        artifact.mime = "image/png";
+        artifact.bytes = png.toStdString();
+        artifact.metadataJson = "{\"concept_id\": " + std::to_string(first) + ", \"method\": \"maco\"}";
+        session_.store()->replaceArtifact(artifact);
+        atlas_->reload();
+        card = atlas_->card(first);
+        auto* shown = card ? card->findChild<QLabel*>(QStringLiteral("conceptPicture")) : nullptr;
+        QVERIFY(shown);
+        const QImage onCard = shown->pixmap().toImage();
+        QVERIFY(!onCard.isNull());
+        // Opaque red on the right; grey checkerboard where the picture is transparent.
+        const QColor right = onCard.pixelColor(onCard.width() - 4, onCard.height() / 2);
+        const QColor left = onCard.pixelColor(1, onCard.height() / 2);
+        QVERIFY2(right.red() > 150 && right.green() < 80, qPrintable(right.name()));
+        QVERIFY2(left.red() == left.green() && left.green() == left.blue() && left.red() >= 0x99, qPrintable(left.name()));
+        const HierarchyData tree = loadRunHierarchy(*session_.store(), runs_.craft);
+        const int node = tree.findItem(first);
+        QVERIFY(node > 0);
+        QCOMPARE(tree.nodes[size_t(node)].picturePng, png);
+        atlas_->grab().save(QStringLiteral(CS_TEST_TMP "/atlas-with-picture.png"));
     }
 
     void aRunWithoutMapsIsToleratedEverywhere() {

@@ -148,7 +148,18 @@ QFrame* ConceptAtlas::makeCard(const ConceptInfo& concept, double maxImportance)
     auto* thumbs = new QHBoxLayout;
     thumbs->setSpacing(4);
     int shown = 0;
-    for (const QImage& image : conceptCropImages(*session_->store(), results_, concept.id, kThumbs)) {
+    // The concept's MaCo picture first, on a checkerboard so its transparency shows.
+    const QImage picture = conceptPicture(*session_->store(), results_, concept.id);
+    if (!picture.isNull()) {
+        auto* label = new QLabel(card);
+        label->setObjectName(QStringLiteral("conceptPicture"));
+        label->setPixmap(QPixmap::fromImage(onCheckerboard(picture, kThumbSize)));
+        label->setToolTip(tr("What this concept looks like: an image optimised to activate it (MaCo). "
+                             "Transparent where the concept is not."));
+        label->setStyleSheet(QStringLiteral("border: 2px dashed %1;").arg(color.name()));
+        thumbs->addWidget(label);
+    }
+    for (const QImage& image : conceptCropImages(*session_->store(), results_, concept.id, picture.isNull() ? kThumbs : kThumbs - 1)) {
         auto* label = new QLabel(card);
         // Small crops (28 px MNIST patches) are scaled up without blurring them.
         label->setPixmap(QPixmap::fromImage(image.scaled(kThumbSize, kThumbSize, Qt::KeepAspectRatio,
@@ -157,7 +168,7 @@ QFrame* ConceptAtlas::makeCard(const ConceptInfo& concept, double maxImportance)
         thumbs->addWidget(label);
         ++shown;
     }
-    if (shown == 0) {
+    if (shown == 0 && picture.isNull()) {
         auto* none = new QLabel(tr("no crops stored"), card);
         none->setEnabled(false);
         none->setMinimumHeight(kThumbSize);

@@ -6,6 +6,7 @@
 #include <QCache>
 #include <QFile>
 #include <QFileInfo>
+#include <QPainter>
 
 #include <zlib.h>
 
@@ -86,6 +87,7 @@ CraftResults loadCraftResults(const store::ProjectStore& store, qint64 runId) {
         loaded.maps.push_back({map.artifactId, QString::fromStdString(map.image),
                                QString::fromLatin1(results::toString(map.method)), map.isTensor});
     for (const auto& [conceptId, ids] : run.conceptThumbnails()) loaded.thumbnailIds[conceptId] = {ids.begin(), ids.end()};
+    for (const auto& [conceptId, artifactId] : run.conceptPictures()) loaded.pictureIds[conceptId] = artifactId;
     for (const auto& [conceptId, boxes] : run.summaryTopCrops())
         for (const auto& b : boxes)
             loaded.cropRefs[conceptId].push_back({QString::fromStdString(b.image), QRect(int(b.x), int(b.y), int(b.w), int(b.h))});
@@ -165,6 +167,23 @@ std::vector<QImage> conceptCropImages(const store::ProjectStore& store, const Cr
             }
         }
     }
+    return out;
+}
+
+QImage conceptPicture(const store::ProjectStore& store, const CraftResults& results, qint64 conceptId) {
+    const auto it = results.pictureIds.find(conceptId);
+    return it == results.pictureIds.end() ? QImage() : loadArtifactImage(store, it->second);
+}
+
+QImage onCheckerboard(const QImage& image, int side) {
+    QImage out(side, side, QImage::Format_RGB32);
+    QPainter painter(&out);
+    constexpr int kSquare = 8;
+    for (int y = 0; y < side; y += kSquare)
+        for (int x = 0; x < side; x += kSquare)
+            painter.fillRect(x, y, kSquare, kSquare, ((x + y) / kSquare) % 2 ? QColor(0x99, 0x99, 0x99) : QColor(0xcc, 0xcc, 0xcc));
+    const QImage scaled = image.scaled(side, side, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    painter.drawImage((side - scaled.width()) / 2, (side - scaled.height()) / 2, scaled);
     return out;
 }
 

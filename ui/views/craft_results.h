@@ -61,6 +61,7 @@ struct CraftResults {
     std::vector<ConceptMapInfo> maps;
     std::map<qint64, std::vector<qint64>> thumbnailIds;  // concept id -> artifact ids, best first
     std::map<qint64, std::vector<CropRef>> cropRefs;     // concept id -> best crops from the run summary
+    std::map<qint64, qint64> pictureIds;                 // concept id -> its MaCo picture (`visualize`), if made
 
     std::vector<const ConceptInfo*> topLevel() const;
     const ConceptInfo* concept(qint64 id) const;
@@ -76,6 +77,12 @@ QImage loadSourceImage(const QString& spec);
 // Thumbnails of a concept, best first: stored crop artifacts, else crops cut from source images.
 std::vector<QImage> conceptCropImages(const store::ProjectStore& store, const CraftResults& results, qint64 conceptId,
                                       size_t limit);
+
+// What a concept looks like (its MaCo picture, RGBA); null when none was made.
+QImage conceptPicture(const store::ProjectStore& store, const CraftResults& results, qint64 conceptId);
+// An image with transparency scaled into a side×side square drawn over a grey checkerboard, so the
+// transparent parts read as such on any theme.
+QImage onCheckerboard(const QImage& image, int side);
 
 // Concept maps of one image as r planes of h×w, whichever layout the tensor was stored in.
 struct ConceptMaps {

@@ -96,6 +96,7 @@ HierarchyData loadCraftTree(const store::ProjectStore& store, const results::Run
         return data;
     }
     const auto thumbnails = conceptThumbnails(store, run);
+    const auto pictures = run.conceptPictures();
 
     std::map<qint64, std::vector<const store::ConceptRecord*>> byParent;  // 0 = top level
     for (const auto& c : concepts) byParent[c.parentId.value_or(0)].push_back(&c);
@@ -128,6 +129,9 @@ HierarchyData loadCraftTree(const store::ProjectStore& store, const results::Run
             if (nodeIndex == 0) node.colorIndex = int(c->index);
             auto thumb = thumbnails.find(c->id);
             if (thumb != thumbnails.end()) node.thumbnail = thumb->second;
+            if (auto picture = pictures.find(c->id); picture != pictures.end())
+                if (const auto artifact = store.artifact(picture->second))
+                    node.picturePng = QByteArray(artifact->bytes.data(), qsizetype(artifact->bytes.size()));
             data.nodes.push_back(node);
             const int index = int(data.nodes.size()) - 1;
             data.nodes[nodeIndex].children.push_back(index);

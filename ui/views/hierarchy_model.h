@@ -5,6 +5,7 @@
 //               own importance), from the concepts table (parentId).
 //   RecSAE run: the latent hierarchy, the run's stored tree (a tree or latent-hierarchy artifact)
 //               whose payload is a tree JSON {"name", "weight"?, "children"?} (docs/cli.md).
+#include <QByteArray>
 #include <QImage>
 #include <QList>
 #include <QString>
@@ -31,6 +32,7 @@ struct HierarchyNode {
     int depth = 0;
     std::vector<int> children;
     QImage thumbnail;       // best crop, when the run stored one
+    QByteArray picturePng;  // what the concept looks like (its MaCo picture, PNG), when one was made
 };
 
 struct HierarchyData {

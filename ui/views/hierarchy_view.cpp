@@ -448,6 +448,9 @@ void HierarchyView::onHover(const QPoint& point) {
     double siblings = 0;
     for (int s : parent.children) siblings += data_.nodes[s].weight;
     QString text = QStringLiteral("<b>%1</b>").arg(n.label.toHtmlEscaped());
+    // Qt's rich text reads data: URLs, so the concept's MaCo picture goes in the tooltip itself.
+    if (!n.picturePng.isEmpty())
+        text += QStringLiteral("<br><img width=96 height=96 src=\"data:image/png;base64,%1\">").arg(QString::fromLatin1(n.picturePng.toBase64()));
     if (!n.note.isEmpty()) text += QStringLiteral("<br><i>%1</i>").arg(n.note.toHtmlEscaped());
     if (!n.layer.isEmpty()) text += tr("<br>layer %1").arg(n.layer.toHtmlEscaped());
     if (data_.source == QLatin1String("concept tree"))

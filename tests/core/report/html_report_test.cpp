@@ -262,3 +262,26 @@ TEST_F(HtmlReportTest, OpensWithASummaryOfFindingsInTheViewsColours) {
             EXPECT_NE(section.find("background:" + colour + "\"></span><b>toe cap"), std::string::npos) << colour;
         }
 }
+
+// A concept's MaCo picture (stored by `visualize`) appears beside its crops and in the summary;
+// a run without pictures has no "Looks like" column.
+TEST_F(HtmlReportTest, ShowsWhatAConceptLooksLikeWhenAPictureWasMade) {
+    EXPECT_EQ(renderHtmlReport(*store_, {}).find("Looks like"), std::string::npos);
+    const int64_t concept = project_.conceptIds[0];
+    {
+        auto writable = cs::store::ProjectStore::open(project_.path);
+        cs::store::ArtifactRecord picture;
+        picture.runId = project_.craftRunId;
+        picture.kind = cs::store::ArtifactKind::FeatureVisualization;
+        picture.name = "maco#concept" + std::to_string(concept);
+        picture.mime = "image/png";
+        picture.bytes = cs::report::testing::makePng(24, 24, 7);
+        picture.metadataJson = "{\"concept_id\": " + std::to_string(concept) + ", \"method\": \"maco\"}";
+        writable->replaceArtifact(picture);
+    }
+    const std::string html = renderHtmlReport(*store_, {});
+    const auto firstRun = html.find("<h2 id=\"run-");
+    ASSERT_NE(firstRun, std::string::npos);
+    EXPECT_NE(html.substr(0, firstRun).find("<th>Looks like</th>"), std::string::npos);
+    EXPECT_EQ(count(html, "as MaCo sees it\""), 2u) << "once in the summary, once beside the concept's crops";
+}
