@@ -1,5 +1,7 @@
 #include "dialogs/new_run_dialog.h"
 
+#include "dialogs/layer_tree.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDragEnterEvent>
@@ -14,6 +16,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace cs::ui {
@@ -34,6 +37,27 @@ std::vector<std::string> layerList(const QString& text) {
     for (const QString& layer : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
         if (!layer.trimmed().isEmpty()) layers.push_back(layer.trimmed().toStdString());
     return layers;
+}
+
+// "0.485, 0.456, 0.406" -> numbers; empty when the text is empty. `ok` is false when a part is not a number.
+template <typename T>
+std::vector<T> numberList(const QString& text, bool* ok) {
+    std::vector<T> values;
+    *ok = true;
+    for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool partOk = false;
+        const double v = part.trimmed().toDouble(&partOk);
+        *ok = *ok && partOk;
+        values.push_back(static_cast<T>(v));
+    }
+    return values;
+}
+
+template <typename T>
+QString numberText(const std::vector<T>& values) {
+    QStringList parts;
+    for (const T& v : values) parts << QString::number(double(v));
+    return parts.join(QStringLiteral(","));
 }
 
 QString layerText(const std::vector<std::string>& layers) {
@@ -67,24 +91,27 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     buildButtons();
     layout->addWidget(buttons_);
     setSpec(defaults);
-    for (QLineEdit* edit : {model_, images_, class_, layer_, interactions_, itemMeta_})
+    for (QLineEdit* edit : {model_, images_, class_, layer_, inputSize_, mean_, std_, interactions_, itemMeta_})
         connect(edit, &QLineEdit::textChanged, this, &NewRunDialog::refreshState);
     connect(tabs_, &QTabWidget::currentChanged, this, &NewRunDialog::refreshState);
+    connect(model_, &QLineEdit::textChanged, this, [this] { layersTimer_->start(); });
+    connect(tabs_, &QTabWidget::currentChanged, this, [this] { layersTimer_->start(); });
     refreshState();
-    resize(560, 520);
+    resize(640, 760);
 }
 
 QFormLayout* NewRunDialog::buildModelRows() {
     auto* form = new QFormLayout;
     model_ = new QLineEdit(this);
     model_->setObjectName(QStringLiteral("modelPath"));
-    model_->setToolTip(tr("A TorchScript model (.pt) following a studio convention or handled by a plugin.\n"
+    model_->setToolTip(tr("Any TorchScript model (.pt, scripted or traced): its layers are listed below to split it at.\n"
                           "You can also drop the file onto this dialog."));
     adapter_ = new QComboBox(this);
-    adapter_->addItems({QStringLiteral("auto"), QStringLiteral("split-module"), QStringLiteral("torchvision"),
-                        QStringLiteral("sequential-recommender")});
+    adapter_->addItems({QStringLiteral("auto"), QStringLiteral("torchscript-graph"), QStringLiteral("split-module"),
+                        QStringLiteral("torchvision"), QStringLiteral("sequential-recommender")});
     adapter_->setEditable(true);
-    adapter_->setToolTip(tr("How the studio reads the model: 'auto' tries the built-in conventions, then the plugins"));
+    adapter_->setToolTip(tr("How the studio reads the model: 'auto' tries the built-in conventions, then the plugins, then "
+                            "splits the model's own graph at the layer ('torchscript-graph', any TorchScript model)"));
     form->addRow(tr("Model"), fileRow(model_, tr("Choose a model"), false, tr("TorchScript models (*.pt *.pth *.ptl);;All files (*)")));
     form->addRow(tr("Adapter"), adapter_);
     return form;
@@ -100,8 +127,36 @@ QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     class_->setPlaceholderText(tr("e.g. Sneaker or 7"));
     class_->setToolTip(tr("The class to explain, by name or index; CRAFT fits one concept bank per class"));
     layer_ = new QLineEdit(craft);
-    layer_->setPlaceholderText(tr("a probe point of the model, e.g. layer4"));
-    layer_->setToolTip(tr("Where the model is split into g (input → activations) and h (activations → logits)"));
+    layer_->setObjectName(QStringLiteral("layer"));
+    layer_->setPlaceholderText(tr("a layer of the model, e.g. layer4 or encoder.layers.encoder_layer_9"));
+    layer_->setToolTip(tr("Where the model is split into g (input → activations) and h (activations → logits): "
+                          "pick it in the layer list below, or type its dotted path"));
+    layerTree_ = new LayerTree(craft);
+    layerTree_->setMinimumHeight(170);
+    layersTimer_ = new QTimer(this);
+    layersTimer_->setSingleShot(true);
+    layersTimer_->setInterval(400);  // the model path settles (typing, a drop) before the engine probes it
+    connect(layersTimer_, &QTimer::timeout, this, &NewRunDialog::listLayers);
+    connect(layerTree_, &LayerTree::layerChosen, layer_, &QLineEdit::setText);
+    connect(layerTree_, &LayerTree::finished, this, [this] { layerTree_->selectLayer(layer_->text().trimmed()); });
+    connect(layer_, &QLineEdit::textChanged, layerTree_, [this](const QString& text) { layerTree_->selectLayer(text.trimmed()); });
+    inputSize_ = new QLineEdit(craft);
+    inputSize_->setObjectName(QStringLiteral("inputSize"));
+    inputSize_->setPlaceholderText(tr("the model's own, else 3,224,224"));
+    inputSize_->setToolTip(tr("Input size C,H,W the images are resized to (and the layers are probed with)"));
+    connect(inputSize_, &QLineEdit::editingFinished, this, [this] { layersTimer_->start(); });
+    mean_ = new QLineEdit(craft);
+    mean_->setObjectName(QStringLiteral("inputMean"));
+    mean_->setPlaceholderText(tr("the model's own, else ImageNet's"));
+    mean_->setToolTip(tr("Per-channel mean subtracted from the images in [0,1], e.g. 0.485,0.456,0.406"));
+    std_ = new QLineEdit(craft);
+    std_->setObjectName(QStringLiteral("inputStd"));
+    std_->setPlaceholderText(tr("the model's own, else ImageNet's"));
+    std_->setToolTip(tr("Per-channel standard deviation the images are divided by, e.g. 0.229,0.224,0.225"));
+    classNames_ = new QLineEdit(craft);
+    classNames_->setObjectName(QStringLiteral("classNames"));
+    classNames_->setPlaceholderText(tr("the model's own; a,b,c or @file.txt (one per line)"));
+    classNames_->setToolTip(tr("Names of the model's classes, in the order of its outputs"));
     concepts_ = spin(craft, 2, 64, tr("Number of concepts r of the NMF (default %1; the reference code uses 20)").arg(defaults.concepts));
     patchSize_ = spin(craft, 8, 512, tr("Side of the square crops in input pixels (default %1, stride 0.8 × size)").arg(defaults.patchSize));
     sobol_ = spin(craft, 8, 1024,
@@ -113,6 +168,11 @@ QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     form->addRow(tr("Images"), fileRow(images_, tr("Choose images"), true, tr("IDX files (*.idx *-ubyte *.gz);;All files (*)")));
     form->addRow(tr("Class"), class_);
     form->addRow(tr("Layer"), layer_);
+    form->addRow(tr("Layers"), layerTree_);
+    form->addRow(tr("Input size"), inputSize_);
+    form->addRow(tr("Mean"), mean_);
+    form->addRow(tr("Std"), std_);
+    form->addRow(tr("Class names"), classNames_);
     form->addRow(tr("Concepts"), concepts_);
     form->addRow(tr("Patch size"), patchSize_);
     form->addRow(tr("Sobol designs"), sobol_);
@@ -184,6 +244,16 @@ QWidget* NewRunDialog::fileRow(QLineEdit* edit, const QString& caption, bool fol
     return row;
 }
 
+// Lists the layers of the chosen model when it is a file and the CRAFT tab is the current one.
+void NewRunDialog::listLayers() {
+    const QString model = model_->text().trimmed();
+    if (tabs_->currentIndex() != 0 || !QFileInfo(model).isFile()) {
+        layerTree_->clear();
+        return;
+    }
+    layerTree_->load(model, inputSize_->text());
+}
+
 void NewRunDialog::setKind(RunSpec::Kind kind) { tabs_->setCurrentIndex(kind == RunSpec::Kind::Craft ? 0 : 1); }
 
 void NewRunDialog::setSpec(const RunSpec& spec) {
@@ -195,6 +265,10 @@ void NewRunDialog::setSpec(const RunSpec& spec) {
     images_->setText(QString::fromStdString(craft.imagesPath));
     class_->setText(QString::fromStdString(craft.classSpec));
     layer_->setText(QString::fromStdString(craft.options.layer));
+    inputSize_->setText(numberText(craft.inputSize));
+    mean_->setText(numberText(craft.mean));
+    std_->setText(numberText(craft.std));
+    classNames_->setText(QString::fromStdString(craft.classNames));
     concepts_->setValue(int(craft.options.concepts));
     patchSize_->setValue(int(craft.options.patchSize));
     sobol_->setValue(int(craft.options.sobolDesigns));
@@ -227,6 +301,11 @@ craft::CraftJobSpec NewRunDialog::craftSpec() const {
     spec.classSpec = trimmedText(class_);
     spec.maxImages = maxImages_->value();
     spec.options.layer = trimmedText(layer_);
+    bool ok = true;
+    spec.inputSize = numberList<int64_t>(inputSize_->text(), &ok);
+    spec.mean = numberList<float>(mean_->text(), &ok);
+    spec.std = numberList<float>(std_->text(), &ok);
+    spec.classNames = trimmedText(classNames_);
     spec.options.concepts = concepts_->value();
     spec.options.patchSize = patchSize_->value();
     spec.options.sobolDesigns = sobol_->value();
@@ -263,6 +342,14 @@ QString NewRunDialog::validate() const {
         if (QString p = missingFile(images_->text().trimmed(), tr("the images")); !p.isEmpty()) return p;
         if (class_->text().trimmed().isEmpty()) return tr("Name the class to explain.");
         if (layer_->text().trimmed().isEmpty()) return tr("Name the layer (probe point) to split the model at.");
+        bool ok = true;
+        const auto size = numberList<int64_t>(inputSize_->text(), &ok);
+        if (!ok || !(size.empty() || size.size() == 3)) return tr("Input size is three numbers C,H,W, e.g. 3,224,224.");
+        for (QLineEdit* edit : {mean_, std_}) {
+            const auto values = numberList<float>(edit->text(), &ok);
+            if (!ok || !(values.empty() || values.size() == 1 || values.size() == 3))
+                return tr("Mean and std are one number per channel, e.g. 0.485,0.456,0.406.");
+        }
     } else {
         if (QString p = missingFile(interactions_->text().trimmed(), tr("an interaction log")); !p.isEmpty()) return p;
         const QString itemMeta = itemMeta_->text().trimmed();

@@ -3,7 +3,9 @@
 // recommender + interaction log). Files come from file dialogs or drag and drop; every
 // parameter shows its default and a tooltip saying what it does. The form reads and fills a
 // RunSpec (app/run_launch.h), whose defaults are the engines'; the application turns the spec
-// into an engine job (see RunLauncher).
+// into an engine job (see RunLauncher). For a vision model the CRAFT tab lists its layers
+// (LayerTree), so any TorchScript model is split where the user clicks, with its input size,
+// normalisation and class names given here when the model does not declare them.
 #include "services/run_launch.h"
 
 #include <QDialog>
@@ -16,8 +18,11 @@ class QSpinBox;
 class QLabel;
 class QTabWidget;
 class QDialogButtonBox;
+class QTimer;
 
 namespace cs::ui {
+
+class LayerTree;
 
 class NewRunDialog : public QDialog {
     Q_OBJECT
@@ -40,6 +45,8 @@ public:
     QLineEdit* classEdit() const { return class_; }
     QLineEdit* layerEdit() const { return layer_; }
     QLineEdit* interactionsEdit() const { return interactions_; }
+    // The model's layers (CRAFT tab), listed by the engine when a model file is chosen.
+    LayerTree* layerTree() const { return layerTree_; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -56,6 +63,7 @@ private:
     craft::CraftJobSpec craftSpec() const;
     sae::RecSaeOptions recSaeOptions() const;
     void refreshState();
+    void listLayers();
 
     QString projectPath_;
     QTabWidget* tabs_;
@@ -64,6 +72,12 @@ private:
     QLineEdit* images_;
     QLineEdit* class_;
     QLineEdit* layer_;
+    LayerTree* layerTree_;
+    QTimer* layersTimer_;
+    QLineEdit* inputSize_;
+    QLineEdit* mean_;
+    QLineEdit* std_;
+    QLineEdit* classNames_;
     QSpinBox* concepts_;
     QSpinBox* patchSize_;
     QSpinBox* sobol_;
