@@ -47,17 +47,24 @@ RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dicti
     return [h = std::move(h), row](const at::Tensor& rows) { return h(rows + row); };
 }
 
-RowEvaluator classLogitEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
-                                 std::vector<int64_t> shape, int64_t classIndex, double* seconds) {
-    return [&model, layer, policy, shape = std::move(shape), classIndex, seconds](const at::Tensor& rows) {
+RowEvaluator logitsEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
+                             std::vector<int64_t> shape, double* seconds) {
+    return [&model, layer, policy, shape = std::move(shape), seconds](const at::Tensor& rows) {
         std::vector<int64_t> full{rows.size(0)};
         full.insert(full.end(), shape.begin(), shape.end());
         at::Tensor rebuilt = policy.toModel(rows.view(full));
         const auto start = std::chrono::steady_clock::now();
         // Cloned: a head that returns a view of its input would alias rows the caller refills.
-        at::Tensor logit = model.logitsFrom(rebuilt, layer).select(1, classIndex).to(torch::kFloat32).clone();
+        at::Tensor logits = model.logitsFrom(rebuilt, layer).to(torch::kFloat32).clone();
         if (seconds) *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return logit;
+        return logits;
+    };
+}
+
+RowEvaluator classLogitEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
+                                 std::vector<int64_t> shape, int64_t classIndex, double* seconds) {
+    return [logits = logitsEvaluator(model, layer, policy, std::move(shape), seconds), classIndex](const at::Tensor& rows) {
+        return logits(rows).select(1, classIndex).clone();
     };
 }
 

@@ -44,6 +44,10 @@ at::Tensor evaluateMasks(const at::Tensor& contributions, const at::Tensor& mask
 // dictionary has none. spatial: h, w of the activation, or empty for N×C.
 RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dictionary, const std::vector<int64_t>& spatial);
 
+// Every logit as h (rows → rows × classes), the rows mapped back as for classLogitEvaluator.
+RowEvaluator logitsEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
+                             std::vector<int64_t> shape, double* seconds = nullptr);
+
 // The class logit as h: rows are viewed as activations of `shape` (C×h×w or C) at `layer` and
 // mapped back by the policy (Shift adds its offset back) before the model's head. Float32, never
 // aliasing the rows. `seconds` (optional) accumulates the time spent in the head.

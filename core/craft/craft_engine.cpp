@@ -7,6 +7,7 @@
 #include "craft/concept_tree.h"
 #include "craft/craft_methods.h"
 #include "craft/craft_metrics.h"
+#include "craft/class_effects.h"
 #include "craft/faithfulness.h"
 #include "craft/image_activations.h"
 
@@ -109,7 +110,8 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
     fitDictionary(s, {"nmf", 0.4, 0.45});
     estimateImportance(s, {"sobol", 0.45, 0.7});
     addTopLevelNodes(s);
-    measureFaithfulness(s, {"faithfulness", 0.7, 0.73});
+    measureFaithfulness(s, {"faithfulness", 0.7, 0.72});
+    findRaisedClasses(s, {"classes", 0.72, 0.73});
     measureMetrics(s, {"metrics", 0.73, 0.75});
     drawMaps(s, {"maps", 0.75, 0.9});
     const StageRange tree{"tree", 0.9, 1.0};
@@ -259,6 +261,20 @@ void CraftEngine::measureFaithfulness(CraftState& s, const StageRange& stage) {
                                                o.hBatch,
                                                s.result.conceptOrder, o.randomOrders, o.seed + 1, [this] { checkCancelled(); });
     s.result.timings.faithfulness = secondsSince(started);
+    report(stage, 1.0);
+}
+
+// The classes each top-level concept raises through h (class_effects.h): r + 1 evaluations of h
+// per image, against Sobol's designs × (r + 2).
+void CraftEngine::findRaisedClasses(CraftState& s, const StageRange& stage) {
+    constexpr int64_t kRaisedClasses = 3;  // what the label editor offers
+    const CraftOptions& o = options_;
+    auto contributionsOf = [&](int64_t i) { return conceptContributions(s.imageCodes[i], s.W, s.spatial); };
+    const at::Tensor effects = conceptClassEffects(
+        s.images.size(0), contributionsOf, withDictionaryOffset(logitsEvaluator(model_, o.layer, s.policy, s.activationShape), *dictionary_, s.spatial),
+        o.concepts, o.hBatch, [this] { checkCancelled(); });
+    const auto raised = topRaisedClasses(effects, kRaisedClasses);
+    for (size_t k = 0; k < raised.size() && k < s.result.nodes.size(); ++k) s.result.nodes[k].raisedClasses = raised[k];
     report(stage, 1.0);
 }
 

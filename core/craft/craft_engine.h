@@ -47,6 +47,9 @@ struct ConceptNode {
     std::string importanceTarget;  // "class_logit" or "parent_coefficient"
     std::vector<float> vector;     // row of W (C values)
     std::vector<std::pair<int64_t, float>> topCrops;  // (index into CraftResult::crops, coefficient), best first
+    // Top-level concepts: the classes whose logits the concept raises most through h (class index,
+    // mean logit gain), best first (class_effects.h).
+    std::vector<std::pair<int64_t, double>> raisedClasses;
 };
 
 struct ImageMaps {
@@ -128,6 +131,7 @@ private:
     void estimateImportance(CraftState& s, const StageRange& stage);
     void addTopLevelNodes(CraftState& s);
     void measureFaithfulness(CraftState& s, const StageRange& stage);
+    void findRaisedClasses(CraftState& s, const StageRange& stage);
     void measureMetrics(CraftState& s, const StageRange& stage);
     void drawMaps(CraftState& s, const StageRange& stage);
     void growTree(CraftState& s, const StageRange& stage);

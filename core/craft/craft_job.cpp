@@ -305,6 +305,7 @@ public:
                                         {"rank", node.parent < 0 ? json(rank) : json(nullptr)},
                                         {"prevalence", node.parent < 0 ? json(result_.prevalence[node.index]) : json(nullptr)},
                                         {"reliability", node.parent < 0 ? reliabilityJson(node.index) : json(nullptr)},
+                                        {"raised_classes", raisedClassesJson(node)},
                                         {"top_crops", crops}}
                                        .dump();
             conceptIds_[i] = store_.addConcept(concept);
@@ -381,6 +382,7 @@ public:
                                 {"importance", node.importance},
                                 {"prevalence", result_.prevalence[k]},
                                 {"reliability", reliabilityJson(k)},
+                                {"raised_classes", raisedClassesJson(node)},
                                 {"top_crops", crops}});
         }
         const auto& t = result_.timings;
@@ -408,6 +410,16 @@ public:
     }
 
 private:
+    // [{"class", "name", "logit_gain"}, ...] best first; the name is the model's, else "class N".
+    json raisedClassesJson(const ConceptNode& node) const {
+        json out = json::array();
+        for (const auto& [index, gain] : node.raisedClasses) {
+            const bool named = index >= 0 && index < static_cast<int64_t>(info_.classNames.size()) && !info_.classNames[index].empty();
+            out.push_back({{"class", index}, {"name", named ? info_.classNames[index] : "class " + std::to_string(index)}, {"logit_gain", gain}});
+        }
+        return out;
+    }
+
     json reliabilityJson(int64_t concept) const {
         const auto& r = result_.reliability[concept];
         return r ? json(*r) : json(nullptr);

@@ -148,7 +148,10 @@ int64_t writeCraftRun(store::ProjectStore& store, int64_t modelId, int64_t datas
             concept.importanceStd = importance[c] * 0.3;
             concept.label = labels[c];
             concept.vector = vectorFor(c, rng, permute ? 0.08 : 0.02);
-            concept.metadataJson = json(QJsonObject{{"color_index", k}});
+            // The classes the concept raises through h, as the engine stores them (best first).
+            const QJsonArray raised{QJsonObject{{"class", 7}, {"name", "Sneaker"}, {"logit_gain", 2.5 - 0.1 * k}},
+                                    QJsonObject{{"class", 5}, {"name", "Sandal"}, {"logit_gain", 0.4}}};
+            concept.metadataJson = json(QJsonObject{{"color_index", k}, {"raised_classes", raised}});
             const int64_t conceptId = store.addConcept(concept);
 
             std::vector<size_t> order(cropIds.size());

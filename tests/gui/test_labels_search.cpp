@@ -122,6 +122,11 @@ private slots:
         activate();
         QTest::keyClick(window_, Qt::Key_F2);
         QTRY_VERIFY(labelEditor(*window_));
+        // The classes the concept raises most are offered first, best first.
+        auto* suggestions = labelEditor(*window_)->findChild<QComboBox*>(QStringLiteral("labelText"));
+        QVERIFY(suggestions && suggestions->count() >= 2);
+        QCOMPARE(suggestions->itemText(0), QStringLiteral("Sneaker"));
+        QCOMPARE(suggestions->itemText(1), QStringLiteral("Sandal"));
         acceptLabel(*window_, QStringLiteral("striped upper"), QStringLiteral("look at zebras too"));
 
         auto* store = window_->session()->store();

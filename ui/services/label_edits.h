@@ -25,7 +25,7 @@ struct LabelTargetInfo {
     qint64 runId = 0, rowId = 0;
     QString what;         // "Concept 3 (layer4)", "Latent 17"
     QString text, note;   // the current label and note
-    QStringList suggestions;  // best first: a latent's dictionary tags
+    QStringList suggestions;  // best first: a latent's dictionary tags; the classes a concept raises most
 };
 
 // Reads the target from the project; false when the run has no such concept or latent.

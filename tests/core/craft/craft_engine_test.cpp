@@ -79,10 +79,10 @@ TEST(CraftEngine, BatchesTheModelHeadOverAllMasksOfAnImage) {
     o.randomOrders = 0;
     o.hBatch = 1000;
     CraftResult r = CraftEngine(model, o).run(makeImages(3, 3, 32, 32), at::Tensor());
-    // 1 class-count probe + per image: one call for its 40 Sobol rows, one for the 8 faithfulness rows
-    // and one for the 11 metric rows (C-Deletion, C-Insertion, C-muFidelity); + 1 for the predictions
-    // behind the concepts' reliability.
-    EXPECT_EQ(model.logitCalls, 1 + 3 + 3 + 3 + 1);
+    // 1 class-count probe + per image: one call for its 40 Sobol rows, one for the 8 faithfulness rows,
+    // one for the 4 rows of the classes each concept raises and one for the 11 metric rows (C-Deletion,
+    // C-Insertion, C-muFidelity); + 1 for the predictions behind the concepts' reliability.
+    EXPECT_EQ(model.logitCalls, 1 + 3 + 3 + 3 + 3 + 1);
     EXPECT_EQ(r.hEvaluations, 3 * 40);
 }
 

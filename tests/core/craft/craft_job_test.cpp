@@ -103,6 +103,25 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
         }
     }
     EXPECT_EQ(children, 6);
+    // Each top-level concept names the classes it raises most through h, best first (the label
+    // editor's suggestions); sub-concepts have none.
+    int raising = 0;
+    for (const auto& c : concepts) {
+        const auto raised = nlohmann::json::parse(c.metadataJson)["raised_classes"];
+        if (c.parentId) {
+            EXPECT_TRUE(raised.is_null() || raised.empty());
+            continue;
+        }
+        ASSERT_TRUE(raised.is_array());
+        EXPECT_LE(raised.size(), 3u);
+        for (size_t j = 0; j < raised.size(); ++j) {
+            EXPECT_GT(raised[j]["logit_gain"].get<double>(), 0.0);
+            EXPECT_FALSE(raised[j]["name"].get<std::string>().empty());
+            if (j > 0) EXPECT_GE(raised[j - 1]["logit_gain"].get<double>(), raised[j]["logit_gain"].get<double>());
+        }
+        raising += raised.empty() ? 0 : 1;
+    }
+    EXPECT_GT(raising, 0);
     auto crops = store->crops(output->runId);
     ASSERT_EQ(crops.size(), 32u);
     EXPECT_EQ(crops[0].coefficients.shape, (std::vector<int64_t>{3}));
