@@ -5,6 +5,7 @@
 #include "common/output_file.h"
 #include "model/compute_backend.h"
 #include "model/model_loader.h"
+#include "store/stored_run.h"
 
 #include <unistd.h>
 
@@ -136,7 +137,8 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     jobs::JobCallbacks callbacks;
     callbacks.onProgress = onProgress;
     jobs::JobHandle handle = engine.submit(std::move(job), callbacks);
-    // Ctrl-C: the job stops at its next cancellation check and its run is stored `cancelled`. One
+    // Ctrl-C before the job has opened a run: the process ends at once. After: the job stops at its
+    // next cancellation check and its run is stored `cancelled`. One
     // stuck in a call that cannot be interrupted (loading a large model, one long LibTorch
     // operation) is abandoned after a grace period; its run then stays `running` with this process
     // as owner, and the next open of the project marks it `interrupted`, as after a kill. The grace
@@ -147,13 +149,23 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     std::optional<Clock::time_point> cancelledAt;
     while (!handle.waitFor(std::chrono::milliseconds(50))) {
         if (!g_interrupted) continue;
+        if (!cancelledAt && store::runsInProgress() == 0) {
+            // No run is open yet (models and data still loading): nothing to mark, so leave at once
+            // rather than wait for a load that cannot be interrupted. The project's writes are
+            // SQLite transactions and output files are renamed into place, so none is half-written.
+            std::fprintf(stderr, "%sconcept-studio-cli: cancelled before the run started\n", tty ? "\n" : "");
+            std::fflush(nullptr);
+            discardOutputsInProgress();
+            std::_Exit(130);
+        }
         if (!cancelledAt) {
             handle.cancel();
             cancelledAt = Clock::now();
         } else if (Clock::now() - *cancelledAt > kCancelGrace) {
-            std::fprintf(stderr, "%sconcept-studio-cli: cancelled (the job did not stop within a second; its run is "
-                                 "recorded as interrupted)\n", tty ? "\n" : "");
+            std::fprintf(stderr, "%sconcept-studio-cli: cancelled (the job did not stop within %lld s; its run is "
+                                 "recorded as interrupted)\n", tty ? "\n" : "", static_cast<long long>(kCancelGrace.count()));
             std::fflush(nullptr);
+            discardOutputsInProgress();
             std::_Exit(130);
         }
     }

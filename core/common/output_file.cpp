@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
+#include <set>
 
 namespace cs {
 
@@ -18,6 +20,26 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string systemReason() { return std::strerror(errno); }
+
+// Temporary files between their creation and their rename or removal.
+std::mutex g_inProgressMutex;
+std::set<std::string> g_inProgress;
+
+struct TemporaryInProgress {
+    explicit TemporaryInProgress(std::string path) : path_(std::move(path)) {
+        const std::lock_guard<std::mutex> lock(g_inProgressMutex);
+        g_inProgress.insert(path_);
+    }
+    ~TemporaryInProgress() {
+        const std::lock_guard<std::mutex> lock(g_inProgressMutex);
+        g_inProgress.erase(path_);
+    }
+    TemporaryInProgress(const TemporaryInProgress&) = delete;
+    TemporaryInProgress& operator=(const TemporaryInProgress&) = delete;
+
+private:
+    std::string path_;
+};
 
 // Writes all of bytes to fd, retrying short writes and interruptions; false with errno set on failure.
 bool writeAll(int fd, std::string_view bytes) {
@@ -51,6 +73,7 @@ void replaceRegular(const std::string& shownPath, const fs::path& target, std::s
     std::string temp = target.string() + ".partXXXXXX";
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throw Error(shownPath, "cannot write: " + systemReason());
+    const TemporaryInProgress tracked(temp);
     // mkstemp creates 0600; give the file the permissions an ordinary create would.
     const mode_t mask = ::umask(0);
     ::umask(mask);
@@ -74,6 +97,11 @@ void replaceRegular(const std::string& shownPath, const fs::path& target, std::s
 }
 
 }  // namespace
+
+void discardOutputsInProgress() {
+    const std::lock_guard<std::mutex> lock(g_inProgressMutex);
+    for (const std::string& path : g_inProgress) ::unlink(path.c_str());
+}
 
 void writeOutputFile(const std::string& path, std::string_view bytes) {
     if (path == "-") return writeThrough(path, STDOUT_FILENO, bytes);

@@ -16,6 +16,10 @@ namespace cs {
 
 void writeOutputFile(const std::string& path, std::string_view bytes);
 
+// Removes the temporary files of writes still in progress (from any thread): what a process calls
+// before it ends at once on Ctrl-C, so no `*.partXXXXXX` file is left behind.
+void discardOutputsInProgress();
+
 // A process writing files ignores SIGXFSZ, so going over the file-size limit (ulimit -f) is
 // an EFBIG error that writeOutputFile reports, not a silent death by signal.
 void ignoreFileSizeSignal();

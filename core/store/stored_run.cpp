@@ -2,9 +2,26 @@
 
 #include "common/error.h"
 
+#include <atomic>
+
 namespace cs::store {
 
+namespace {
+std::atomic<int> g_runsInProgress{0};
+
+// Counts a run from before its creation until runStored returns or throws.
+struct RunInProgress {
+    RunInProgress() { ++g_runsInProgress; }
+    ~RunInProgress() { --g_runsInProgress; }
+    RunInProgress(const RunInProgress&) = delete;
+    RunInProgress& operator=(const RunInProgress&) = delete;
+};
+}  // namespace
+
+int runsInProgress() { return g_runsInProgress.load(); }
+
 int64_t runStored(ProjectStore& store, const RunStart& start, const std::function<void(int64_t runId)>& work) {
+    const RunInProgress counted;
     const int64_t runId = store.createRun(start.kind, start.parametersJson, start.modelId, start.datasetId);
     store.markRunning(runId);
     try {

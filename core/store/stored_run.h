@@ -24,4 +24,9 @@ struct RunStart {
 // completing the run leaves it `failed` (never `running`), so a bug cannot leave a live-looking run.
 int64_t runStored(ProjectStore& store, const RunStart& start, const std::function<void(int64_t runId)>& work);
 
+// Runs of this process between their creation and their end (done, cancelled or failed). While it
+// is 0, a process that stops at once leaves no run behind to mark: the CLI ends on Ctrl-C without
+// waiting for the job to reach a cancellation check (a model still loading, say).
+int runsInProgress();
+
 }  // namespace cs::store

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <iterator>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -138,4 +140,46 @@ TEST(CliKill, SigkillMidRunLeavesAHealthyProjectWithTheRunInterrupted) {
     const cs::testing::CliResult listed = cs::testing::runCli("runs --project " + project.string());
     ASSERT_EQ(listed.exitCode, 0) << listed.err;
     EXPECT_NE(listed.out.find("interrupted"), std::string::npos) << listed.out;
+}
+
+// Ctrl-C while the model and the images are still loading, before any run is opened: the process
+// ends at once (exit 130, saying so) and the project holds no run; were the run already open, it is
+// stored cancelled. Either way no run is left running and no temporary file is left beside the
+// project.
+TEST(CliKill, SigintBeforeTheRunStartsEndsAtOnceAndLeavesNoRun) {
+    fs::create_directories(kDir);
+    const fs::path model = kDir / "tiny.pt", images = kDir / "images.idx", project = kDir / "sigint.cstudio";
+    if (!fs::exists(model)) {
+        const std::string exportCmd = std::string(CS_PYTHON) + " " + CS_EXPORT_SCRIPT + " " + model.string() + " 1 64 2 0";
+        ASSERT_EQ(std::system(exportCmd.c_str()), 0) << exportCmd;
+    }
+    if (!fs::exists(images)) writeIdx(images, 600, 64);
+    fs::remove(project);
+    const fs::path log = kDir / "sigint.log";
+    fs::remove(log);  // a log of an earlier run would be read before the new process truncates it
+    const pid_t pid = spawn(craftArgs(project, model, images, 600), log);
+    const auto readLog = [&] {
+        std::ifstream in(log);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (readLog().find("loading the model") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(5ms);
+    ASSERT_NE(readLog().find("loading the model"), std::string::npos) << readLog();
+    ASSERT_EQ(kill(pid, SIGINT), 0);
+    EXPECT_EQ(waitExit(pid), 130) << readLog();
+
+    const std::string output = readLog();
+    // The project is created when the job starts; a signal that came before has left none.
+    const auto runs = fs::exists(project) ? cs::store::ProjectStore::open(project.string(), true)->runs() : std::vector<cs::store::RunRecord>{};
+    if (output.find("cancelled before the run started") != std::string::npos) {
+        EXPECT_TRUE(runs.empty()) << "a run was stored although the process said none had started";
+    } else {
+        ASSERT_EQ(runs.size(), 1u) << output;
+        EXPECT_EQ(runs.front().status, cs::store::RunStatus::Cancelled) << output;
+    }
+    for (const auto& entry : fs::directory_iterator(kDir))
+        EXPECT_EQ(entry.path().filename().string().find(".part"), std::string::npos) << entry.path();
+    std::printf("SIGINT during loading: %s\n",
+                output.find("cancelled before the run started") != std::string::npos ? "ended before the run started" : "run cancelled");
 }
