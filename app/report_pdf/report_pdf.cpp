@@ -1,5 +1,7 @@
 #include "report_pdf.h"
 
+#include "page_breaks.h"
+
 #include "common/error.h"
 #include "common/output_file.h"
 
@@ -98,6 +100,7 @@ void writePdf(const std::string& html, const std::string& pdfPath, const PdfOpti
         ReportDocument document;
         document.setDocumentMargin(0);
         document.setHtml(QString::fromStdString(html));
+        keepHeadingsWithTheirSections(document, writer);
         document.print(&writer);
     }
     if (pdf.data().isEmpty()) throw Error(pdfPath, "the PDF writer produced no output");

@@ -1,5 +1,6 @@
 // cs_report_pdf directly: a PDF from the print flavour of the synthetic report, headless;
 // the charts (SVG) become pictures; unwritable destinations are errors naming the file.
+#include "page_breaks.h"
 #include "report_pdf.h"
 
 #include "common/error.h"
@@ -9,6 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <QBuffer>
+#include <QPageLayout>
+#include <QPageSize>
+#include <QPdfWriter>
+#include <QTextDocument>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +61,47 @@ TEST(PdfWriter, RendersReportWithPictures) {
     size_t lines = 0;
     for (char c : images) lines += c == '\n';
     EXPECT_GE(lines, 2u + 15u) << images;  // 2 header lines + pictures
+}
+
+// Sections of uneven length: without care some heading ends a page with its body on the next.
+// In the PDF every heading shares its page with the first words of its section.
+TEST(PdfWriter, KeepsEveryHeadingOnThePageOfItsSection) {
+    std::string html = "<html><body>";
+    for (int k = 0; k < 60; ++k) {
+        html += "<h3>Section " + std::to_string(k) + "</h3><p>Body" + std::to_string(k) + " starts here.";
+        for (int w = 0; w < 20 + (k * 37) % 90; ++w) html += " word";
+        html += "</p>";
+    }
+    html += "</body></html>";
+    const std::string dir = std::string(CS_TEST_TMP) + "/pdf_headings";
+    std::filesystem::create_directories(dir);
+    const std::string pdf = dir + "/headings.pdf";
+    cs::reportpdf::writePdf(html, pdf, {"Headings", 14.0});  // also starts Qt's offscreen application
+
+    // The case is a real one: laid out as it comes, headings do end pages.
+    QBuffer sink;
+    sink.open(QIODevice::WriteOnly);
+    QPdfWriter writer(&sink);
+    writer.setResolution(144);
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(14, 14, 14, 14), QPageLayout::Millimeter));
+    QTextDocument document;
+    document.setDocumentMargin(0);
+    document.setHtml(QString::fromStdString(html));
+    ASSERT_GT(cs::reportpdf::headingsAtPageFoot(document, writer), 0);
+    EXPECT_GT(cs::reportpdf::keepHeadingsWithTheirSections(document, writer), 0);
+    EXPECT_EQ(cs::reportpdf::headingsAtPageFoot(document, writer), 0);
+
+    // And in the PDF written: pdftotext separates pages with a form feed.
+    const std::string text = commandOutput("pdftotext '" + pdf + "' -");
+    auto pageOf = [&](const std::string& needle) {
+        const size_t at = text.find(needle);
+        return at == std::string::npos ? -1 : static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(at), '\f'));
+    };
+    for (int k = 0; k < 60; ++k) {
+        const int heading = pageOf("Section " + std::to_string(k) + "\n"), body = pageOf("Body" + std::to_string(k) + " ");
+        ASSERT_GE(heading, 0) << k;
+        EXPECT_EQ(heading, body) << "section " << k;
+    }
 }
 
 TEST(PdfWriter, UnwritableDestinationIsAnError) {
