@@ -3,7 +3,9 @@
 // treatment (frozen, inference-optimised). Prints per layer the best-of-N time of each and the
 // ratio graph / wrapper; the target is <= 1.05 (docs/models.md).
 //
-// Usage: bench_graph_split [--work DIR] [--repeat N] [--batch B]
+// Usage: bench_graph_split [--work DIR] [--repeat N] [--batch B] [--no-optimize]
+// --no-optimize loads both frozen but without the inference optimisation (oneDNN layouts, fusions),
+// to tell the two load-time steps' shares apart.
 #include "model/model_loader.h"
 
 #include <torch/script.h>
@@ -39,13 +41,15 @@ int main(int argc, char** argv) {
     fs::path work = fs::temp_directory_path() / "graph_split_bench";
     int repeat = 5;
     int64_t batch = 32;
+    bool optimize = true;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--work" && i + 1 < argc) work = argv[++i];
         else if (a == "--repeat" && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
         else if (a == "--batch" && i + 1 < argc) batch = std::max<int64_t>(1, std::atoll(argv[++i]));
+        else if (a == "--no-optimize") optimize = false;
         else {
-            std::cerr << "usage: bench_graph_split [--work DIR] [--repeat N] [--batch B]\n";
+            std::cerr << "usage: bench_graph_split [--work DIR] [--repeat N] [--batch B] [--no-optimize]\n";
             return 2;
         }
     }
@@ -59,15 +63,17 @@ int main(int argc, char** argv) {
     cs::model::configureTorchThreads();
     const std::vector<std::string> layers{"layer2", "layer3", "layer4"};
     cs::model::LoadOptions wrapperOptions, graphOptions;
-    wrapperOptions.optionsJson = R"({"freeze": true})";
+    const std::string optimization = optimize ? "true" : "false";
+    wrapperOptions.optionsJson = R"({"freeze": true, "optimize_for_inference": )" + optimization + "}";
     graphOptions.adapter = "torchscript-graph";
-    graphOptions.optionsJson = R"({"freeze": true, "layers": ["layer2", "layer3", "layer4"]})";
+    graphOptions.optionsJson = R"({"freeze": true, "optimize_for_inference": )" + optimization + R"(, "layers": ["layer2", "layer3", "layer4"]})";
     auto byWrapper = cs::model::loadVisionModel(wrapper.string(), wrapperOptions);
     auto byGraph = cs::model::loadVisionModel(plain.string(), graphOptions);
 
     torch::InferenceMode inference;
     const at::Tensor x = torch::sin(torch::arange(batch * 3 * 224 * 224, torch::kFloat32) * 0.37f).view({batch, 3, 224, 224});
-    std::cout << "resnet18, batch " << batch << ", 224×224, " << torch::get_num_threads() << " threads, best of " << repeat << "\n";
+    std::cout << "resnet18, batch " << batch << ", 224×224, " << torch::get_num_threads() << " threads, best of " << repeat
+              << (optimize ? ", frozen and inference-optimised" : ", frozen, not inference-optimised") << "\n";
     std::cout << std::left << std::setw(8) << "layer" << std::setw(6) << "part" << std::right << std::setw(12) << "wrapper s"
               << std::setw(12) << "graph s" << std::setw(14) << "graph/wrapper" << std::setw(14) << "max |diff|" << "\n";
     for (const auto& layer : layers) {

@@ -300,16 +300,36 @@ SplitGraphs ForwardGraph::split(const std::string& layerName) const {
     const at::TypePtr selfType = graph_->inputs()[0]->type();
 
     SplitGraphs out;
-    // g: the whole graph with the cut as its output; dead-code elimination drops what comes after.
+    const size_t at = positionOf(cut->node());
+    // g: the nodes up to the cut, the cut as its output. Nothing after the cut can change what g
+    // returns (a later in-place write to the cut is why h clones it), so those nodes are not copied:
+    // dead-code elimination alone kept them, as it keeps every in-place op (relu_, add_) it cannot
+    // prove harmless, and g then ran the whole network.
     out.g = std::make_shared<Graph>();
     {
         Value* self = out.g->addInput("self")->setType(selfType);
         Value* x = out.g->addInput("x")->setType(graph_->inputs()[1]->type());
-        std::unordered_map<Value*, Value*> copied;
-        torch::jit::insertGraph(*out.g, *graph_, {self, x}, copied);
-        Value* result = copied.at(cut);
-        if (cloneCut) result = cloneAfterDefinition(*out.g, result);
-        out.g->registerOutput(result);
+        std::unordered_map<Value*, Value*> copied{{graph_->inputs()[0], self}, {graph_->inputs()[1], x}};
+        auto mapped = [&](Value* v) -> Value* {
+            auto it = copied.find(v);
+            if (it == copied.end()) throw Error(path_, "splitting at '" + layerName + "' needs " + describeValue(v) + " from after the cut");
+            return it->second;
+        };
+        if (cut->node()->owningBlock() == graph_->block() || cut->node()->kind() == c10::prim::Param) {
+            for (Node* node : graph_->nodes()) {
+                if (positions_.at(node) > at) break;
+                Node* copy = out.g->insertNode(out.g->createClone(node, mapped));
+                for (size_t i = 0; i < node->outputs().size(); ++i) copied[node->outputs()[i]] = copy->outputs()[i];
+            }
+            out.g->registerOutput(mapped(cut));
+        } else {
+            // A cut inside a sub-block (an if or a loop): the whole graph, trimmed by dead-code elimination.
+            std::unordered_map<Value*, Value*> all;
+            torch::jit::insertGraph(*out.g, *graph_, {self, x}, all);
+            Value* result = all.at(cut);
+            if (cloneCut) result = cloneAfterDefinition(*out.g, result);
+            out.g->registerOutput(result);
+        }
         torch::jit::EliminateDeadCode(out.g);
     }
     // h: what depends on the input only up to the cut belongs to g; h copies every node after the
@@ -324,7 +344,6 @@ SplitGraphs ForwardGraph::split(const std::string& layerName) const {
             if (it == copied.end()) throw Error(path_, "splitting at '" + layerName + "' needs " + describeValue(v) + " from before the cut");
             return it->second;
         };
-        const size_t at = positionOf(cut->node());
         for (Node* node : graph_->nodes()) {
             if (positions_.at(node) <= at && liveNodes_.count(node)) continue;
             Node* copy = out.h->insertNode(out.h->createClone(node, mapped));
