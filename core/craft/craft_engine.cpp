@@ -213,8 +213,14 @@ void CraftEngine::estimateImportance(CraftState& s, const StageRange& stage) {
     const int64_t n = s.images.size(0), r = o.concepts;
     const int64_t locations = s.spatial.empty() ? 1 : s.spatial[0] * s.spatial[1];
     s.imageCodes = dictionary_->transform(rowsByChannel(s.policy.toNonNegative(s.imageActivations))).view({n, locations, r});
-    const RowEvaluator h = withDictionaryOffset(
+    const RowEvaluator classLogit = withDictionaryOffset(
         classLogitEvaluator(model_, o.layer, s.policy, s.activationShape, o.classIndex, &s.result.timings.hSeconds), *dictionary_, s.spatial);
+    // One image costs designs × (r + 2) rows of h (32 000 with 4000 designs): a cancel is honoured
+    // between blocks of rows, not only between images.
+    const RowEvaluator h = [this, &classLogit](const at::Tensor& rows) {
+        checkCancelled();
+        return classLogit(rows);
+    };
     s.importance = torch::zeros({n, r}, torch::kFloat64);
     for (int64_t i = 0; i < n; ++i) {
         const ImportanceScores scores = importance_->estimate(conceptContributions(s.imageCodes[i], s.W, s.spatial), h);
