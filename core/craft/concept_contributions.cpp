@@ -47,24 +47,37 @@ RowEvaluator withDictionaryOffset(RowEvaluator h, const ConceptDictionary& dicti
     return [h = std::move(h), row](const at::Tensor& rows) { return h(rows + row); };
 }
 
+namespace {
+
+// The model's head on rows viewed as activations of `shape` at `layer`, mapped back by the policy;
+// `seconds` (optional) accumulates the head's time. The result may be a view of the rows: each
+// evaluator copies what it keeps, once.
+at::Tensor headOn(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy, const std::vector<int64_t>& shape,
+                  const at::Tensor& rows, double* seconds) {
+    std::vector<int64_t> full{rows.size(0)};
+    full.insert(full.end(), shape.begin(), shape.end());
+    at::Tensor rebuilt = policy.toModel(rows.view(full));
+    const auto start = std::chrono::steady_clock::now();
+    at::Tensor logits = model.logitsFrom(rebuilt, layer);
+    if (seconds) *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return logits;
+}
+
+}  // namespace
+
 RowEvaluator logitsEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
                              std::vector<int64_t> shape, double* seconds) {
     return [&model, layer, policy, shape = std::move(shape), seconds](const at::Tensor& rows) {
-        std::vector<int64_t> full{rows.size(0)};
-        full.insert(full.end(), shape.begin(), shape.end());
-        at::Tensor rebuilt = policy.toModel(rows.view(full));
-        const auto start = std::chrono::steady_clock::now();
         // Cloned: a head that returns a view of its input would alias rows the caller refills.
-        at::Tensor logits = model.logitsFrom(rebuilt, layer).to(torch::kFloat32).clone();
-        if (seconds) *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return logits;
+        return headOn(model, layer, policy, shape, rows, seconds).to(torch::kFloat32).clone();
     };
 }
 
 RowEvaluator classLogitEvaluator(model::VisionModel& model, const std::string& layer, const ActivationPolicy& policy,
                                  std::vector<int64_t> shape, int64_t classIndex, double* seconds) {
-    return [logits = logitsEvaluator(model, layer, policy, std::move(shape), seconds), classIndex](const at::Tensor& rows) {
-        return logits(rows).select(1, classIndex).clone();
+    return [&model, layer, policy, shape = std::move(shape), classIndex, seconds](const at::Tensor& rows) {
+        // Only the class's column is copied: this is Sobol's inner loop.
+        return headOn(model, layer, policy, shape, rows, seconds).select(1, classIndex).to(torch::kFloat32).clone();
     };
 }
 
