@@ -342,7 +342,8 @@ private:
         const auto top = run.topConcepts();
         if (top.empty()) return;
         const auto thumbnails = run.conceptThumbnails();
-        const bool anyPicture = !run.conceptPictures().empty();
+        const auto pictures = run.conceptPictures();
+        const bool anyPicture = !pictures.empty();
         out_ << tableOpen() << "<tr><th>Concept</th><th>Importance</th><th>Best crop</th>" << (anyPicture ? "<th>Looks like</th>" : "") << "</tr>";
         for (size_t i = 0; i < top.size() && i < kFindingsConcepts; ++i) {
             const auto* c = top[i];
@@ -357,7 +358,7 @@ private:
             out_ << "</td>";
             if (anyPicture) {
                 out_ << "<td>";
-                renderConceptPicture(run, *c, color);
+                renderConceptPicture(run, pictures, *c, color);
                 out_ << "</td>";
             }
             out_ << "</tr>";
@@ -366,8 +367,9 @@ private:
     }
 
     // The concept's MaCo picture (`visualize`), when one was made: what the concept looks like.
-    void renderConceptPicture(const RunData& run, const store::ConceptRecord& concept, const std::string& color) {
-        const auto pictures = run.conceptPictures();
+    // pictures: the run's conceptPictures(), read once per run.
+    void renderConceptPicture(const RunData& run, const std::map<int64_t, int64_t>& pictures, const store::ConceptRecord& concept,
+                              const std::string& color) {
         const auto it = pictures.find(concept.id);
         if (it == pictures.end()) return;
         const auto full = store_.artifact(it->second);
@@ -475,6 +477,7 @@ private:
         std::map<int64_t, std::vector<const store::ArtifactRecord*>> cropArtifacts;
         for (const auto* a : run.artifactsWithRole(ArtifactRole::CropImage))
             if (auto index = artifactConceptIndex(*a, run)) cropArtifacts[*index].push_back(a);
+        const auto conceptPictures = run.conceptPictures();
         // Crops from the crop table: U rows whose length is the top-level rank.
         const size_t rank = top.size();
         int shown = 0;
@@ -485,7 +488,7 @@ private:
             out_ << "<div class=\"concept-row\"><p>" << swatch(color) << "<b>" << escapeHtml(run.conceptName(*c))
                  << "</b> <span class=\"note\">importance " << formatNumber(c->importance, 3) << "</span>"
                  << userNote(run, store::LabelTarget::Concept, c->id) << "</p><p class=\"crops\">";
-            renderConceptPicture(run, *c, color);
+            renderConceptPicture(run, conceptPictures, *c, color);
             int pictures = 0;
             auto& stored = cropArtifacts[c->index];
             // Best first: the engine's "rank" when it gives one, else the name.

@@ -280,6 +280,15 @@ std::vector<int64_t> finishedRunIds(const store::ProjectStore& store) {
     return ids;
 }
 
+std::vector<std::string> raisedClassNames(const store::ConceptRecord& concept) {
+    std::vector<std::string> names;
+    const nlohmann::json meta = parseStoredJson(concept.metadataJson);
+    if (!meta.is_object() || !meta.contains("raised_classes") || !meta["raised_classes"].is_array()) return names;
+    for (const auto& raised : meta["raised_classes"])
+        if (raised.is_object() && raised.contains("name") && raised["name"].is_string()) names.push_back(raised["name"].get<std::string>());
+    return names;
+}
+
 std::vector<std::string> latentTags(const store::LatentRecord& latent) {
     std::vector<std::string> tags;
     const nlohmann::json parsed = parseStoredJson(latent.tagsJson);

@@ -120,6 +120,10 @@ std::vector<int64_t> finishedRunIds(const store::ProjectStore& store);
 // Parses JSON text stored by an engine; invalid text gives {"unparsed": text}.
 nlohmann::json parseStoredJson(const std::string& text);
 
+// The names of the classes a concept raises most through h, best first (CRAFT's metadata
+// "raised_classes"); empty when the engine stored none.
+std::vector<std::string> raisedClassNames(const store::ConceptRecord& concept);
+
 // Tags of a latent as display strings: accepts ["a", ...] and [{"tag"|"name"|"label": ..}, ...].
 std::vector<std::string> latentTags(const store::LatentRecord& latent);
 

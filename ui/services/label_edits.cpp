@@ -97,11 +97,7 @@ bool readLabelTarget(const store::ProjectStore& store, qint64 runId, store::Labe
             info.what = QObject::tr("Concept %1 (%2)").arg(c.index).arg(QString::fromStdString(c.layer));
             // The classes the concept raises most through the model's head come first (the engine
             // stores them, best first), then the engine's own name for it.
-            const nlohmann::json meta = results::parseStoredJson(c.metadataJson);
-            if (meta.is_object() && meta.contains("raised_classes") && meta["raised_classes"].is_array())
-                for (const auto& raised : meta["raised_classes"])
-                    if (raised.is_object() && raised.contains("name") && raised["name"].is_string())
-                        info.suggestions << QString::fromStdString(raised["name"].get<std::string>());
+            for (const auto& name : results::raisedClassNames(c)) info.suggestions << QString::fromStdString(name);
             if (!c.label.empty() && !info.suggestions.contains(QString::fromStdString(c.label))) info.suggestions << QString::fromStdString(c.label);
         }
     } else {

@@ -105,6 +105,18 @@ TEST(RunDataAccessors, ConceptMapsPutTensorsFirstAndNameTheirMethod) {
     EXPECT_EQ(std::string(toString(MapMethod::Implicit)), "implicit");
 }
 
+// The classes a concept raises, as CRAFT stores them: names in order; malformed entries skipped.
+TEST(RunDataAccessors, RaisedClassNamesReadTheConceptsMetadata) {
+    cs::store::ConceptRecord concept;
+    concept.metadataJson =
+        R"({"raised_classes": [{"class": 7, "name": "Sneaker", "logit_gain": 2.5}, {"class": 5}, "Bag", {"class": 9, "name": "Boot"}]})";
+    EXPECT_EQ(raisedClassNames(concept), (std::vector<std::string>{"Sneaker", "Boot"}));
+    concept.metadataJson = "{}";
+    EXPECT_TRUE(raisedClassNames(concept).empty());
+    concept.metadataJson = "not json";
+    EXPECT_TRUE(raisedClassNames(concept).empty());
+}
+
 TEST(RunDataAccessors, LatentHistogramsAblationsAndSummaryCrops) {
     RunData run;
     run.artifacts = {record(ArtifactKind::LatentHistogram, "latent4", kTensor),
