@@ -138,12 +138,11 @@ jobs::JobOutcome runJobWithProgress(std::unique_ptr<jobs::Job> job) {
     callbacks.onProgress = onProgress;
     jobs::JobHandle handle = engine.submit(std::move(job), callbacks);
     // Ctrl-C before the job has opened a run: the process ends at once. After: the job stops at its
-    // next cancellation check and its run is stored `cancelled`. One
-    // stuck in a call that cannot be interrupted (loading a large model, one long LibTorch
-    // operation) is abandoned after a grace period; its run then stays `running` with this process
-    // as owner, and the next open of the project marks it `interrupted`, as after a kill. The grace
-    // is long enough that a loaded machine still records a clean cancel (0.8 s did not: a GUI cancel
-    // under load left runs interrupted instead of cancelled).
+    // next cancellation check and its run is stored `cancelled`. A job stuck in a call that cannot
+    // be interrupted (one long LibTorch operation) is abandoned after a grace period; its run then
+    // stays `running` with this process as owner, and the next open of the project marks it
+    // `interrupted`, as after a kill. The grace is long enough that a loaded machine still records
+    // a clean cancel (0.8 s did not: a GUI cancel under load left runs interrupted instead of cancelled).
     using Clock = std::chrono::steady_clock;
     constexpr auto kCancelGrace = std::chrono::seconds(5);
     std::optional<Clock::time_point> cancelledAt;

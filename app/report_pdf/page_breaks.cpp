@@ -46,7 +46,8 @@ std::vector<int> orphanHeadings(const QTextDocument& laidOut) {
     for (QTextBlock block = laidOut.begin(); block.isValid(); block = block.next()) {
         if (block.blockFormat().headingLevel() == 0) continue;
         QTextBlock next = block.next();
-        while (next.isValid() && next.text().trimmed().isEmpty() && next.blockFormat().headingLevel() == 0 && next.length() <= 1) next = next.next();
+        // Empty blocks between a heading and its section (length 1: the block separator alone) are skipped.
+        while (next.isValid() && next.length() <= 1 && next.blockFormat().headingLevel() == 0) next = next.next();
         if (!next.isValid()) continue;
         const int headingPage = int(layout->blockBoundingRect(block).top() / pageHeight);
         const int nextPage = int(layout->blockBoundingRect(next).top() / pageHeight);
