@@ -87,8 +87,23 @@ CREATE TABLE labels (
 CREATE INDEX labels_run ON labels(run_id);
 )SQL";
 
-// A random (version 4) uuid for a new run.
-std::string newRunUuid() {
+// Version 3. A sweep's runs keep their grouping once merged (the sweep view lists them side by
+// side): `sweeps` is one row per sweep folder merged in, keyed by the manifest's uuid, and
+// `sweep_runs` says which shard each run came from.
+const char* kMigrationToV3 = R"SQL(
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, name TEXT NOT NULL,
+  folder TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE sweep_runs (
+  run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+  shard INTEGER NOT NULL, shard_name TEXT NOT NULL);
+CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id);
+)SQL";
+
+}  // namespace
+
+std::string newUuid() {
     std::random_device device;
     std::mt19937_64 bits((static_cast<uint64_t>(device()) << 32) ^ device());
     const uint64_t high = (bits() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
@@ -99,6 +114,8 @@ std::string newRunUuid() {
                   static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xffffffffffffULL));
     return text;
 }
+
+namespace {
 
 // "CSTD" as the SQLite application_id, so `file` and the studio recognise a project.
 constexpr int kApplicationId = 0x43535444;
@@ -416,6 +433,10 @@ void ProjectStore::migrate(int fromVersion) {
             execSql(db_, path_, kMigrationToV2);
             execSql(db_, path_, "PRAGMA user_version=2;");
         }
+        if (fromVersion < 3) {
+            execSql(db_, path_, kMigrationToV3);
+            execSql(db_, path_, "PRAGMA user_version=3;");
+        }
     });
 }
 
@@ -522,7 +543,7 @@ int64_t ProjectStore::createRun(const std::string& kind, const std::string& para
                     "INSERT INTO runs(kind, model_id, dataset_id, parameters, status, created_at, owner, uuid) "
                     "VALUES (?,?,?,?,'queued',?,?,?)");
         s.bind(1, kind).bind(2, modelId).bind(3, datasetId).bind(4, parametersJson).bind(5, nowIso());
-        s.bind(6, currentOwner()).bind(7, newRunUuid());
+        s.bind(6, currentOwner()).bind(7, newUuid());
         s.exec();
         id = sqlite3_last_insert_rowid(db_);
     });
@@ -891,6 +912,60 @@ std::optional<std::string> ProjectStore::setting(const std::string& key) const {
     s.bind(1, key);
     if (!s.step()) return std::nullopt;
     return s.text(0);
+}
+
+int64_t ProjectStore::addSweep(const SweepRecord& sweep) {
+    int64_t id = 0;
+    transaction([&] {
+        Statement insert(db_, path_, "INSERT INTO sweeps(uuid, kind, name, folder, created_at) VALUES (?,?,?,?,?) ON CONFLICT(uuid) DO NOTHING");
+        insert.bind(1, sweep.uuid).bind(2, sweep.kind).bind(3, sweep.name).bind(4, sweep.folder).bind(5, sweep.createdAt).exec();
+        Statement find(db_, path_, "SELECT id FROM sweeps WHERE uuid=?");
+        find.bind(1, sweep.uuid);
+        find.step();
+        id = find.i64(0);
+    });
+    return id;
+}
+
+void ProjectStore::addSweepRun(int64_t sweepId, int64_t runId, int64_t shard, const std::string& shardName) {
+    transaction([&] {
+        Statement s(db_, path_, "INSERT INTO sweep_runs(sweep_id, run_id, shard, shard_name) VALUES (?,?,?,?) ON CONFLICT DO NOTHING");
+        s.bind(1, sweepId).bind(2, runId).bind(3, shard).bind(4, shardName).exec();
+    });
+}
+
+std::vector<SweepRecord> ProjectStore::sweeps() const {
+    Statement s(db_, path_,
+                "SELECT sweeps.id, uuid, kind, name, folder, created_at, count(sweep_runs.run_id) FROM sweeps "
+                "LEFT JOIN sweep_runs ON sweep_runs.sweep_id = sweeps.id GROUP BY sweeps.id ORDER BY sweeps.id DESC");
+    std::vector<SweepRecord> out;
+    while (s.step()) {
+        SweepRecord r;
+        r.id = s.i64(0);
+        r.uuid = s.text(1);
+        r.kind = s.text(2);
+        r.name = s.text(3);
+        r.folder = s.text(4);
+        r.createdAt = s.text(5);
+        r.runCount = s.i64(6);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<SweepRunRecord> ProjectStore::sweepRuns(int64_t sweepId) const {
+    Statement s(db_, path_, "SELECT run_id, shard, shard_name FROM sweep_runs WHERE sweep_id=? ORDER BY shard, run_id");
+    s.bind(1, sweepId);
+    std::vector<SweepRunRecord> out;
+    while (s.step()) out.push_back({s.i64(0), s.i64(1), s.text(2)});
+    return out;
+}
+
+std::optional<int64_t> ProjectStore::sweepOfRun(int64_t runId) const {
+    Statement s(db_, path_, "SELECT sweep_id FROM sweep_runs WHERE run_id=?");
+    s.bind(1, runId);
+    if (!s.step()) return std::nullopt;
+    return s.i64(0);
 }
 
 }  // namespace cs::store

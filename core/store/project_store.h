@@ -20,7 +20,7 @@ struct sqlite3;
 
 namespace cs::store {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 constexpr const char* kApplicationName = "concept-studio";
 
 enum class RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted };
@@ -111,6 +111,27 @@ struct ArtifactRecord {
     std::string kindText() const;
 };
 
+// A random (version 4) uuid, as runs and sweeps carry.
+std::string newUuid();
+
+// A sweep merged into the project (`sweep merge`): its runs are listed side by side.
+struct SweepRecord {
+    int64_t id = 0;
+    std::string uuid;    // the sweep manifest's: merging the same sweep again adds to this row
+    std::string kind;    // craft | recsae
+    std::string name;    // the sweep folder's name
+    std::string folder;  // where the sweep folder was when merged
+    std::string createdAt;
+    int64_t runCount = 0;  // filled by sweeps()
+};
+
+// Which shard of a sweep a run came from.
+struct SweepRunRecord {
+    int64_t runId = 0;
+    int64_t shard = 0;
+    std::string shardName;  // e.g. "class 3" or "expansion 8, k 16, seed 1"
+};
+
 class ProjectStore {
 public:
     // Creates a new project; fails if the file exists and is not empty.
@@ -172,6 +193,14 @@ public:
     std::optional<LabelRecord> label(LabelTarget target, int64_t targetId) const;
     void removeLabel(LabelTarget target, int64_t targetId);  // no-op when there is none
     std::vector<LabelRecord> labels(int64_t runId) const;    // by target, then target id
+
+    // Sweeps: addSweep returns the row of the sweep with that uuid, added when new; addSweepRun
+    // links a run to its shard (a second call for the same run adds nothing).
+    int64_t addSweep(const SweepRecord& sweep);
+    void addSweepRun(int64_t sweepId, int64_t runId, int64_t shard, const std::string& shardName);
+    std::vector<SweepRecord> sweeps() const;  // newest first, with their run counts
+    std::vector<SweepRunRecord> sweepRuns(int64_t sweepId) const;  // by shard
+    std::optional<int64_t> sweepOfRun(int64_t runId) const;
 
     // Key/value settings kept in the project (e.g. last view state).
     void setSetting(const std::string& key, const std::string& value);

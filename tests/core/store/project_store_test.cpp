@@ -315,13 +315,14 @@ TEST(ProjectStore, MigratesVersionOneProjectsToRunUuidsAndLabels) {
         store->createRun("recsae", "{}");
         // Take the file back to version 1 by hand.
         ASSERT_EQ(sqlite3_exec(store->handle(),
+                               "DROP TABLE sweep_runs; DROP TABLE sweeps; "
                                "DROP INDEX runs_uuid; ALTER TABLE runs DROP COLUMN uuid; DROP TABLE labels; "
                                "PRAGMA user_version=1;",
                                nullptr, nullptr, nullptr),
                   SQLITE_OK);
     }
     auto store = ProjectStore::open(path);
-    EXPECT_EQ(store->schemaVersion(), 2);
+    EXPECT_EQ(store->schemaVersion(), cs::store::kSchemaVersion);
     const auto runs = store->runs();
     ASSERT_EQ(runs.size(), 2u);
     EXPECT_EQ(runs[0].uuid.size(), 36u) << runs[0].uuid;
@@ -336,4 +337,42 @@ TEST(ProjectStore, MigratesVersionOneProjectsToRunUuidsAndLabels) {
                            "INSERT INTO labels(run_id, target, target_id, text, updated_at) VALUES (1, 'concept', 1, 'stripes', 'now')",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
+}
+
+// Version 3 keeps a sweep's runs together: a version-2 project gains the tables on open, a sweep is
+// one row per uuid, a run is in one sweep once, and deleting the run takes it out of the sweep.
+TEST(ProjectStore, SweepsGroupTheirRunsOnceAndVersionTwoProjectsGainThem) {
+    const auto path = freshPath("v2-sweeps.cstudio");
+    {
+        auto store = ProjectStore::create(path);
+        ASSERT_EQ(sqlite3_exec(store->handle(), "DROP TABLE sweep_runs; DROP TABLE sweeps; PRAGMA user_version=2;", nullptr, nullptr, nullptr),
+                  SQLITE_OK);
+    }
+    auto store = ProjectStore::open(path);
+    EXPECT_EQ(store->schemaVersion(), 3);
+    const int64_t a = store->createRun("craft", "{}"), b = store->createRun("craft", "{}");
+    cs::store::SweepRecord sweep;
+    sweep.uuid = cs::store::newUuid();
+    sweep.kind = "craft";
+    sweep.name = "craft-20261202";
+    sweep.folder = "/sweeps/craft-20261202";
+    sweep.createdAt = "2026-12-02T10:00:00Z";
+    const int64_t id = store->addSweep(sweep);
+    EXPECT_EQ(store->addSweep(sweep), id) << "the same uuid is the same sweep";
+    store->addSweepRun(id, a, 0, "class 0");
+    store->addSweepRun(id, b, 1, "class 1");
+    store->addSweepRun(id, b, 1, "class 1");
+    const auto sweeps = store->sweeps();
+    ASSERT_EQ(sweeps.size(), 1u);
+    EXPECT_EQ(sweeps[0].runCount, 2);
+    EXPECT_EQ(sweeps[0].name, "craft-20261202");
+    const auto members = store->sweepRuns(id);
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_EQ(members[1].runId, b);
+    EXPECT_EQ(members[1].shardName, "class 1");
+    EXPECT_EQ(store->sweepOfRun(a), id);
+    store->deleteRun(a);
+    EXPECT_FALSE(store->sweepOfRun(a).has_value());
+    EXPECT_EQ(store->sweeps()[0].runCount, 1);
+    EXPECT_FALSE(store->sweepOfRun(store->createRun("craft", "{}")).has_value());
 }
