@@ -21,7 +21,8 @@ PARALLEL=${FUZZ_PARALLEL:-1}
 HARNESSES=("$@")
 if [ ${#HARNESSES[@]} -eq 0 ]; then
   HARNESSES=(fuzz_interactions_auto fuzz_interactions_sasrec fuzz_interactions_rechorus fuzz_interactions_movielens
-             fuzz_item_metadata fuzz_tree_json fuzz_idx fuzz_image_decode fuzz_project_open fuzz_plugin_descriptor)
+             fuzz_item_metadata fuzz_tree_json fuzz_idx fuzz_image_decode fuzz_project_open fuzz_plugin_descriptor
+             fuzz_sweep_manifest)
 fi
 
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is needed (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }

@@ -193,8 +193,9 @@ store::RunStart recordModelAndDataset(store::ProjectStore& store, const RecSaeOp
                              {"format", o.format},            {"item_meta", o.itemMetaPath},
                              {"sae", toString(o.sae.family)},
                              {"prefix_sizes", s.sae->prefixSizes()},
-                             {"expansion", o.sae.expansion},  {"k", o.sae.k},
+                             {"expansion", o.sae.expansion},  {"latents", o.sae.latentCount}, {"k", o.sae.k},
                              {"epochs", o.sae.epochs},        {"seed", o.sae.seed},
+                             {"sparsity_coefficient", o.sae.sparsityCoefficient},
                              {"learning_rate", o.sae.learningRate}, {"batch_size", o.sae.batchSize},
                              {"runtime", model::detectComputeBackend().toJson()}};
     return store::RunStart{"recsae", parameters.dump(), modelId, datasetId};

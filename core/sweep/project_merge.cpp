@@ -140,16 +140,17 @@ public:
         copyModels();
         copyDatasets();
         SqliteStatement runs(shard_, shardPath_, "SELECT id, COALESCE(uuid, '') FROM runs ORDER BY id");
-        SqliteStatement known(target_, targetPath_, "SELECT 1 FROM runs WHERE uuid = ?");
+        SqliteStatement known(target_, targetPath_, "SELECT id FROM runs WHERE uuid = ?");
         std::vector<int64_t> newRuns;
         while (runs.step()) {
             known.bind(1, runs.text(1));
             const bool present = known.step();
+            if (present) result.targetRunIds.push_back(known.integer(0));
             known.reset();
             if (present) ++result.runsSkipped;
             else newRuns.push_back(runs.integer(0));
         }
-        for (int64_t runId : newRuns) copyRun(runId);
+        for (int64_t runId : newRuns) result.targetRunIds.push_back(copyRun(runId));
         result.runsAdded = static_cast<int64_t>(newRuns.size());
         return result;
     }
@@ -185,7 +186,8 @@ private:
         table(name, "id IN (" + missing + ")").copy({}, [&](const ShardRow& row, int64_t newId) { map[row.id()] = newId; });
     }
 
-    void copyRun(int64_t shardRunId) {
+    // Returns the run's id in the target.
+    int64_t copyRun(int64_t shardRunId) {
         IdRemap remap;
         const std::string where = "run_id = " + std::to_string(shardRunId);
         {
@@ -228,6 +230,7 @@ private:
             update.run();
             summary.reset();
         }
+        return remap.runId;
     }
 
     // Concepts point at their parent, which may come later in id order: they are inserted without
@@ -310,6 +313,14 @@ void checkShard(const std::string& shardPath, const MergeOptions& options) {
     }
 }
 
+namespace {
+void recordSweepRuns(store::ProjectStore& target, const SweepMembership& membership, const std::pair<int64_t, std::string>& shard,
+                     const ShardMergeResult& merged) {
+    const int64_t sweepId = target.addSweep(membership.sweep);
+    for (int64_t runId : merged.targetRunIds) target.addSweepRun(sweepId, runId, shard.first, shard.second);
+}
+}  // namespace
+
 MergeReport mergeProjects(const std::string& targetPath, const std::vector<std::string>& shardPaths, const MergeOptions& options) {
     if (shardPaths.empty()) throw UsageError("no shard projects to merge");
     for (const std::string& shard : shardPaths) {
@@ -320,9 +331,15 @@ MergeReport mergeProjects(const std::string& targetPath, const std::vector<std::
     report.target = targetPath;
     auto target = store::ProjectStore::openOrCreate(targetPath);
     if (target->readOnly()) throw Error(targetPath, "the target project is read-only");
-    for (const std::string& shardPath : shardPaths) {
-        auto shard = store::ProjectStore::open(shardPath, /*readOnly=*/true);
-        target->transaction([&] { report.shards.push_back(ShardCopy(*target, *shard).copy()); });
+    if (options.sweep && options.sweep->shards.size() != shardPaths.size())
+        throw UsageError("a sweep merge names each shard's index and name: " + std::to_string(options.sweep->shards.size()) +
+                         " given for " + std::to_string(shardPaths.size()) + " shard projects");
+    for (size_t i = 0; i < shardPaths.size(); ++i) {
+        auto shard = store::ProjectStore::open(shardPaths[i], /*readOnly=*/true);
+        target->transaction([&] {
+            report.shards.push_back(ShardCopy(*target, *shard).copy());
+            if (options.sweep) recordSweepRuns(*target, *options.sweep, options.sweep->shards[i], report.shards.back());
+        });
     }
     return report;
 }

@@ -10,21 +10,33 @@
 // - Each shard is copied in one transaction of the target, so a failure mid-way leaves whole shards.
 // - A run whose uuid is already in the target is skipped: merging a shard twice adds nothing.
 // - Rows are streamed shard by shard, row by row: memory does not grow with the number of shards.
+#include "store/project_store.h"
+
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace cs::sweep {
 
+// The sweep the shards belong to (`sweep merge`): the target records it, and which shard each of
+// its runs came from, so the runs are listed together (store::SweepRecord).
+struct SweepMembership {
+    store::SweepRecord sweep;
+    std::vector<std::pair<int64_t, std::string>> shards;  // index and name of each shard path, in order
+};
+
 struct MergeOptions {
     // The sha256 every model of every shard must have (the sweep's models); empty accepts any.
     std::vector<std::string> expectedModelSha256;
+    std::optional<SweepMembership> sweep;
 };
 
 struct ShardMergeResult {
     std::string shard;
     int64_t runsAdded = 0;
     int64_t runsSkipped = 0;  // already in the target (same uuid)
+    std::vector<int64_t> targetRunIds;  // the shard's runs as rows of the target, added or already there
 };
 
 struct MergeReport {

@@ -38,6 +38,7 @@ std::optional<json> readJson(const std::string& path) {
     if (!in) return std::nullopt;
     json value = json::parse(in, nullptr, false);
     if (value.is_discarded()) throw Error(path, "damaged sweep file: not JSON");
+    if (!value.is_object()) throw Error(path, "damaged sweep file: not a JSON object");
     return value;
 }
 
@@ -57,13 +58,17 @@ std::optional<ShardRecord> readShardRecord(const SweepFolder& folder, int64_t in
     const auto j = readJson(folder.shardState(index));
     if (!j) return std::nullopt;
     ShardRecord r;
-    r.state = j->value("state", "");
-    r.host = j->value("host", "");
-    r.pid = j->value("pid", int64_t(0));
-    r.jobId = j->value("job_id", "");
-    r.exitCode = j->value("exit_code", 0);
-    r.startedAt = j->value("started_at", "");
-    r.finishedAt = j->value("finished_at", "");
+    try {
+        r.state = j->value("state", "");
+        r.host = j->value("host", "");
+        r.pid = j->value("pid", int64_t(0));
+        r.jobId = j->value("job_id", "");
+        r.exitCode = j->value("exit_code", 0);
+        r.startedAt = j->value("started_at", "");
+        r.finishedAt = j->value("finished_at", "");
+    } catch (const json::exception& e) {
+        throw Error(folder.shardState(index), std::string("damaged sweep file: ") + e.what());
+    }
     return r;
 }
 

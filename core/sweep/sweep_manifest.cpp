@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "common/output_file.h"
+#include "store/project_store.h"
 
 #include <nlohmann/json.hpp>
 
@@ -80,8 +81,12 @@ void writeManifest(const SweepFolder& folder, const SweepManifest& manifest) {
     if (ec) throw Error(folder.dir(), "cannot create the sweep folder: " + ec.message());
     json shards = json::array();
     for (const auto& shard : manifest.shards) shards.push_back(shardJson(shard));
-    const json out{{"format", kManifestFormat},   {"version", kManifestVersion}, {"kind", manifest.kind},
-                   {"created_at", manifest.createdAt}, {"shards", shards}};
+    const json out{{"format", kManifestFormat},
+                   {"version", kManifestVersion},
+                   {"kind", manifest.kind},
+                   {"uuid", manifest.uuid.empty() ? store::newUuid() : manifest.uuid},
+                   {"created_at", manifest.createdAt},
+                   {"shards", shards}};
     writeOutputFile(folder.manifestPath(), out.dump(2) + "\n");
 }
 
@@ -90,14 +95,16 @@ SweepManifest readManifest(const SweepFolder& folder) {
     std::ifstream in(path);
     if (!in) throw Error(path, "cannot be opened; is " + folder.dir() + " a sweep folder made by `sweep plan`?");
     const json j = json::parse(in, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != kManifestFormat)
-        throw Error(path, "not a sweep manifest");
-    if (j.value("version", 0) > kManifestVersion)
-        throw Error(path, "sweep manifest version " + std::to_string(j.value("version", 0)) + " is newer than this studio supports");
+    const auto format = j.is_object() ? j.find("format") : j.end();
+    if (j.is_discarded() || !j.is_object() || format == j.end() || *format != kManifestFormat) throw Error(path, "not a sweep manifest");
     SweepManifest manifest;
     try {
+        if (j.value("version", 0) > kManifestVersion)
+            throw Error(path, "sweep manifest version " + std::to_string(j.value("version", 0)) + " is newer than this studio supports");
         manifest.kind = j.at("kind").get<std::string>();
         manifest.createdAt = j.value("created_at", "");
+        // Manifests planned before sweeps were recorded in projects have none: the folder stands in.
+        manifest.uuid = j.value("uuid", "folder:" + fs::absolute(folder.dir()).lexically_normal().string());
         for (const auto& shard : j.at("shards")) manifest.shards.push_back(shardFrom(shard));
     } catch (const json::exception& e) {
         throw Error(path, std::string("damaged sweep manifest: ") + e.what());

@@ -30,6 +30,7 @@ struct ShardSpec {
 
 struct SweepManifest {
     std::string kind;  // craft | recsae
+    std::string uuid;  // set by writeManifest; identifies the sweep in the projects it is merged into
     std::string createdAt;
     std::vector<ShardSpec> shards;
     // Distinct model sha256 of the shards: what a merge accepts.
@@ -55,7 +56,8 @@ private:
     std::string dir_;
 };
 
-// Writes DIR/manifest.json, creating DIR; refuses a folder that already holds a manifest.
+// Writes DIR/manifest.json, creating DIR; refuses a folder that already holds a manifest. A
+// manifest without a uuid gets a new one.
 void writeManifest(const SweepFolder& folder, const SweepManifest& manifest);
 // Throws cs::Error naming the manifest when it is missing or not a sweep manifest.
 SweepManifest readManifest(const SweepFolder& folder);

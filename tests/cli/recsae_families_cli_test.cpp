@@ -70,3 +70,29 @@ TEST(RecSaeFamiliesCli, EveryFamilyRunsAndIsStoredWithItsMetrics) {
     auto store = cs::store::ProjectStore::open(project, true);
     EXPECT_EQ(store->runs().size(), 5u);  // the refused run left nothing behind
 }
+
+// The SAE's size as a number of latents, and the sparsity term's λ, are options of the run: the
+// dictionary has that many latents, a larger λ gives a sparser ReLU-L1 code, and both are stored.
+TEST(RecSaeFamiliesCli, LatentCountAndSparsityCoefficientAreTheRunsOwn) {
+    const auto fixture = cs::testing::buildSmallRecSaeProject(kDir + "/project");
+    const std::string project = kDir + "/lambda.cstudio";
+    fs::remove(project);
+    const std::string base = "recsae --project " + project + " --model " + fixture.model + " --interactions " + fixture.interactions +
+                             " --sae relu-l1 --latents 40 --k 4 --epochs 3";
+    json summaries[2];
+    const double lambdas[2] = {0.05, 2.0};
+    for (int i = 0; i < 2; ++i) {
+        const std::string out = kDir + "/lambda" + std::to_string(i) + ".json";
+        const auto r = runCli(base + " --sparsity-coefficient " + std::to_string(lambdas[i]) + " --json " + out);
+        ASSERT_EQ(r.exitCode, 0) << r.err;
+        summaries[i] = readJson(out);
+        EXPECT_EQ(summaries[i]["n_latents"], 40);
+        auto store = cs::store::ProjectStore::open(project, true);
+        const json parameters = json::parse(store->run(summaries[i]["run_id"].get<int64_t>())->parametersJson);
+        EXPECT_DOUBLE_EQ(parameters["sparsity_coefficient"].get<double>(), lambdas[i]);
+        EXPECT_EQ(parameters["latents"], 40);
+    }
+    EXPECT_LT(summaries[1]["l0"].get<double>(), summaries[0]["l0"].get<double>()) << "a larger λ must give a sparser code";
+    const auto bad = runCli(base + " --sparsity-coefficient -1");
+    EXPECT_EQ(bad.exitCode, 2) << bad.err;
+}

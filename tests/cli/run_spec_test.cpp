@@ -45,6 +45,8 @@ void expectSameRecSaeCliValues(const cs::sae::RecSaeOptions& a, const cs::sae::R
     EXPECT_EQ(a.itemMetaPath, b.itemMetaPath);
     EXPECT_EQ(a.sae.family, b.sae.family);
     EXPECT_EQ(a.sae.expansion, b.sae.expansion);
+    EXPECT_EQ(a.sae.latentCount, b.sae.latentCount);
+    EXPECT_EQ(a.sae.sparsityCoefficient, b.sae.sparsityCoefficient);
     EXPECT_EQ(a.sae.k, b.sae.k);
     EXPECT_EQ(a.sae.epochs, b.sae.epochs);
     EXPECT_EQ(a.sae.seed, b.sae.seed);
@@ -217,6 +219,8 @@ TEST(RunSpec, RecSaeOptionsWithEveryOptionChangedSurviveTheCommandLine) {
     options.sae.epochs = 7;
     options.sae.seed = 11;
     options.sae.family = cs::sae::SaeFamily::Matryoshka;
+    options.sae.latentCount = 48;
+    options.sae.sparsityCoefficient = 0.1;  // not exact in binary: must come back unchanged
     const cs::sae::RecSaeOptions defaults;
     ASSERT_NE(options.sae.family, defaults.sae.family);
     ASSERT_NE(options.format, defaults.format);
@@ -258,6 +262,8 @@ TEST(RunSpec, RecSaeDefaultsAreTheCommandLineDefaults) {
 TEST(RunSpec, EveryRecSaeOptionOfTheCommandIsWritten) {
     cs::sae::RecSaeOptions options;
     options.itemMetaPath = "/d/items.tsv";
+    options.sae.latentCount = 48;              // optional: written when set
+    options.sae.sparsityCoefficient = 0.3;     // optional: written when set
     options.loader.pluginDirs = {std::filesystem::temp_directory_path().string()};
     const std::vector<std::string> arguments = cs::sae::toCliArguments(options);
     CLI::App app;

@@ -185,6 +185,43 @@ TEST(ProjectMerge, RemapsEveryReferenceAndMergingTwiceAddsNothing) {
     EXPECT_EQ(scalar(merged->handle(), "SELECT count(*) FROM models"), "1");
 }
 
+// `sweep merge` names the sweep and each shard: the target groups the shards' runs as one sweep,
+// also across two merges (the second adds no run and no link).
+TEST(ProjectMerge, RecordsTheSweepAndEachRunsShardOnce) {
+    const std::string a = fresh("sweep-a.cstudio"), b = fresh("sweep-b.cstudio"), target = fresh("sweep-merged.cstudio");
+    writeShard(a, "alpha", 0);
+    writeShard(b, "beta", 1);
+    cs::sweep::MergeOptions options;
+    cs::sweep::SweepMembership membership;
+    membership.sweep.uuid = "4f1c9b2e-0000-4000-8000-000000000001";
+    membership.sweep.kind = "craft";
+    membership.sweep.name = "imagenet";
+    membership.sweep.folder = "/sweeps/imagenet";
+    membership.sweep.createdAt = "2026-12-02T10:00:00Z";
+    membership.shards = {{0, "class alpha"}, {1, "class beta"}};
+    options.sweep = membership;
+    cs::sweep::mergeProjects(target, {a}, [&] {
+        auto first = options;
+        first.sweep->shards = {membership.shards[0]};
+        return first;
+    }());
+    cs::sweep::mergeProjects(target, {a, b}, options);
+
+    auto merged = ProjectStore::open(target);
+    const auto sweeps = merged->sweeps();
+    ASSERT_EQ(sweeps.size(), 1u);
+    EXPECT_EQ(sweeps[0].name, "imagenet");
+    EXPECT_EQ(sweeps[0].runCount, 2 + 3) << "a's two runs, b's three (one unfinished)";
+    for (const auto& member : merged->sweepRuns(sweeps[0].id)) {
+        const auto run = merged->run(member.runId);
+        ASSERT_TRUE(run.has_value());
+        if (run->kind == "craft" && run->parametersJson.find("alpha") != std::string::npos) EXPECT_EQ(member.shardName, "class alpha");
+        if (run->kind == "craft" && run->parametersJson.find("beta") != std::string::npos) EXPECT_EQ(member.shardName, "class beta");
+    }
+    EXPECT_EQ(scalar(merged->handle(), "SELECT count(*) FROM sweep_runs"), "5");
+    EXPECT_EQ(scalar(merged->handle(), "PRAGMA foreign_key_check"), "");
+}
+
 TEST(ProjectMerge, RefusesABadShardByNameAndLeavesTheTargetUntouched) {
     const std::string good = fresh("good.cstudio"), target = fresh("target.cstudio");
     writeShard(good, "good", 0);

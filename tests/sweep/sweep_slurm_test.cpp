@@ -252,7 +252,7 @@ TEST_F(SweepOnSlurm, RecSaeGridOnSlurmHoldsWhatTheLocalExecutorMakes) {
     for (const auto& dir : {onSlurm, here}) {
         const auto plan = runCli("sweep plan --out " + shellArg(dir) + " recsae --model " + shellArg(small.model) + " --interactions " +
                                  shellArg(small.interactions) + " --item-meta " + shellArg(small.itemMeta) +
-                                 " --expansions 2,4 --k 4 --seeds 1,2 --epochs 2");
+                                 " --latents 32,64 --k 4 --seeds 1,2 --epochs 2");
         ASSERT_EQ(plan.exitCode, 0) << plan.err;
     }
     EXPECT_EQ(readJson(onSlurm / "manifest.json")["shards"].size(), 4u);
@@ -273,9 +273,17 @@ TEST_F(SweepOnSlurm, RecSaeGridOnSlurmHoldsWhatTheLocalExecutorMakes) {
     }
     auto a = cs::store::ProjectStore::open(mergedSlurm.string(), true);
     auto b = cs::store::ProjectStore::open(mergedLocal.string(), true);
-    const auto runsA = runsByKey(*a, {"expansion", "k", "seed"}), runsB = runsByKey(*b, {"expansion", "k", "seed"});
+    const auto runsA = runsByKey(*a, {"latents", "k", "seed"}), runsB = runsByKey(*b, {"latents", "k", "seed"});
     ASSERT_EQ(runsA.size(), 4u);
     ASSERT_EQ(runsB.size(), 4u);
+    // The merged runs stay one sweep, each with its grid point.
+    ASSERT_EQ(a->sweeps().size(), 1u);
+    EXPECT_EQ(a->sweeps()[0].kind, "recsae");
+    const auto members = a->sweepRuns(a->sweeps()[0].id);
+    ASSERT_EQ(members.size(), 4u);
+    EXPECT_NE(members[0].shardName.find("latents 32, k 4, seed 1"), std::string::npos) << members[0].shardName;
+    for (const auto& member : members)
+        EXPECT_EQ(json::parse(a->run(member.runId)->summaryJson)["n_latents"], member.shardName.find("latents 64") != std::string::npos ? 64 : 32);
     for (const auto& [key, run] : runsA) {
         SCOPED_TRACE(key);
         ASSERT_EQ(runsB.count(key), 1u);

@@ -28,7 +28,12 @@ void RecSaeCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--expansion", sae.expansion, "Latents per state dimension")
         ->capture_default_str()
         ->check(CLI::Range(int64_t{1}, int64_t{256}));
+    sub.add_option("--latents", sae.latentCount, "Number of latents, instead of state dimension x expansion")
+        ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
     sub.add_option("--k", sae.k, "Active latents per state (batchtopk, matryoshka: on average over a batch)")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{4096}));
+    sub.add_option("--sparsity-coefficient", sae.sparsityCoefficient,
+                   "relu-l1: lambda of the L1 term (default 5/sqrt(d)); jumprelu: lambda of the L0 term (default 0.01)")
+        ->check(CLI::Range(0.0, 1e6));
     sub.add_option("--epochs", sae.epochs, "SAE training epochs")->capture_default_str()->check(CLI::Range(1, 10000));
     sub.add_option("--seed", sae.seed, "Random seed")->capture_default_str();
     sub.add_option("--json", jsonOut_, "Write the run summary as JSON to this file");

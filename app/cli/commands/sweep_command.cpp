@@ -108,11 +108,15 @@ private:
 
         planRecSae_ = plan_->add_subcommand("recsae", "One RecSAE run per point of the grid models x expansions x k x seeds");
         recSaeLine_.addOptions(*planRecSae_);
-        for (const char* option : {"--project", "--model", "--expansion", "--k", "--seed", "--json"}) removeOption(*planRecSae_, option);
+        for (const char* option : {"--project", "--model", "--expansion", "--latents", "--k", "--seed", "--json"}) removeOption(*planRecSae_, option);
         planRecSae_->add_option("--model", recSaeModels_, "Sequential recommender(s) (repeatable)")->required();
         planRecSae_->add_option("--expansions", expansions_, "Latents per state dimension, e.g. 4,8 (default: recsae's)")
             ->delimiter(',')
             ->check(CLI::Range(int64_t{1}, int64_t{256}));
+        planRecSae_->add_option("--latents", latents_, "Numbers of latents, e.g. 512,2048 (instead of --expansions)")
+            ->delimiter(',')
+            ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+            ->excludes("--expansions");
         planRecSae_->add_option("--k", ks_, "Active latents per state, e.g. 16,32 (default: recsae's)")
             ->delimiter(',')
             ->check(CLI::Range(int64_t{1}, int64_t{4096}));
@@ -189,23 +193,32 @@ private:
         options.interactionsPath = absolutePath(options.interactionsPath);
         options.itemMetaPath = absolutePath(options.itemMetaPath);
         options.loader.pluginDirs = absolutePaths(options.loader.pluginDirs);
-        const auto expansions = expansions_.empty() ? std::vector<int64_t>{options.sae.expansion} : expansions_;
+        // The SAE's size: a number of latents, or latents per state dimension.
+        struct Size {
+            int64_t expansion = 0, latents = 0;
+            std::string name() const { return latents > 0 ? "latents " + std::to_string(latents) : "expansion " + std::to_string(expansion); }
+        };
+        std::vector<Size> sizes;
+        for (int64_t latents : latents_) sizes.push_back({options.sae.expansion, latents});
+        for (int64_t expansion : expansions_) sizes.push_back({expansion, 0});
+        if (sizes.empty()) sizes.push_back({options.sae.expansion, 0});
         const auto ks = ks_.empty() ? std::vector<int64_t>{options.sae.k} : ks_;
         const auto seeds = seeds_.empty() ? std::vector<uint64_t>{options.sae.seed} : seeds_;
         const std::string dataSha = dataSha256(options.interactionsPath);
         for (const std::string& modelPath : recSaeModels_) {
             options.modelPath = absolutePath(modelPath);
             const std::string modelSha = model::sha256File(options.modelPath);
-            for (int64_t expansion : expansions)
+            for (const Size& size : sizes)
                 for (int64_t k : ks)
                     for (uint64_t seed : seeds) {
                         sweep::ShardSpec shard;
                         shard.index = static_cast<int64_t>(manifest.shards.size());
-                        shard.name = fs::path(modelPath).filename().string() + ", expansion " + std::to_string(expansion) + ", k " +
+                        shard.name = fs::path(modelPath).filename().string() + ", " + size.name() + ", k " +
                                      std::to_string(k) + ", seed " + std::to_string(seed);
                         shard.project = folder.shardProjectRelative(shard.index);
                         options.projectPath = shard.project;
-                        options.sae.expansion = expansion;
+                        options.sae.expansion = size.expansion;
+                        options.sae.latentCount = size.latents;
                         options.sae.k = k;
                         options.sae.seed = seed;
                         shard.arguments = sae::toCliArguments(options);
@@ -339,10 +352,15 @@ private:
         const sweep::SweepFolder folder(dir_);
         const auto manifest = sweep::readManifest(folder);
         std::vector<std::string> shards;
+        sweep::SweepMembership membership;
         int64_t unfinished = 0;
         for (const auto& shard : manifest.shards) {
-            if (sweep::shardProjectFinished(folder, shard.index)) shards.push_back(folder.shardProject(shard.index));
-            else ++unfinished;
+            if (sweep::shardProjectFinished(folder, shard.index)) {
+                shards.push_back(folder.shardProject(shard.index));
+                membership.shards.emplace_back(shard.index, shard.name);
+            } else {
+                ++unfinished;
+            }
         }
         if (unfinished > 0 && !mergePartial_)
             throw Error(folder.dir(), std::to_string(unfinished) + " of " + std::to_string(manifest.shards.size()) +
@@ -350,6 +368,14 @@ private:
         if (shards.empty()) throw Error(folder.dir(), "no shard is done yet; nothing to merge");
         sweep::MergeOptions options;
         options.expectedModelSha256 = manifest.modelSha256();
+        membership.sweep.uuid = manifest.uuid;
+        membership.sweep.kind = manifest.kind;
+        fs::path where = fs::absolute(folder.dir()).lexically_normal();
+        if (!where.has_filename()) where = where.parent_path();  // "sweep/" names the folder "sweep"
+        membership.sweep.name = where.filename().string();
+        membership.sweep.folder = where.string();
+        membership.sweep.createdAt = manifest.createdAt;
+        options.sweep = membership;
         const auto report = sweep::mergeProjects(mergeInto_, shards, options);
         std::cout << "merged " << report.shards.size() << " shard project(s) into " << mergeInto_ << ": " << report.runsAdded()
                   << " run(s) added, " << report.runsSkipped() << " already there\n";
@@ -364,7 +390,7 @@ private:
     std::string classes_;
     RecSaeCommandLine recSaeLine_;
     std::vector<std::string> recSaeModels_;
-    std::vector<int64_t> expansions_, ks_;
+    std::vector<int64_t> expansions_, latents_, ks_;
     std::vector<uint64_t> seeds_;
     // run
     std::string executor_;
