@@ -11,6 +11,8 @@ cs::ui::RunLauncher makeEngineLauncher() {
     // Kinds without an in-process engine (the default build) run through concept-studio-cli.
     return [cliLauncher = cs::ui::makeCliRunLauncher()](const cs::ui::RunSpec& spec) -> std::unique_ptr<cs::jobs::Job> {
 #ifdef CS_GUI_WITH_ENGINES
+        // A sweep's shards are CLI runs wherever they go (ui/services/sweep_job.h).
+        if (spec.isSweep()) return cliLauncher(spec);
         if (spec.kind == cs::ui::RunSpec::Kind::Craft)
             return std::make_unique<cs::craft::CraftJob>(spec.craft, std::make_shared<cs::craft::CraftJobOutput>());
         if (spec.kind == cs::ui::RunSpec::Kind::RecSae) return std::make_unique<cs::sae::RecSaeJob>(spec.recsae);

@@ -5,6 +5,7 @@
 #include "services/cli_run_job.h"
 #include "services/job_monitor.h"
 #include "app/studio_window.h"
+#include "cli_fixture.h"
 #include "gui_test_main.h"
 #include "panels/project_explorer.h"
 #include "panels/run_panel.h"
@@ -17,43 +18,16 @@
 #include <QDir>
 #include <QFile>
 #include <QMessageBox>
-#include <QProcess>
 #include <QProgressBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
 #include <QTreeWidget>
 
-#include <cmath>
 
 using namespace cs::ui;
 
 namespace {
-
-void putBigEndian(QByteArray& out, quint32 v) {
-    for (int shift = 24; shift >= 0; shift -= 8) out.append(char((v >> shift) & 0xff));
-}
-
-// An MNIST-format pair of n 32×32 images with smooth, image-dependent patterns; labels i % 2.
-bool writeIdx(const QString& images, const QString& labels, int n) {
-    QByteArray img, lab;
-    putBigEndian(img, 0x00000803);
-    putBigEndian(img, quint32(n));
-    putBigEndian(img, 32);
-    putBigEndian(img, 32);
-    putBigEndian(lab, 0x00000801);
-    putBigEndian(lab, quint32(n));
-    for (int i = 0; i < n; ++i) {
-        for (int y = 0; y < 32; ++y)
-            for (int x = 0; x < 32; ++x) {
-                const double v = 0.5 + 0.5 * std::sin(0.3 * (i + 1) * x + 0.2 * y * (i % 4 + 1)) * std::cos(0.1 * x * y / (i + 1));
-                img.append(char(quint8(std::clamp(v * 255.0, 0.0, 255.0))));
-            }
-        lab.append(char(i % 2));
-    }
-    QFile fi(images), fl(labels);
-    return fi.open(QIODevice::WriteOnly) && fi.write(img) == img.size() && fl.open(QIODevice::WriteOnly) && fl.write(lab) == lab.size();
-}
 
 cs::store::RunStatus onlyRunStatus(const QString& project, std::string* error = nullptr) {
     auto store = cs::store::ProjectStore::open(project.toStdString(), true);
@@ -72,13 +46,10 @@ private slots:
         QVERIFY(dir_.isValid());
         QVERIFY2(QFileInfo(QStringLiteral(CS_CLI_PATH)).isExecutable(), CS_CLI_PATH);
         model_ = dir_.filePath(QStringLiteral("tiny_split.pt"));
-        QProcess python;
-        python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral(CS_SOURCE_DIR "/tests/core/craft/export_split_model.py"), model_,
-                                                          QStringLiteral("1"), QStringLiteral("32"), QStringLiteral("2"), QStringLiteral("0")});
-        QVERIFY(python.waitForFinished(120000));
-        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        const QString exportProblem = cs::testing::exportTinySplitModel(model_);
+        QVERIFY2(exportProblem.isEmpty(), qPrintable(exportProblem));
         images_ = dir_.filePath(QStringLiteral("t10k-images-idx3-ubyte"));
-        QVERIFY(writeIdx(images_, dir_.filePath(QStringLiteral("t10k-labels-idx1-ubyte")), 48));
+        QVERIFY(cs::testing::writeTinyIdx(images_, dir_.filePath(QStringLiteral("t10k-labels-idx1-ubyte")), 48));
     }
 
     void argumentsFollowTheCliOptions() {

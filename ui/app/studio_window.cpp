@@ -14,6 +14,8 @@
 #include "panels/run_panel.h"
 #include "views/run_overview.h"
 #include "views/sae_dashboard.h"
+#include "views/sweep_view.h"
+#include "services/sweep_job.h"
 #include "views/view_registry.h"
 
 #include <algorithm>
@@ -80,6 +82,13 @@ StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
     connect(explorer_, &ProjectExplorer::loadFailed, this,
             [this](const QString& message) { showError(tr("Cannot read the project"), message); });
     connect(explorer_, &ProjectExplorer::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
+    if (auto* sweeps = findChild<SweepView*>()) {
+        connect(explorer_, &ProjectExplorer::sweepActivated, this, [this, sweeps](qint64 sweepId) {
+            sweeps->showSweep(sweepId);
+            showView(QStringLiteral("sweep"));
+        });
+        connect(sweeps, &SweepView::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
+    }
     if (auto* sae = findChild<SaeDashboard*>()) {
         connect(sae, &SaeDashboard::ablationRequested, this, [this](qint64 runId, int latent, double scale) {
             AblationRequest request;
@@ -397,6 +406,15 @@ void StudioWindow::onJobFinished(quint64 id) {
             statusBar()->showMessage(tr("Report written to %1").arg(QDir(dir).filePath("report.html")), 10000);
     }
     if (session_->isOpen()) session_->notifyDataChanged();  // the job wrote rows: reload views
+    // A sweep's runs were merged (also when some shards failed): show them side by side.
+    if (sweepJobs_.contains(id) && session_->isOpen()) {
+        const QString folder = sweepJobs_.take(id);
+        for (const auto& sweep : session_->store()->sweeps()) {
+            if (QString::fromStdString(sweep.folder) != folder) continue;
+            if (auto* sweeps = findChild<SweepView*>()) sweeps->showSweep(sweep.id);
+            showView(QStringLiteral("sweep"));
+        }
+    }
     if (status && status->state == jobs::JobState::Failed)
         showError(tr("Job failed"), tr("%1 failed:\n%2").arg(status->name, status->error));
 }
@@ -432,8 +450,13 @@ quint64 StudioWindow::startRun(const RunSpec& spec) {
                   tr("This build has no engine for %1 runs.").arg(spec.kind == RunSpec::Kind::Craft ? tr("CRAFT") : tr("RecSAE")));
         return 0;
     }
-    statusBar()->showMessage(tr("Started %1").arg(spec.displayName()), 5000);
-    return jobs_->submit(std::move(job), spec.displayName());
+    const QString name = QString::fromStdString(job->name());
+    statusBar()->showMessage(tr("Started %1").arg(name), 5000);
+    const auto* sweep = dynamic_cast<const SweepJob*>(job.get());
+    const QString sweepFolder = sweep ? QFileInfo(sweep->folder()).absoluteFilePath() : QString();
+    const quint64 id = jobs_->submit(std::move(job), name, sweep ? JobLane::OwnThread : JobLane::Engine);
+    if (sweep) sweepJobs_.insert(id, sweepFolder);
+    return id;
 }
 
 void StudioWindow::setAblationLauncher(AblationLauncher launcher) {

@@ -88,6 +88,7 @@ protected:
 
 private:
     QHash<quint64, QString> reportJobs_;  // export-report jobs → their output folder
+    QHash<quint64, QString> sweepJobs_;   // sweep jobs → their folder: the sweep view opens on it when they end
     void buildMenus();
     void buildFileMenu();
     void buildEditMenu();

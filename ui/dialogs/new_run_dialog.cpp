@@ -9,15 +9,24 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <algorithm>
+#include <cmath>
 
 namespace cs::ui {
 
@@ -78,12 +87,24 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     setAcceptDrops(true);
     const RunSpec defaults;
     auto* layout = new QVBoxLayout(this);
-    layout->addLayout(buildModelRows());
-    tabs_ = new QTabWidget(this);
+    // The form scrolls when the screen is shorter than the dialog; the problem line and the
+    // buttons stay in view.
+    auto* form = new QWidget(this);
+    auto* formLayout = new QVBoxLayout(form);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    formLayout->addLayout(buildModelRows());
+    tabs_ = new QTabWidget(form);
     tabs_->addTab(buildCraftTab(defaults.craft.options), tr("CRAFT (vision)"));
     tabs_->addTab(buildRecSaeTab(defaults.recsae.sae), tr("RecSAE (recommender)"));
-    layout->addWidget(tabs_);
-    layout->addLayout(buildSeedRow());
+    formLayout->addWidget(tabs_);
+    formLayout->addLayout(buildSeedRow());
+    formLayout->addWidget(buildRunOnGroup());
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(form);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    layout->addWidget(scroll, 1);
     problem_ = new QLabel(this);
     problem_->setWordWrap(true);
     problem_->setStyleSheet(QStringLiteral("color: #c33;"));
@@ -91,13 +112,18 @@ NewRunDialog::NewRunDialog(const QString& projectPath, QWidget* parent) : QDialo
     buildButtons();
     layout->addWidget(buttons_);
     setSpec(defaults);
-    for (QLineEdit* edit : {model_, images_, class_, layer_, inputSize_, mean_, std_, interactions_, itemMeta_})
+    for (QLineEdit* edit : {model_, images_, class_, layer_, inputSize_, mean_, std_, interactions_, itemMeta_, expansions_, ks_, seeds_})
         connect(edit, &QLineEdit::textChanged, this, &NewRunDialog::refreshState);
+    connect(runOn_, &QComboBox::currentIndexChanged, this, &NewRunDialog::refreshState);
     connect(tabs_, &QTabWidget::currentChanged, this, &NewRunDialog::refreshState);
     connect(model_, &QLineEdit::textChanged, this, [this] { layersTimer_->start(); });
     connect(tabs_, &QTabWidget::currentChanged, this, [this] { layersTimer_->start(); });
     refreshState();
-    resize(640, 760);
+    // Tall enough for the whole form where the screen allows it, and wide enough for it beside
+    // the scroll bar (it only scrolls up and down).
+    const int available = screen() ? screen()->availableGeometry().height() - 60 : 820;
+    const int width = form->minimumSizeHint().width() + scroll->verticalScrollBar()->sizeHint().width() + 2 * layout->contentsMargins().left();
+    resize(std::max(660, width), std::min(form->sizeHint().height() + 90, available));
 }
 
 QFormLayout* NewRunDialog::buildModelRows() {
@@ -124,8 +150,9 @@ QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     images_->setObjectName(QStringLiteral("imagesPath"));
     images_->setToolTip(tr("A folder of images (flat, or one sub-folder per class) or an IDX file (MNIST format, gzipped or not)"));
     class_ = new QLineEdit(craft);
-    class_->setPlaceholderText(tr("e.g. Sneaker or 7"));
-    class_->setToolTip(tr("The class to explain, by name or index; CRAFT fits one concept bank per class"));
+    class_->setPlaceholderText(tr("e.g. Sneaker or 7; several make a sweep: 0-9, Sneaker,Bag, @classes.txt, all"));
+    class_->setToolTip(tr("The class to explain, by name or index; CRAFT fits one concept bank per class.\n"
+                          "Several classes (0-9, Sneaker,Bag, @file with one per line, or all) run as a sweep: one run each."));
     layer_ = new QLineEdit(craft);
     layer_->setObjectName(QStringLiteral("layer"));
     layer_->setPlaceholderText(tr("a layer of the model, e.g. layer4 or encoder.layers.encoder_layer_9"));
@@ -205,6 +232,24 @@ QWidget* NewRunDialog::buildRecSaeTab(const sae::SaeConfig& defaults) {
     form->addRow(tr("Expansion"), expansion_);
     form->addRow(tr("k"), k_);
     form->addRow(tr("Epochs"), epochs_);
+    expansions_ = new QLineEdit(sae);
+    expansions_->setObjectName(QStringLiteral("gridExpansions"));
+    expansions_->setPlaceholderText(tr("expansions, e.g. 4,8"));
+    ks_ = new QLineEdit(sae);
+    ks_->setObjectName(QStringLiteral("gridK"));
+    ks_->setPlaceholderText(tr("k, e.g. 16,32"));
+    seeds_ = new QLineEdit(sae);
+    seeds_->setObjectName(QStringLiteral("gridSeeds"));
+    seeds_->setPlaceholderText(tr("seeds, e.g. 1,2"));
+    auto* grid = new QWidget(sae);
+    auto* gridLayout = new QHBoxLayout(grid);
+    gridLayout->setContentsMargins(0, 0, 0, 0);
+    for (QLineEdit* edit : {expansions_, ks_, seeds_}) {
+        edit->setToolTip(tr("A sweep over a grid: one RecSAE run per combination of expansion, k and seed.\n"
+                            "Empty lists keep the single value above."));
+        gridLayout->addWidget(edit);
+    }
+    form->addRow(tr("Sweep over"), grid);
     return sae;
 }
 
@@ -213,6 +258,69 @@ QFormLayout* NewRunDialog::buildSeedRow() {
     seed_ = spin(this, 0, 1 << 30, tr("Random seed: the same seed and inputs give the same run"));
     form->addRow(tr("Seed"), seed_);
     return form;
+}
+
+QWidget* NewRunDialog::buildRunOnGroup() {
+    auto* group = new QGroupBox(tr("Run on"), this);
+    auto* form = new QFormLayout(group);
+    runOn_ = new QComboBox(group);
+    runOn_->setObjectName(QStringLiteral("runOn"));
+    runOn_->addItems({tr("This computer"), tr("Slurm cluster")});
+    runOn_->setToolTip(tr("Slurm: the runs are submitted as one job array with sbatch (this computer must be a submit host, "
+                          "and the project's folder on a filesystem the nodes share); they are merged into the project "
+                          "when the last one finishes"));
+    parallel_ = spin(group, 0, 4096, tr("How many runs of a sweep go at once: here the cores are shared among them; "
+                                        "on Slurm the job array's limit (no limit: as many as the cluster gives)"));
+    parallel_->setObjectName(QStringLiteral("parallelRuns"));
+    parallel_->setSpecialValueText(tr("no limit"));
+    slurmRows_ = new QWidget(group);
+    auto* slurm = new QGridLayout(slurmRows_);
+    slurm->setContentsMargins(0, 0, 0, 0);
+    partition_ = new QLineEdit(slurmRows_);
+    partition_->setObjectName(QStringLiteral("slurmPartition"));
+    partition_->setPlaceholderText(tr("default"));
+    partition_->setToolTip(tr("Slurm partition; empty: the cluster's default"));
+    time_ = new QLineEdit(slurmRows_);
+    time_->setObjectName(QStringLiteral("slurmTime"));
+    time_->setPlaceholderText(tr("e.g. 02:00:00"));
+    time_->setToolTip(tr("Time limit of each run (Slurm's --time); empty: the partition's default"));
+    cpusPerTask_ = spin(slurmRows_, 0, 4096, tr("CPUs per run (also its LibTorch threads)"));
+    cpusPerTask_->setObjectName(QStringLiteral("slurmCpus"));
+    cpusPerTask_->setSpecialValueText(tr("default"));
+    mem_ = new QLineEdit(slurmRows_);
+    mem_->setObjectName(QStringLiteral("slurmMem"));
+    mem_->setPlaceholderText(tr("e.g. 8G"));
+    mem_->setToolTip(tr("Memory of each run (Slurm's --mem); empty: the cluster's default"));
+    account_ = new QLineEdit(slurmRows_);
+    account_->setPlaceholderText(tr("optional"));
+    // Two fields a row: the group stays short.
+    const QList<QPair<QString, QWidget*>> fields{{tr("Partition"), partition_},   {tr("Time limit"), time_},
+                                                 {tr("CPUs per run"), cpusPerTask_}, {tr("Memory per run"), mem_},
+                                                 {tr("Account"), account_}};
+    for (int i = 0; i < fields.size(); ++i) {
+        slurm->addWidget(new QLabel(fields[i].first, slurmRows_), i / 2, (i % 2) * 2);
+        slurm->addWidget(fields[i].second, i / 2, (i % 2) * 2 + 1);
+    }
+    sweepNote_ = new QLabel(group);
+    sweepNote_->setObjectName(QStringLiteral("sweepNote"));
+    sweepNote_->setWordWrap(true);
+    auto* where = new QWidget(group);
+    auto* whereLayout = new QHBoxLayout(where);
+    whereLayout->setContentsMargins(0, 0, 0, 0);
+    whereLayout->addWidget(runOn_, 1);
+    whereLayout->addWidget(new QLabel(tr("Runs at once"), where));
+    whereLayout->addWidget(parallel_);
+    form->addRow(tr("Where"), where);
+    form->addRow(slurmRows_);
+    form->addRow(sweepNote_);
+    connect(runOn_, &QComboBox::currentIndexChanged, this, [this](int index) {
+        const bool onSlurm = index == 1;
+        slurmRows_->setVisible(onSlurm);
+        // Here at least one run goes at once; on Slurm the default is no limit.
+        parallel_->setMinimum(onSlurm ? 0 : 1);
+        if (onSlurm && parallel_->value() == 1) parallel_->setValue(0);
+    });
+    return group;
 }
 
 void NewRunDialog::buildButtons() {
@@ -281,6 +389,19 @@ void NewRunDialog::setSpec(const RunSpec& spec) {
     k_->setValue(int(recsae.sae.k));
     epochs_->setValue(recsae.sae.epochs);
     seed_->setValue(int(spec.kind == RunSpec::Kind::Craft ? craft.options.seed : recsae.sae.seed));
+    const SweepSpec& sweep = spec.sweep;
+    runOn_->setCurrentIndex(sweep.executor == SweepSpec::Executor::Slurm ? 1 : 0);
+    slurmRows_->setVisible(sweep.executor == SweepSpec::Executor::Slurm);
+    parallel_->setMinimum(sweep.executor == SweepSpec::Executor::Slurm ? 0 : 1);
+    parallel_->setValue(sweep.parallel);
+    expansions_->setText(sweep.expansions);
+    ks_->setText(sweep.ks);
+    seeds_->setText(sweep.seeds);
+    partition_->setText(sweep.partition);
+    time_->setText(sweep.time);
+    cpusPerTask_->setValue(sweep.cpusPerTask);
+    mem_->setText(sweep.mem);
+    account_->setText(sweep.account);
 }
 
 RunSpec NewRunDialog::spec() const {
@@ -288,7 +409,23 @@ RunSpec NewRunDialog::spec() const {
     spec.kind = tabs_->currentIndex() == 0 ? RunSpec::Kind::Craft : RunSpec::Kind::RecSae;
     spec.craft = craftSpec();
     spec.recsae = recSaeOptions();
+    spec.sweep = sweepSpec();
     return spec;
+}
+
+SweepSpec NewRunDialog::sweepSpec() const {
+    SweepSpec sweep;
+    sweep.executor = runOn_->currentIndex() == 1 ? SweepSpec::Executor::Slurm : SweepSpec::Executor::Local;
+    sweep.parallel = parallel_->value();
+    sweep.expansions = expansions_->text().trimmed();
+    sweep.ks = ks_->text().trimmed();
+    sweep.seeds = seeds_->text().trimmed();
+    sweep.partition = partition_->text().trimmed();
+    sweep.time = time_->text().trimmed();
+    sweep.cpusPerTask = cpusPerTask_->value();
+    sweep.mem = mem_->text().trimmed();
+    sweep.account = account_->text().trimmed();
+    return sweep;
 }
 
 craft::CraftJobSpec NewRunDialog::craftSpec() const {
@@ -354,11 +491,25 @@ QString NewRunDialog::validate() const {
         if (QString p = missingFile(interactions_->text().trimmed(), tr("an interaction log")); !p.isEmpty()) return p;
         const QString itemMeta = itemMeta_->text().trimmed();
         if (!itemMeta.isEmpty() && !QFileInfo::exists(itemMeta)) return tr("%1: no such file (item metadata)").arg(itemMeta);
+        for (QLineEdit* edit : {expansions_, ks_, seeds_}) {
+            bool ok = true;
+            const auto values = numberList<double>(edit->text(), &ok);
+            const bool positiveWholes = std::all_of(values.begin(), values.end(), [](double v) { return v >= 0 && v == std::floor(v); });
+            if (!ok || !positiveWholes) return tr("Sweep over: whole numbers separated by commas, e.g. 4,8 (%1).").arg(edit->placeholderText());
+        }
     }
+    if (runOn_->currentIndex() == 1 && QStandardPaths::findExecutable(QStringLiteral("sbatch")).isEmpty())
+        return tr("Slurm's sbatch is not on PATH: this computer cannot submit to a Slurm cluster.");
     return {};
 }
 void NewRunDialog::refreshState() {
     const QString problem = validate();
+    const RunSpec run = spec();
+    sweepNote_->setText(run.isSweep() ? tr("A sweep: one run per %1, each in its own project in a folder beside this one "
+                                           "(%2.sweeps), merged into this project when they have finished.")
+                                            .arg(run.kind == RunSpec::Kind::Craft ? tr("class") : tr("point of the grid"),
+                                                 QFileInfo(projectPath_).completeBaseName())
+                                      : tr("One run, here."));
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
     // Say what is missing only once the user has typed something: an empty form is not an error.
     const bool started = !model_->text().isEmpty() || !images_->text().isEmpty() || !interactions_->text().isEmpty();

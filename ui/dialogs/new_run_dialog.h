@@ -5,7 +5,9 @@
 // RunSpec (app/run_launch.h), whose defaults are the engines'; the application turns the spec
 // into an engine job (see RunLauncher). For a vision model the CRAFT tab lists its layers
 // (LayerTree), so any TorchScript model is split where the user clicks, with its input size,
-// normalisation and class names given here when the model does not declare them.
+// normalisation and class names given here when the model does not declare them. Several classes,
+// a RecSAE grid or "Run on: Slurm cluster" make the run a sweep (RunSpec::isSweep): one run per
+// class or grid point, on this computer's cores or as a Slurm job array, merged into the project.
 #include "services/run_launch.h"
 
 #include <QDialog>
@@ -45,6 +47,7 @@ public:
     QLineEdit* classEdit() const { return class_; }
     QLineEdit* layerEdit() const { return layer_; }
     QLineEdit* interactionsEdit() const { return interactions_; }
+    QComboBox* runOnBox() const { return runOn_; }
     // The model's layers (CRAFT tab), listed by the engine when a model file is chosen.
     LayerTree* layerTree() const { return layerTree_; }
 
@@ -58,10 +61,12 @@ private:
     QWidget* buildCraftTab(const craft::CraftOptions& defaults);
     QWidget* buildRecSaeTab(const sae::SaeConfig& defaults);
     QFormLayout* buildSeedRow();
+    QWidget* buildRunOnGroup();
     void buildButtons();
     QWidget* fileRow(QLineEdit* edit, const QString& caption, bool folderAllowed, const QString& filter);
     craft::CraftJobSpec craftSpec() const;
     sae::RecSaeOptions recSaeOptions() const;
+    SweepSpec sweepSpec() const;
     void refreshState();
     void listLayers();
 
@@ -89,7 +94,19 @@ private:
     QSpinBox* expansion_;
     QSpinBox* k_;
     QSpinBox* epochs_;
+    QLineEdit* expansions_;
+    QLineEdit* ks_;
+    QLineEdit* seeds_;
     QSpinBox* seed_;
+    QComboBox* runOn_;
+    QSpinBox* parallel_;
+    QWidget* slurmRows_;
+    QLineEdit* partition_;
+    QLineEdit* time_;
+    QSpinBox* cpusPerTask_;
+    QLineEdit* mem_;
+    QLineEdit* account_;
+    QLabel* sweepNote_;
     QLabel* problem_;
     QDialogButtonBox* buttons_;
 };

@@ -15,6 +15,7 @@ namespace cs::ui {
 
 namespace {
 constexpr int kRunIdRole = Qt::UserRole + 1;
+constexpr int kSweepIdRole = Qt::UserRole + 2;
 
 QIcon statusIcon(const QColor& color) {
     QPixmap pixmap(12, 12);
@@ -56,6 +57,8 @@ ProjectExplorer::ProjectExplorer(ProjectSession* session, ConceptSelection* sele
     connect(tree_, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item, int) {
         const QVariant id = item->data(0, kRunIdRole);
         if (id.isValid()) emit runActivated(id.toLongLong());
+        const QVariant sweep = item->data(0, kSweepIdRole);
+        if (sweep.isValid()) emit sweepActivated(sweep.toLongLong());
     });
     connect(session_, &ProjectSession::projectChanged, this, &ProjectExplorer::reload);
     connect(session_, &ProjectSession::dataChanged, this, &ProjectExplorer::reload);
@@ -66,7 +69,7 @@ ProjectExplorer::ProjectExplorer(ProjectSession* session, ConceptSelection* sele
 void ProjectExplorer::reload() {
     const QSignalBlocker blocker(tree_);
     tree_->clear();
-    models_ = datasets_ = runs_ = nullptr;
+    models_ = datasets_ = runs_ = sweeps_ = nullptr;
     if (!session_->isOpen()) {
         header_->setText(tr("No project open. Use File ▸ Open or File ▸ Open Demo Project."));
         return;
@@ -104,6 +107,17 @@ void ProjectExplorer::reload() {
             if (!r.error.empty()) tip += QStringLiteral("\n") + QString::fromStdString(r.error);
             item->setToolTip(0, tip);
             item->setToolTip(1, tip);
+        }
+        const auto sweeps = store->sweeps();
+        if (!sweeps.empty()) {
+            sweeps_ = new QTreeWidgetItem(tree_, {tr("Sweeps (%1)").arg(sweeps.size())});
+            for (const auto& sweep : sweeps) {
+                auto* item = new QTreeWidgetItem(sweeps_, {QString::fromStdString(sweep.name), tr("%1 runs").arg(sweep.runCount)});
+                item->setData(0, kSweepIdRole, qint64(sweep.id));
+                item->setToolTip(0, tr("%1 sweep, planned %2\n%3\nDouble-click to list its runs side by side")
+                                        .arg(QString::fromStdString(sweep.kind), QString::fromStdString(sweep.createdAt),
+                                             QString::fromStdString(sweep.folder)));
+            }
         }
         tree_->expandAll();
     } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 #pragma once
-// ProjectExplorer: the project's models, datasets and runs (with their status), read from the
-// store. Selecting a run makes it the current run of the shared selection.
+// ProjectExplorer: the project's models, datasets, runs (with their status) and sweeps, read from
+// the store. Selecting a run makes it the current run of the shared selection; activating a sweep
+// asks for the sweep view on it.
 #include <QWidget>
 
 class QTreeWidget;
@@ -20,7 +21,8 @@ public:
     QTreeWidget* tree() const { return tree_; }
 
 signals:
-    void runActivated(qint64 runId);  // double-click or Enter on a run
+    void runActivated(qint64 runId);      // double-click or Enter on a run
+    void sweepActivated(qint64 sweepId);  // double-click or Enter on a sweep
     void loadFailed(const QString& message);
 
 private:
@@ -34,6 +36,7 @@ private:
     QTreeWidgetItem* models_ = nullptr;
     QTreeWidgetItem* datasets_ = nullptr;
     QTreeWidgetItem* runs_ = nullptr;
+    QTreeWidgetItem* sweeps_ = nullptr;
 };
 
 // The status colour used for runs everywhere (explorer, run panel).

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "craft/craft_spec.h"
 #include "sae/recsae_spec.h"
+#include "services/sweep_job.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -16,10 +17,12 @@
 #include <QTemporaryDir>
 
 #ifdef Q_OS_UNIX
+#include <sys/types.h>
 #include <unistd.h>
 #endif
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <deque>
 
@@ -113,7 +116,7 @@ private:
 };
 
 // Starts `cli arguments` with JSON progress on stderr; throws cs::Error when it cannot start.
-void startCli(QProcess& process, const QString& cli, const QStringList& arguments) {
+void startCli(QProcess& process, const QString& cli, const QStringList& arguments, bool ownProcessGroup) {
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("CS_PROGRESS"), QStringLiteral("jsonl"));
     process.setProcessEnvironment(env);
@@ -122,7 +125,8 @@ void startCli(QProcess& process, const QString& cli, const QStringList& argument
     // The engine runs a little below the window's priority: LibTorch takes every core, and on a
     // 2-core machine the event loop then waits for the scheduler (QThread::LowPriority would do
     // the same for an in-process engine thread). The run is barely slower when nothing else runs.
-    process.setChildProcessModifier([] {
+    process.setChildProcessModifier([ownProcessGroup] {
+        if (ownProcessGroup) setpgid(0, 0);
         errno = 0;
         if (::nice(kEngineNiceness) == -1 && errno != 0) {
             // Not allowed to lower the priority: run at the normal one.
@@ -137,19 +141,29 @@ void startCli(QProcess& process, const QString& cli, const QStringList& argument
 // Reads the child's output until it exits. A cancel sends SIGTERM (the CLI then marks the run
 // cancelled and exits 130), and SIGKILL if it has not exited after the grace period. Returns
 // whether the child was asked to stop.
-bool waitForExit(QProcess& process, jobs::JobContext& context, CliStderr& stderrLines) {
+bool waitForExit(QProcess& process, jobs::JobContext& context, CliStderr& stderrLines, const CliRunOptions& options) {
     bool terminated = false;
     std::chrono::steady_clock::time_point terminatedAt;
+    const auto signal = [&](int number) {
+#ifdef Q_OS_UNIX
+        if (options.ownProcessGroup && process.processId() > 0) {
+            ::kill(-pid_t(process.processId()), number);
+            return;
+        }
+#endif
+        number == SIGKILL ? process.kill() : process.terminate();
+    };
     while (process.state() != QProcess::NotRunning) {
         process.waitForReadyRead(100);
         process.readAllStandardOutput();  // the summary line; the run itself is in the project
         stderrLines.readLines(process);
+        if (options.whileRunning && !terminated) options.whileRunning();
         if (context.cancelled() && !terminated) {
-            process.terminate();
+            signal(SIGTERM);
             terminated = true;
             terminatedAt = std::chrono::steady_clock::now();
         } else if (terminated && std::chrono::steady_clock::now() - terminatedAt > std::chrono::milliseconds(kTerminateGraceMs)) {
-            process.kill();
+            signal(SIGKILL);
             process.waitForFinished(5000);
         }
     }
@@ -177,16 +191,18 @@ void endAsTheCliEnded(const QProcess& process, bool terminated, const QString& l
 CliRunJob::CliRunJob(QString cliPath, QStringList arguments, QString displayName)
     : cliPath_(std::move(cliPath)), arguments_(std::move(arguments)), displayName_(std::move(displayName)) {}
 
-void CliRunJob::run(jobs::JobContext& context) {
-    // Created on the engine thread, which has no Qt event loop: only the blocking waitFor* calls
+void runCli(const QString& cli, const QStringList& arguments, jobs::JobContext& context, const CliRunOptions& options) {
+    // Created on the job's thread, which has no Qt event loop: only the blocking waitFor* calls
     // are used, each bounded so cancel is noticed within a tenth of a second.
     QProcess process;
-    startCli(process, cliPath_, arguments_);
+    startCli(process, cli, arguments, options.ownProcessGroup);
     CliStderr stderrLines(context);
-    const bool terminated = waitForExit(process, context, stderrLines);
+    const bool terminated = waitForExit(process, context, stderrLines, options);
     stderrLines.readRest(process);
     endAsTheCliEnded(process, terminated, stderrLines.lastLines());
 }
+
+void CliRunJob::run(jobs::JobContext& context) { runCli(cliPath_, arguments_, context); }
 
 namespace {
 QString requireCli(const QString& cliPath) {
@@ -200,6 +216,7 @@ QString requireCli(const QString& cliPath) {
 
 RunLauncher makeCliRunLauncher(QString cliPath) {
     return [cliPath](const RunSpec& spec) -> std::unique_ptr<jobs::Job> {
+        if (spec.isSweep()) return std::make_unique<SweepJob>(requireCli(cliPath), spec, newSweepFolder(spec));
         return std::make_unique<CliRunJob>(requireCli(cliPath), cliArguments(spec), spec.displayName());
     };
 }

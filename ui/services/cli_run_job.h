@@ -10,6 +10,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+
 namespace cs::ui {
 
 // concept-studio-cli next to this executable, in the build tree's ../cli/, or on PATH; empty if none.
@@ -23,9 +25,20 @@ QStringList cliArguments(const RunSpec& spec);
 // `ablate` arguments for the SAE dashboard's ablation/steering panel; the result goes to jsonOut.
 QStringList cliArguments(const AblationRequest& request, const QString& jsonOut);
 
+struct CliRunOptions {
+    // Start the CLI in a process group of its own and send the cancel's signals to the whole group,
+    // so the processes it starts (a local sweep's shards) stop with it.
+    bool ownProcessGroup = false;
+    // Called on the job's thread about every 100 ms while the CLI runs (a sweep polls its shards).
+    std::function<void()> whileRunning;
+};
+
 // Runs `cli arguments` with CS_PROGRESS=jsonl, reports its JSON progress lines, turns cancel into
 // SIGTERM, and ends as the CLI did: exit 0 done, 130 cs::Cancelled, otherwise cs::Error carrying the
 // CLI's last stderr lines (which name the file and the problem).
+void runCli(const QString& cli, const QStringList& arguments, jobs::JobContext& context, const CliRunOptions& options = {});
+
+// runCli as an engine job.
 class CliRunJob : public jobs::Job {
 public:
     CliRunJob(QString cliPath, QStringList arguments, QString displayName);

@@ -38,10 +38,11 @@ void JobMonitor::flushProgress() {
 JobMonitor::~JobMonitor() {
     // Cancel and join before the status tables go: callbacks posted after this are dropped
     // with the QObject.
+    ownThreads_.clear();
     engine_.reset();
 }
 
-quint64 JobMonitor::submit(std::unique_ptr<jobs::Job> job, const QString& displayName) {
+quint64 JobMonitor::submit(std::unique_ptr<jobs::Job> job, const QString& displayName, JobLane lane) {
     const quint64 id = nextId_++;
     JobStatus& status = status_[id];
     status.id = id;
@@ -64,7 +65,9 @@ quint64 JobMonitor::submit(std::unique_ptr<jobs::Job> job, const QString& displa
             QMetaObject::invokeMethod(self, [self, id, outcome] { if (self) self->onFinished(id, outcome); },
                                       Qt::QueuedConnection);
     };
-    handles_.insert(id, engine_->submit(std::move(job), std::move(callbacks)));
+    jobs::Engine* engine = engine_.get();
+    if (lane == JobLane::OwnThread) engine = (ownThreads_[id] = std::make_unique<jobs::Engine>()).get();
+    handles_.insert(id, engine->submit(std::move(job), std::move(callbacks)));
     emit jobAdded(id);
     return id;
 }
@@ -124,6 +127,8 @@ void JobMonitor::onFinished(quint64 id, const jobs::JobOutcome& outcome) {
     if (outcome.state == jobs::JobState::Done) it->fraction = 1.0;
     it->stage = QString::fromLatin1(jobs::toString(outcome.state));
     dirty_.remove(id);
+    // The job's own thread has nothing left to run; it is joined once this call has returned.
+    if (ownThreads_.count(id) > 0) QTimer::singleShot(0, this, [this, id] { ownThreads_.erase(id); });
     emit jobChanged(id);
     emit jobFinished(id);
 }

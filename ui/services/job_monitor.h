@@ -11,6 +11,7 @@
 #include <QTimer>
 #include <QString>
 
+#include <map>
 #include <memory>
 
 namespace cs::ui {
@@ -29,13 +30,18 @@ struct JobStatus {
 
 inline constexpr int kProgressIntervalMs = 250;
 
+// Where a job runs. Engine: the one engine thread, one job at a time (LibTorch work, runs through
+// the CLI). OwnThread: a thread of its own, for jobs that mostly wait on other processes or a
+// cluster (a sweep), so the runs started meanwhile do not queue behind them.
+enum class JobLane { Engine, OwnThread };
+
 class JobMonitor : public QObject {
     Q_OBJECT
 public:
     explicit JobMonitor(QObject* parent = nullptr);
     ~JobMonitor() override;
 
-    quint64 submit(std::unique_ptr<jobs::Job> job, const QString& displayName);
+    quint64 submit(std::unique_ptr<jobs::Job> job, const QString& displayName, JobLane lane = JobLane::Engine);
     void cancel(quint64 id);
     void cancelAll();
     const JobStatus* status(quint64 id) const;
@@ -60,6 +66,8 @@ private:
     QTimer* flush_ = nullptr;
     QHash<quint64, jobs::JobHandle> handles_;
     quint64 nextId_ = 1;
+    // The threads of OwnThread jobs, each ended once its job has finished.
+    std::map<quint64, std::unique_ptr<jobs::Engine>> ownThreads_;
     std::unique_ptr<jobs::Engine> engine_;  // last member: joined first when destroyed
 };
 

@@ -1,15 +1,40 @@
 #include "services/run_launch.h"
 
+#include "sweep/class_list.h"
+
 #include <QFileInfo>
+#include <QStringList>
+
+#include <algorithm>
+#include <exception>
 
 namespace cs::ui {
 
 namespace {
 QString fileName(const std::string& path) { return QFileInfo(QString::fromStdString(path)).fileName(); }
+
+int listLength(const QString& list) { return std::max<int>(1, int(list.split(QLatin1Char(','), Qt::SkipEmptyParts).size())); }
+
+// Whether the class field names more than one class. "all" and "@file" are lists whatever their
+// length; a text the parser refuses is left to the run to refuse (naming the problem).
+bool namesSeveralClasses(const std::string& classSpec) {
+    if (classSpec == "all" || (!classSpec.empty() && classSpec.front() == '@')) return true;
+    try {
+        return sweep::parseClassList(classSpec, -1).size() > 1;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
 }  // namespace
 
 QString RunSpec::projectPath() const {
     return QString::fromStdString(kind == Kind::Craft ? craft.projectPath : recsae.projectPath);
+}
+
+bool RunSpec::isSweep() const {
+    if (sweep.executor == SweepSpec::Executor::Slurm) return true;
+    if (kind == Kind::Craft) return namesSeveralClasses(craft.classSpec);
+    return listLength(sweep.expansions) * listLength(sweep.ks) * listLength(sweep.seeds) > 1;
 }
 
 QString RunSpec::displayName() const {

@@ -15,14 +15,30 @@
 
 namespace cs::ui {
 
+// Where the runs go and, for a sweep (docs/cluster.md), what varies from one run to the next:
+// the New Run dialog's "Run on" group, the CRAFT class list and the RecSAE grid.
+struct SweepSpec {
+    enum class Executor { Local, Slurm } executor = Executor::Local;
+    int parallel = 1;  // shards at once: -j here; on Slurm the array's %N (0 = no limit)
+    // RecSAE grid lists such as "4,8"; empty: the run's single value. (The CRAFT class list is the
+    // run's class field: "0-9", "Sneaker,Bag", "@classes.txt" or "all".)
+    QString expansions, ks, seeds;
+    QString partition, time, mem, account;  // Slurm; empty: the cluster's defaults
+    int cpusPerTask = 0;                    // Slurm; 0: the cluster's default
+};
+
 struct RunSpec {
     enum class Kind { Craft, RecSae } kind = Kind::Craft;
     craft::CraftJobSpec craft;  // the run when kind is Craft
     sae::RecSaeOptions recsae;  // the run when kind is RecSae
+    SweepSpec sweep;
 
     QString projectPath() const;
     // How the run panel names the job, e.g. "CRAFT Sneaker @ layer4 (model.pt)".
     QString displayName() const;
+    // Whether this is a sweep of several runs (or runs on Slurm, which always goes through one):
+    // more than one class, a RecSAE grid of more than one point, or the Slurm executor.
+    bool isSweep() const;
 };
 
 // Turns a spec into an engine job; empty when this build has no engine for that kind.

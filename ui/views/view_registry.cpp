@@ -5,6 +5,7 @@
 #include "views/heatmap_view.h"
 #include "views/hierarchy_view.h"
 #include "views/sae_dashboard.h"
+#include "views/sweep_view.h"
 
 namespace cs::ui {
 
@@ -15,6 +16,7 @@ QList<RunViewEntry> createRunViews(ProjectSession* session, ConceptSelection* se
     views.append({QStringLiteral("hierarchy"), QObject::tr("Hierarchy"), new HierarchyView(session, selection, parent)});
     views.append({QStringLiteral("sae"), QObject::tr("SAE Dashboard"), new SaeDashboard(session, selection, parent)});
     views.append({QStringLiteral("compare"), QObject::tr("Compare Runs"), new CompareView(session, selection, parent)});
+    views.append({QStringLiteral("sweep"), QObject::tr("Sweep"), new SweepView(session, selection, parent)});
     return views;
 }
 

@@ -13,7 +13,7 @@ class ConceptSelection;
 class JobMonitor;
 
 struct RunViewEntry {
-    QString name;   // stable id for --view and tests: atlas, heatmap, hierarchy, sae, compare
+    QString name;   // stable id for --view and tests: atlas, heatmap, hierarchy, sae, compare, sweep
     QString title;  // tab text
     QWidget* widget = nullptr;
 };
