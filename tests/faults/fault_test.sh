@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Faults while the studio writes a project: SIGKILL at random moments of craft and recsae, SIGINT
+# Faults while the studio writes a project: SIGKILL at random moments of craft, recsae and merge, SIGINT
 # latency, and a full disk. After each, the project must pass SQLite's integrity check, every run
 # finished before must be unchanged, and no run may stay 'running' once the project is opened
 # again (the opener marks runs of dead processes 'interrupted'). Ctrl-C must end a run within 1 s.
 #
 #   fault_test.sh CLI MAKE_SMALL_RECSAE_PROJECT EXPORT_SPLIT_MODEL_PY PYTHON WORK_DIR [KILLS]
 #
-# KILLS (default 20) SIGKILLs are split between craft and recsae (FAULT_IMAGES images, default 16);
-# the moments are drawn at random
+# KILLS (default 20) SIGKILLs are split between craft and recsae (FAULT_IMAGES images, default 16),
+# and FAULT_MERGE_KILLS (default 6) more hit `merge` of four shard projects; the moments are drawn at random
 # (seeded by FAULT_SEED, printed, so a failure can be replayed). Needs the sqlite3 shell.
 set -uo pipefail
 # Job control: background commands keep SIGINT's default disposition (without it bash starts them
@@ -111,6 +111,46 @@ for ((i = 0; i < KILLS; i++)); do
   check_project "kill -9 of $kind after ${delay_ms} ms" "$ids" "$before"
 done
 echo "fault_test: $KILLS SIGKILLs checked"
+
+# --- SIGKILL during merge: each shard is copied in one transaction, so a killed merge leaves whole
+# shards, and merging again completes the target to what an uninterrupted merge gives.
+MAIN_PROJECT=$PROJECT
+MERGE_KILLS=${FAULT_MERGE_KILLS:-6}
+SHARDS=()
+for s in 0 1 2 3; do
+  PROJECT=$WORK/shard-$s.cstudio
+  craft 8 --seed "$s" >/dev/null 2>"$WORK/shard.err" || { cat "$WORK/shard.err" >&2; echo "a shard run failed" >&2; exit 1; }
+  SHARDS+=("$PROJECT")
+done
+# What a merge brings, independent of row ids: each run by uuid with its rows' counts.
+merged_contents() {
+  sqlite3 -readonly "$1" "SELECT r.uuid, r.status, (SELECT count(*) FROM concepts c WHERE c.run_id = r.id),
+      (SELECT count(*) FROM crops k WHERE k.run_id = r.id), (SELECT count(*) FROM artifacts a WHERE a.run_id = r.id)
+    FROM runs r ORDER BY r.uuid" | md5sum | cut -d' ' -f1
+}
+t0=$(date +%s.%N)
+"$CLI" merge --into "$WORK/merge-reference.cstudio" "${SHARDS[@]}" >/dev/null 2>"$WORK/merge.err" \
+  || { cat "$WORK/merge.err" >&2; echo "the reference merge failed" >&2; exit 1; }
+merge_ms=$("$PYTHON" -c "print(int(($(date +%s.%N) - $t0) * 1000))")
+reference=$(merged_contents "$WORK/merge-reference.cstudio")
+echo "fault_test: merging ${#SHARDS[@]} shards takes ${merge_ms} ms"
+for ((i = 0; i < MERGE_KILLS; i++)); do
+  PROJECT=$WORK/merge-$i.cstudio
+  "$CLI" merge --into "$PROJECT" "${SHARDS[0]}" >/dev/null 2>&1 || fail "merge $i: the first shard did not merge"
+  ids=$(finished_runs)
+  before=$(fingerprint_of "$ids")
+  delay_ms=$(( (RANDOM * 32768 + RANDOM) % (merge_ms > 1 ? merge_ms : 1) ))
+  "$CLI" merge --into "$PROJECT" "${SHARDS[@]:1}" >/dev/null 2>&1 &
+  pid=$!
+  sleep "$("$PYTHON" -c "print($delay_ms / 1000)")"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  check_project "kill -9 of merge after ${delay_ms} ms" "$ids" "$before"
+  "$CLI" merge --into "$PROJECT" "${SHARDS[@]}" >/dev/null 2>"$WORK/merge.err" || fail "merge again after the kill: $(tail -1 "$WORK/merge.err")"
+  [ "$(merged_contents "$PROJECT")" = "$reference" ] || fail "kill -9 of merge after ${delay_ms} ms: merging again does not give the uninterrupted merge"
+done
+echo "fault_test: $MERGE_KILLS SIGKILLs of merge checked"
+PROJECT=$MAIN_PROJECT
 
 # --- SIGINT latency: early (model loading) and mid-run, for both commands
 worst_ms=0
