@@ -4,9 +4,11 @@
 #include "common/output_file.h"
 #include "store/project_store.h"
 #include "sweep/sqlite_statement.h"
+#include "sweep/whole_number.h"
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -61,9 +63,13 @@ std::optional<ShardRecord> readShardRecord(const SweepFolder& folder, int64_t in
     try {
         r.state = j->value("state", "");
         r.host = j->value("host", "");
-        r.pid = j->value("pid", int64_t(0));
+        const auto pid = wholeNumber(j->value("pid", json(0)));
+        const auto exitCode = wholeNumber(j->value("exit_code", json(0)));
+        if (!pid || !exitCode || *exitCode < INT32_MIN || *exitCode > INT32_MAX)
+            throw Error(folder.shardState(index), "damaged sweep file: its pid or exit code is not a whole number");
+        r.pid = *pid;
+        r.exitCode = static_cast<int>(*exitCode);
         r.jobId = j->value("job_id", "");
-        r.exitCode = j->value("exit_code", 0);
         r.startedAt = j->value("started_at", "");
         r.finishedAt = j->value("finished_at", "");
     } catch (const json::exception& e) {
@@ -79,10 +85,16 @@ std::vector<Submission> readSubmissions(const SweepFolder& folder) {
     try {
         for (const auto& s : j->at("submissions")) {
             Submission submission;
-            submission.number = s.at("number").get<int64_t>();
+            const auto number = wholeNumber(s.at("number"));
+            if (!number) throw Error(folder.submissionsPath(), "damaged sweep file: a submission's number is not a whole number");
+            submission.number = *number;
             submission.executor = s.at("executor").get<std::string>();
             submission.jobId = s.at("job_id").get<std::string>();
-            submission.shards = s.at("shards").get<std::vector<int64_t>>();
+            for (const auto& shard : s.at("shards")) {
+                const auto index = wholeNumber(shard);
+                if (!index) throw Error(folder.submissionsPath(), "damaged sweep file: a submitted shard is not a whole number");
+                submission.shards.push_back(*index);
+            }
             submission.script = s.value("script", "");
             submission.submittedAt = s.value("submitted_at", "");
             out.push_back(std::move(submission));

@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "common/output_file.h"
 #include "store/project_store.h"
+#include "sweep/whole_number.h"
 
 #include <nlohmann/json.hpp>
 
@@ -57,9 +58,13 @@ json shardJson(const ShardSpec& s) {
             {"seed", s.seed}};
 }
 
-ShardSpec shardFrom(const json& j) {
+ShardSpec shardFrom(const json& j, const std::string& path) {
     ShardSpec s;
-    s.index = j.at("index").get<int64_t>();
+    const auto index = wholeNumber(j.at("index"));
+    const auto seed = unsignedWholeNumber(j.at("seed"));
+    if (!index || !seed) throw Error(path, "damaged sweep manifest: a shard's index or seed is not a whole number");
+    s.index = *index;
+    s.seed = *seed;
     s.name = j.at("name").get<std::string>();
     s.project = j.at("project").get<std::string>();
     s.arguments = j.at("arguments").get<std::vector<std::string>>();
@@ -67,7 +72,6 @@ ShardSpec shardFrom(const json& j) {
     s.modelSha256 = j.at("model_sha256").get<std::string>();
     s.data = j.at("data").get<std::string>();
     if (!j.at("data_sha256").is_null()) s.dataSha256 = j.at("data_sha256").get<std::string>();
-    s.seed = j.at("seed").get<uint64_t>();
     return s;
 }
 
@@ -99,13 +103,15 @@ SweepManifest readManifest(const SweepFolder& folder) {
     if (j.is_discarded() || !j.is_object() || format == j.end() || *format != kManifestFormat) throw Error(path, "not a sweep manifest");
     SweepManifest manifest;
     try {
-        if (j.value("version", 0) > kManifestVersion)
-            throw Error(path, "sweep manifest version " + std::to_string(j.value("version", 0)) + " is newer than this studio supports");
+        const auto version = wholeNumber(j.value("version", json(0)));
+        if (!version) throw Error(path, "damaged sweep manifest: its version is not a whole number");
+        if (*version > kManifestVersion)
+            throw Error(path, "sweep manifest version " + std::to_string(*version) + " is newer than this studio supports");
         manifest.kind = j.at("kind").get<std::string>();
         manifest.createdAt = j.value("created_at", "");
         // Manifests planned before sweeps were recorded in projects have none: the folder stands in.
         manifest.uuid = j.value("uuid", "folder:" + fs::absolute(folder.dir()).lexically_normal().string());
-        for (const auto& shard : j.at("shards")) manifest.shards.push_back(shardFrom(shard));
+        for (const auto& shard : j.at("shards")) manifest.shards.push_back(shardFrom(shard, path));
     } catch (const json::exception& e) {
         throw Error(path, std::string("damaged sweep manifest: ") + e.what());
     }
