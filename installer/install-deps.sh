@@ -23,6 +23,9 @@ PACKAGES=(
   python3 python3-torch python3-torchvision python3-sklearn python3-numpy python3-scipy
   # sweeps: the tests start a one-node Slurm cluster (tests/support/slurm_cluster.h)
   slurm-wlm munge
+  # the test command's fuzzing (tools/fuzz.sh: libFuzzer, ASan, UBSan), the sanitizer build
+  # (tools/sanitize.sh) and the fault test (tests/faults, which reads projects with sqlite3)
+  clang-14 libclang-rt-14-dev sqlite3
   # data
   dataset-fashion-mnist
   # packaging

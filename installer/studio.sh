@@ -2,7 +2,8 @@
 # The set-up commands of the README, on a fresh Debian 12 machine as root:
 #   bash installer/studio.sh demo   install, build the CLI, the GUI and the plugins, run the
 #                                   embedded demo (and open the GUI on it when a display is present)
-#   bash installer/studio.sh test   install, build everything, run the whole test suite with ctest
+#   bash installer/studio.sh test   install, build everything, run the whole test suite with ctest,
+#                                   then every fuzzing harness for 30 s (tools/fuzz.sh)
 #   bash installer/studio.sh build  install and build everything
 # Options through the environment: BUILD_DIR (default ./build), DEMO_OUT (default ./demo-out),
 # JOBS (default: number of cores).
@@ -46,5 +47,10 @@ case "$mode" in
     # large models (label acceptance, tests/core/model) is run on purpose: ctest -L acceptance.
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j 2 -LE "acceptance|faults"
     echo "studio.sh: tests took $(( $(date +%s) - start )) s"
+    # Every libFuzzer harness (tests/fuzz) for 30 s on its seed corpus, under ASan and UBSan, in a
+    # build folder of its own: a finding fails the test command.
+    start=$(date +%s)
+    FUZZ_BUILD_DIR="$BUILD_DIR-fuzz" JOBS="$JOBS" FUZZ_PARALLEL="$JOBS" bash "$here/tools/fuzz.sh" 30
+    echo "studio.sh: fuzzing took $(( $(date +%s) - start )) s"
     ;;
 esac
