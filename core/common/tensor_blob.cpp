@@ -42,7 +42,8 @@ static bool hostIsLittleEndian() {
 
 std::string TensorBlob::dataBytes() const {
     std::string out(data.size() * 4, '\0');
-    std::memcpy(out.data(), data.data(), out.size());
+    // An empty tensor's vector may hold no buffer at all: memcpy must not be given its null pointer.
+    if (!out.empty()) std::memcpy(out.data(), data.data(), out.size());
     if (!hostIsLittleEndian()) {
         for (size_t i = 0; i < out.size(); i += 4) std::swap(out[i], out[i + 3]), std::swap(out[i + 1], out[i + 2]);
     }
@@ -57,7 +58,7 @@ TensorBlob TensorBlob::fromBytes(std::vector<int64_t> shape, const void* bytes, 
         throw Error("tensor", "stored data has " + std::to_string(size) + " bytes, shape " + t.shapeText() +
                                   " needs " + std::to_string(n * 4));
     t.data.resize(static_cast<size_t>(n));
-    std::memcpy(t.data.data(), bytes, size);
+    if (size > 0) std::memcpy(t.data.data(), bytes, size);  // SQLite hands an empty blob over as null
     if (!hostIsLittleEndian()) {
         auto* p = reinterpret_cast<unsigned char*>(t.data.data());
         for (size_t i = 0; i < size; i += 4) std::swap(p[i], p[i + 3]), std::swap(p[i + 1], p[i + 2]);

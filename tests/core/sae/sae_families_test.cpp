@@ -144,8 +144,9 @@ TEST(SaeFamilies, MatryoshkaPrefixesReconstructBetterAsTheyGrow) {
     sae->train(plantedData(4000, 2));
     const auto test = plantedData(1000, 3);
     // Never worse as a prefix grows; strictly better until the 16 planted directions are all in
-    // (measured: 0.42, 0.04, 0.009, then the groups beyond 32 latents are mostly dead and add
-    // little or nothing).
+    // (measured with gcc: 0.42, 0.04, 0.009, then the groups beyond 32 latents are mostly dead and
+    // add little or nothing; with clang's arithmetic the 16-latent prefix already holds them all,
+    // 0.46, 0.0094, 0.0094, and the next group adds nothing).
     double previous = 1.0 + 1e-9;
     std::vector<double> fvus;
     for (int64_t prefix : sae->prefixSizes()) {
@@ -156,7 +157,7 @@ TEST(SaeFamilies, MatryoshkaPrefixesReconstructBetterAsTheyGrow) {
         fvus.push_back(fvu);
     }
     EXPECT_LT(fvus[1], 0.5 * fvus[0]);
-    EXPECT_LT(fvus[2], fvus[1]);
+    EXPECT_TRUE(fvus[2] < fvus[1] || fvus[1] < 0.02) << "the 32-latent prefix must improve on the 16 until the directions are in";
     EXPECT_NEAR(previous, sae->fvu(test), 1e-9);
     // The first prefix alone already explains a good part of the data: it was trained to.
     EXPECT_LT(sae->fvu(test, expected.front()), 0.9);
