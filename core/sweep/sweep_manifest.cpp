@@ -110,7 +110,7 @@ SweepManifest readManifest(const SweepFolder& folder) {
         manifest.kind = j.at("kind").get<std::string>();
         manifest.createdAt = j.value("created_at", "");
         // Manifests planned before sweeps were recorded in projects have none: the folder stands in.
-        manifest.uuid = j.value("uuid", "folder:" + fs::absolute(folder.dir()).lexically_normal().string());
+        manifest.uuid = j.value("uuid", "folder:" + folder.dir());
         for (const auto& shard : j.at("shards")) manifest.shards.push_back(shardFrom(shard, path));
     } catch (const json::exception& e) {
         throw Error(path, std::string("damaged sweep manifest: ") + e.what());

@@ -41,7 +41,7 @@ struct SweepManifest {
 class SweepFolder {
 public:
     explicit SweepFolder(std::string dir);
-    const std::string& dir() const { return dir_; }
+    const std::string& dir() const { return dir_; }  // absolute, normalised, without a trailing /
     std::string manifestPath() const;
     std::string submissionsPath() const;
     std::string shardStem(int64_t index) const;  // "shard-0007"

@@ -4,6 +4,7 @@
 #include "services/job_monitor.h"
 #include "services/project_session.h"
 #include "services/selection_model.h"
+#include "services/sweep_job.h"
 #include "common/error.h"
 #include "dialogs/new_run_dialog.h"
 #include "dialogs/search_dialog.h"
@@ -15,7 +16,6 @@
 #include "views/run_overview.h"
 #include "views/sae_dashboard.h"
 #include "views/sweep_view.h"
-#include "services/sweep_job.h"
 #include "views/view_registry.h"
 
 #include <algorithm>

@@ -315,12 +315,15 @@ QWidget* NewRunDialog::buildRunOnGroup() {
     form->addRow(sweepNote_);
     connect(runOn_, &QComboBox::currentIndexChanged, this, [this](int index) {
         const bool onSlurm = index == 1;
-        slurmRows_->setVisible(onSlurm);
-        // Here at least one run goes at once; on Slurm the default is no limit.
-        parallel_->setMinimum(onSlurm ? 0 : 1);
-        if (onSlurm && parallel_->value() == 1) parallel_->setValue(0);
+        showExecutorFields(onSlurm);
+        if (onSlurm && parallel_->value() == 1) parallel_->setValue(0);  // on Slurm the default is no limit
     });
     return group;
+}
+
+void NewRunDialog::showExecutorFields(bool onSlurm) {
+    slurmRows_->setVisible(onSlurm);
+    parallel_->setMinimum(onSlurm ? 0 : 1);  // here at least one run goes at once
 }
 
 void NewRunDialog::buildButtons() {
@@ -390,9 +393,9 @@ void NewRunDialog::setSpec(const RunSpec& spec) {
     epochs_->setValue(recsae.sae.epochs);
     seed_->setValue(int(spec.kind == RunSpec::Kind::Craft ? craft.options.seed : recsae.sae.seed));
     const SweepSpec& sweep = spec.sweep;
-    runOn_->setCurrentIndex(sweep.executor == SweepSpec::Executor::Slurm ? 1 : 0);
-    slurmRows_->setVisible(sweep.executor == SweepSpec::Executor::Slurm);
-    parallel_->setMinimum(sweep.executor == SweepSpec::Executor::Slurm ? 0 : 1);
+    const bool onSlurm = sweep.executor == SweepSpec::Executor::Slurm;
+    runOn_->setCurrentIndex(onSlurm ? 1 : 0);
+    showExecutorFields(onSlurm);  // also when the index did not change
     parallel_->setValue(sweep.parallel);
     expansions_->setText(sweep.expansions);
     ks_->setText(sweep.ks);
@@ -494,8 +497,8 @@ QString NewRunDialog::validate() const {
         for (QLineEdit* edit : {expansions_, ks_, seeds_}) {
             bool ok = true;
             const auto values = numberList<double>(edit->text(), &ok);
-            const bool positiveWholes = std::all_of(values.begin(), values.end(), [](double v) { return v >= 0 && v == std::floor(v); });
-            if (!ok || !positiveWholes) return tr("Sweep over: whole numbers separated by commas, e.g. 4,8 (%1).").arg(edit->placeholderText());
+            const bool wholes = std::all_of(values.begin(), values.end(), [](double v) { return v >= 0 && v == std::floor(v); });
+            if (!ok || !wholes) return tr("Sweep over: whole numbers separated by commas, e.g. 4,8 (%1).").arg(edit->placeholderText());
         }
     }
     if (runOn_->currentIndex() == 1 && QStandardPaths::findExecutable(QStringLiteral("sbatch")).isEmpty())

@@ -62,6 +62,7 @@ private:
     QWidget* buildRecSaeTab(const sae::SaeConfig& defaults);
     QFormLayout* buildSeedRow();
     QWidget* buildRunOnGroup();
+    void showExecutorFields(bool onSlurm);
     void buildButtons();
     QWidget* fileRow(QLineEdit* edit, const QString& caption, bool folderAllowed, const QString& filter);
     craft::CraftJobSpec craftSpec() const;

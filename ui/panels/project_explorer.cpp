@@ -69,7 +69,7 @@ ProjectExplorer::ProjectExplorer(ProjectSession* session, ConceptSelection* sele
 void ProjectExplorer::reload() {
     const QSignalBlocker blocker(tree_);
     tree_->clear();
-    models_ = datasets_ = runs_ = sweeps_ = nullptr;
+    models_ = datasets_ = runs_ = nullptr;
     if (!session_->isOpen()) {
         header_->setText(tr("No project open. Use File ▸ Open or File ▸ Open Demo Project."));
         return;
@@ -110,9 +110,9 @@ void ProjectExplorer::reload() {
         }
         const auto sweeps = store->sweeps();
         if (!sweeps.empty()) {
-            sweeps_ = new QTreeWidgetItem(tree_, {tr("Sweeps (%1)").arg(sweeps.size())});
+            auto* sweepsItem = new QTreeWidgetItem(tree_, {tr("Sweeps (%1)").arg(sweeps.size())});
             for (const auto& sweep : sweeps) {
-                auto* item = new QTreeWidgetItem(sweeps_, {QString::fromStdString(sweep.name), tr("%1 runs").arg(sweep.runCount)});
+                auto* item = new QTreeWidgetItem(sweepsItem, {QString::fromStdString(sweep.name), tr("%1 runs").arg(sweep.runCount)});
                 item->setData(0, kSweepIdRole, qint64(sweep.id));
                 item->setToolTip(0, tr("%1 sweep, planned %2\n%3\nDouble-click to list its runs side by side")
                                         .arg(QString::fromStdString(sweep.kind), QString::fromStdString(sweep.createdAt),

@@ -36,7 +36,6 @@ private:
     QTreeWidgetItem* models_ = nullptr;
     QTreeWidgetItem* datasets_ = nullptr;
     QTreeWidgetItem* runs_ = nullptr;
-    QTreeWidgetItem* sweeps_ = nullptr;
 };
 
 // The status colour used for runs everywhere (explorer, run panel).

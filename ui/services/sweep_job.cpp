@@ -3,8 +3,6 @@
 #include "common/error.h"
 #include "services/cli_run_job.h"
 #include "sweep/shard_record.h"
-#include "sweep/sweep_manifest.h"
-#include "sweep/sweep_status.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -38,6 +36,17 @@ QString listOr(const QString& list, qint64 single) {
 
 QString sweepKind(const RunSpec& spec) { return spec.kind == RunSpec::Kind::Craft ? QStringLiteral("craft") : QStringLiteral("recsae"); }
 }  // namespace
+
+ShardCounts::ShardCounts(const std::vector<sweep::ShardStatus>& shards) {
+    for (const auto& shard : shards) {
+        switch (shard.state) {
+        case sweep::ShardState::Pending: ++pending; break;
+        case sweep::ShardState::Running: ++running; break;
+        case sweep::ShardState::Done: ++done; break;
+        case sweep::ShardState::Failed: ++failed; break;
+        }
+    }
+}
 
 QString ShardCounts::text() const {
     QString text = QObject::tr("%1 of %2 shards done").arg(done).arg(total());
@@ -101,6 +110,7 @@ void SweepJob::run(jobs::JobContext& context) {
     context.report("planning", 0.0, folder_.toStdString());
     QDir().mkpath(QFileInfo(folder_).absolutePath());
     runCli(cli_, sweepPlanArguments(spec_, folder_), context);
+    manifest_ = sweep::readManifest(sweep::SweepFolder(folder_.toStdString()));
     poll(context, true);
     if (spec_.sweep.executor == SweepSpec::Executor::Slurm) {
         runOnSlurm(context);
@@ -122,9 +132,9 @@ void SweepJob::run(jobs::JobContext& context) {
             if (!poll(context, true).settled()) throw;
         }
     }
-    poll(context, true);
-    if (counts_.done > 0) mergeFinishedShards(context);
-    if (counts_.failed > 0) failWithFailedShards();
+    const ShardCounts counts = poll(context, true);
+    if (counts.done > 0) mergeFinishedShards(context);
+    if (counts.failed > 0) failWithFailedShards();
 }
 
 void SweepJob::runOnSlurm(jobs::JobContext& context) {
@@ -151,26 +161,17 @@ void SweepJob::cancelOnSlurm() {
 }
 
 ShardCounts SweepJob::poll(jobs::JobContext& context, bool now) {
-    if (!now && sincePoll_.isValid() && sincePoll_.elapsed() < kPollIntervalMs) return counts_;
+    if (!now && sincePoll_.isValid() && sincePoll_.elapsed() < kPollIntervalMs) return ShardCounts(shards_);
     sincePoll_.start();
-    const sweep::SweepFolder folder(folder_.toStdString());
-    ShardCounts counts;
-    for (const auto& shard : sweep::sweepStatus(folder, sweep::readManifest(folder))) {
-        switch (shard.state) {
-        case sweep::ShardState::Pending: ++counts.pending; break;
-        case sweep::ShardState::Running: ++counts.running; break;
-        case sweep::ShardState::Done: ++counts.done; break;
-        case sweep::ShardState::Failed: ++counts.failed; break;
-        }
-    }
-    counts_ = counts;
+    shards_ = sweep::sweepStatus(sweep::SweepFolder(folder_.toStdString()), *manifest_);
+    const ShardCounts counts(shards_);
     const double fraction = counts.total() > 0 ? double(counts.done + counts.failed) / counts.total() : 0.0;
     context.report("shards", 0.95 * fraction, counts.text().toStdString());  // the merge is the last 5 %
     return counts;
 }
 
 void SweepJob::mergeFinishedShards(jobs::JobContext& context) {
-    context.report("merging", 0.95, counts_.text().toStdString());
+    context.report("merging", 0.95, ShardCounts(shards_).text().toStdString());
     runCli(cli_,
            {QStringLiteral("sweep"), QStringLiteral("merge"), folder_, QStringLiteral("--into"), spec_.projectPath(),
             QStringLiteral("--partial")},
@@ -178,10 +179,10 @@ void SweepJob::mergeFinishedShards(jobs::JobContext& context) {
 }
 
 void SweepJob::failWithFailedShards() {
-    const sweep::SweepFolder folder(folder_.toStdString());
+    const ShardCounts counts(shards_);
     QStringList failures;
     int failed = 0;
-    for (const auto& shard : sweep::sweepStatus(folder, sweep::readManifest(folder))) {
+    for (const auto& shard : shards_) {
         if (shard.state != sweep::ShardState::Failed) continue;
         if (failed++ < kFailuresNamed) {
             QString line = QStringLiteral("%1: %2").arg(QString::fromStdString(shard.name), QString::fromStdString(shard.reason));
@@ -191,8 +192,8 @@ void SweepJob::failWithFailedShards() {
     }
     QString problem = QObject::tr("%1 of %2 shards failed; the %3 finished ones are merged into the project.\n%4")
                           .arg(failed)
-                          .arg(counts_.total())
-                          .arg(counts_.done)
+                          .arg(counts.total())
+                          .arg(counts.done)
                           .arg(failures.join(QLatin1Char('\n')));
     if (failed > kFailuresNamed) problem += QObject::tr("\n… `concept-studio-cli sweep status %1` lists them all.").arg(folder_);
     problem += QObject::tr("\n`concept-studio-cli %1 --resume` runs them again.").arg(sweepRunArguments(spec_.sweep, folder_).join(QLatin1Char(' ')));

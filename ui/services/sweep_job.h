@@ -8,10 +8,15 @@
 // its own (JobLane::OwnThread) and runs started meanwhile do not wait for it.
 #include "jobs/job.h"
 #include "services/run_launch.h"
+#include "sweep/sweep_manifest.h"
+#include "sweep/sweep_status.h"
 
 #include <QElapsedTimer>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
+#include <vector>
 
 namespace cs::ui {
 
@@ -26,6 +31,7 @@ QStringList sweepRunArguments(const SweepSpec& sweep, const QString& dir);
 // A sweep's shards by state: what the job monitor's row says.
 struct ShardCounts {
     int pending = 0, running = 0, done = 0, failed = 0;
+    explicit ShardCounts(const std::vector<sweep::ShardStatus>& shards = {});
     int total() const { return pending + running + done + failed; }
     bool settled() const { return pending == 0 && running == 0; }
     QString text() const;  // "3 of 8 shards done · 2 running · 3 pending"
@@ -44,13 +50,15 @@ private:
     // Reads the shards' states and reports them; at most once a second unless `now`.
     ShardCounts poll(jobs::JobContext& context, bool now = false);
     void mergeFinishedShards(jobs::JobContext& context);
+    // Names the failed shards of the last poll.
     [[noreturn]] void failWithFailedShards();
 
     QString cli_;
     RunSpec spec_;
     QString folder_;
-    ShardCounts counts_;
-    QElapsedTimer sincePoll_;  // since the last poll
+    std::optional<sweep::SweepManifest> manifest_;  // read once, after `sweep plan` wrote it
+    std::vector<sweep::ShardStatus> shards_;         // as the last poll found them
+    QElapsedTimer sincePoll_;                         // since the last poll
 };
 
 }  // namespace cs::ui

@@ -370,10 +370,8 @@ private:
         options.expectedModelSha256 = manifest.modelSha256();
         membership.sweep.uuid = manifest.uuid;
         membership.sweep.kind = manifest.kind;
-        fs::path where = fs::absolute(folder.dir()).lexically_normal();
-        if (!where.has_filename()) where = where.parent_path();  // "sweep/" names the folder "sweep"
-        membership.sweep.name = where.filename().string();
-        membership.sweep.folder = where.string();
+        membership.sweep.name = fs::path(folder.dir()).filename().string();  // dir() is absolute, without a trailing '/'
+        membership.sweep.folder = folder.dir();
         membership.sweep.createdAt = manifest.createdAt;
         options.sweep = membership;
         const auto report = sweep::mergeProjects(mergeInto_, shards, options);
