@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cs::model {
@@ -25,6 +26,8 @@ std::unique_ptr<SequentialRecommender> loadRecommender(const std::string& path, 
 
 // sha256 of a file as lowercase hex.
 std::string sha256File(const std::string& path);
+// sha256 of the concatenated byte ranges as lowercase hex.
+std::string sha256Bytes(const std::vector<std::string_view>& parts);
 
 // Sets LibTorch intra-op threads to the available cores (called on the engine thread).
 void configureTorchThreads();

@@ -101,6 +101,14 @@ CREATE TABLE sweep_runs (
 CREATE INDEX sweep_runs_sweep ON sweep_runs(sweep_id);
 )SQL";
 
+// Version 4: the CRAFT activation cache (craft/activation_cache.h).
+const char* kMigrationToV4 = R"SQL(
+CREATE TABLE activation_cache (
+  key TEXT PRIMARY KEY, model_sha256 TEXT NOT NULL, layer TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}',
+  image_shape TEXT NOT NULL, image_activations BLOB NOT NULL, crop_shape TEXT NOT NULL, crop_activations BLOB NOT NULL,
+  bytes INTEGER NOT NULL, used_at TEXT NOT NULL, use_order INTEGER NOT NULL);
+)SQL";
+
 }  // namespace
 
 std::string newUuid() {
@@ -436,6 +444,10 @@ void ProjectStore::migrate(int fromVersion) {
         if (fromVersion < 3) {
             execSql(db_, path_, kMigrationToV3);
             execSql(db_, path_, "PRAGMA user_version=3;");
+        }
+        if (fromVersion < 4) {
+            execSql(db_, path_, kMigrationToV4);
+            execSql(db_, path_, "PRAGMA user_version=4;");
         }
     });
 }
@@ -966,6 +978,84 @@ std::optional<int64_t> ProjectStore::sweepOfRun(int64_t runId) const {
     s.bind(1, runId);
     if (!s.step()) return std::nullopt;
     return s.i64(0);
+}
+
+namespace {
+// The next value of use_order: entries used later sort after those used earlier, within a second too.
+int64_t nextUseOrder(sqlite3* db, const std::string& path) {
+    Statement s(db, path, "SELECT coalesce(max(use_order), 0) + 1 FROM activation_cache");
+    s.step();
+    return s.i64(0);
+}
+}  // namespace
+
+void ProjectStore::keepActivations(const CachedActivationsRecord& entry, int64_t maxBytes) {
+    requireCheckedTensor(entry.imageActivations, "cached image activations");
+    requireCheckedTensor(entry.cropActivations, "cached crop activations");
+    const int64_t bytes = static_cast<int64_t>((entry.imageActivations.data.size() + entry.cropActivations.data.size()) * sizeof(float));
+    transaction([&] {
+        Statement insert(db_, path_,
+                         "INSERT OR REPLACE INTO activation_cache(key, model_sha256, layer, metadata, image_shape, image_activations, "
+                         "crop_shape, crop_activations, bytes, used_at, use_order) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+        insert.bind(1, entry.key).bind(2, entry.modelSha256).bind(3, entry.layer).bind(4, entry.metadataJson);
+        insert.bind(5, shapeToJson(entry.imageActivations.shape)).bindBlob(6, entry.imageActivations.dataBytes());
+        insert.bind(7, shapeToJson(entry.cropActivations.shape)).bindBlob(8, entry.cropActivations.dataBytes());
+        insert.bind(9, bytes).bind(10, nowIso()).bind(11, nextUseOrder(db_, path_)).exec();
+        // Least recently used first out, until what is left fits (the new entry stays even when alone too big).
+        Statement sizes(db_, path_, "SELECT key, bytes FROM activation_cache ORDER BY use_order DESC");
+        int64_t total = 0;
+        std::vector<std::string> dropped;
+        while (sizes.step()) {
+            total += sizes.i64(1);
+            if (total > maxBytes && sizes.text(0) != entry.key) dropped.push_back(sizes.text(0));
+        }
+        for (const auto& key : dropped) Statement(db_, path_, "DELETE FROM activation_cache WHERE key=?").bind(1, key).exec();
+    });
+}
+
+std::optional<CachedActivationsRecord> ProjectStore::cachedActivations(const std::string& key) {
+    Statement s(db_, path_,
+                "SELECT model_sha256, layer, metadata, image_shape, image_activations, crop_shape, crop_activations, bytes, used_at "
+                "FROM activation_cache WHERE key=?");
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    CachedActivationsRecord entry;
+    entry.key = key;
+    entry.modelSha256 = s.text(0);
+    entry.layer = s.text(1);
+    entry.metadataJson = s.text(2);
+    entry.imageActivations = s.tensor(3, 4);
+    entry.cropActivations = s.tensor(5, 6);
+    entry.bytes = s.i64(7);
+    entry.usedAt = s.text(8);
+    requireCheckedTensor(entry.imageActivations, "cached image activations");
+    requireCheckedTensor(entry.cropActivations, "cached crop activations");
+    if (!readOnly_)
+        transaction([&] {
+            Statement(db_, path_, "UPDATE activation_cache SET used_at=?, use_order=? WHERE key=?")
+                .bind(1, nowIso()).bind(2, nextUseOrder(db_, path_)).bind(3, key).exec();
+        });
+    return entry;
+}
+
+std::vector<CachedActivationsRecord> ProjectStore::cachedActivationsList() const {
+    Statement s(db_, path_, "SELECT key, model_sha256, layer, metadata, bytes, used_at FROM activation_cache ORDER BY use_order DESC");
+    std::vector<CachedActivationsRecord> out;
+    while (s.step()) {
+        CachedActivationsRecord entry;
+        entry.key = s.text(0);
+        entry.modelSha256 = s.text(1);
+        entry.layer = s.text(2);
+        entry.metadataJson = s.text(3);
+        entry.bytes = s.i64(4);
+        entry.usedAt = s.text(5);
+        out.push_back(std::move(entry));
+    }
+    return out;
+}
+
+void ProjectStore::clearActivationCache() {
+    transaction([&] { execSql(db_, path_, "DELETE FROM activation_cache;"); });
 }
 
 }  // namespace cs::store

@@ -20,7 +20,7 @@ struct sqlite3;
 
 namespace cs::store {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 constexpr const char* kApplicationName = "concept-studio";
 
 enum class RunStatus { Queued, Running, Done, Failed, Cancelled, Interrupted };
@@ -125,6 +125,17 @@ struct SweepRecord {
     int64_t runCount = 0;  // filled by sweeps()
 };
 
+// A CRAFT activation pass kept for later runs (docs/craft.md "Activation cache"): g on the images
+// and on their crops, found again by a key over the model, layer, images and crop parameters.
+struct CachedActivationsRecord {
+    std::string key;
+    std::string modelSha256, layer;  // for listing and clearing; the key already covers them
+    std::string metadataJson = "{}"; // crop boxes, Shift offset, smallest activation (craft/activation_cache.h)
+    TensorBlob imageActivations, cropActivations;
+    std::string usedAt;
+    int64_t bytes = 0;               // of both tensors
+};
+
 // Which shard of a sweep a run came from.
 struct SweepRunRecord {
     int64_t runId = 0;
@@ -201,6 +212,14 @@ public:
     std::vector<SweepRecord> sweeps() const;  // newest first, with their run counts
     std::vector<SweepRunRecord> sweepRuns(int64_t sweepId) const;  // by shard
     std::optional<int64_t> sweepOfRun(int64_t runId) const;
+
+    // The activation cache: keepActivations adds (or replaces) an entry, then drops the least
+    // recently used entries beyond maxBytes in all; cachedActivations finds one and marks it used
+    // (a read-only project only reads).
+    void keepActivations(const CachedActivationsRecord& entry, int64_t maxBytes);
+    std::optional<CachedActivationsRecord> cachedActivations(const std::string& key);
+    std::vector<CachedActivationsRecord> cachedActivationsList() const;  // without tensors, most recently used first
+    void clearActivationCache();
 
     // Key/value settings kept in the project (e.g. last view state).
     void setSetting(const std::string& key, const std::string& value);

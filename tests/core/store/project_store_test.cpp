@@ -315,7 +315,7 @@ TEST(ProjectStore, MigratesVersionOneProjectsToRunUuidsAndLabels) {
         store->createRun("recsae", "{}");
         // Take the file back to version 1 by hand.
         ASSERT_EQ(sqlite3_exec(store->handle(),
-                               "DROP TABLE sweep_runs; DROP TABLE sweeps; "
+                               "DROP TABLE activation_cache; DROP TABLE sweep_runs; DROP TABLE sweeps; "
                                "DROP INDEX runs_uuid; ALTER TABLE runs DROP COLUMN uuid; DROP TABLE labels; "
                                "PRAGMA user_version=1;",
                                nullptr, nullptr, nullptr),
@@ -345,11 +345,11 @@ TEST(ProjectStore, SweepsGroupTheirRunsOnceAndVersionTwoProjectsGainThem) {
     const auto path = freshPath("v2-sweeps.cstudio");
     {
         auto store = ProjectStore::create(path);
-        ASSERT_EQ(sqlite3_exec(store->handle(), "DROP TABLE sweep_runs; DROP TABLE sweeps; PRAGMA user_version=2;", nullptr, nullptr, nullptr),
+        ASSERT_EQ(sqlite3_exec(store->handle(), "DROP TABLE activation_cache; DROP TABLE sweep_runs; DROP TABLE sweeps; PRAGMA user_version=2;", nullptr, nullptr, nullptr),
                   SQLITE_OK);
     }
     auto store = ProjectStore::open(path);
-    EXPECT_EQ(store->schemaVersion(), 3);
+    EXPECT_EQ(store->schemaVersion(), cs::store::kSchemaVersion);
     const int64_t a = store->createRun("craft", "{}"), b = store->createRun("craft", "{}");
     cs::store::SweepRecord sweep;
     sweep.uuid = cs::store::newUuid();
@@ -375,4 +375,53 @@ TEST(ProjectStore, SweepsGroupTheirRunsOnceAndVersionTwoProjectsGainThem) {
     EXPECT_FALSE(store->sweepOfRun(a).has_value());
     EXPECT_EQ(store->sweeps()[0].runCount, 1);
     EXPECT_FALSE(store->sweepOfRun(store->createRun("craft", "{}")).has_value());
+}
+
+// Version 4 keeps CRAFT activation passes: a version-3 project gains the table on open; an entry
+// comes back as stored; the least recently used entries go once the cache is over its size, the
+// one just added always stays; a read-only project finds entries without writing.
+TEST(ProjectStore, ActivationCacheKeepsTheMostRecentlyUsedPasses) {
+    const auto path = freshPath("v3-cache.cstudio");
+    {
+        auto store = ProjectStore::create(path);
+        ASSERT_EQ(sqlite3_exec(store->handle(), "DROP TABLE activation_cache; PRAGMA user_version=3;", nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    auto store = ProjectStore::open(path);
+    EXPECT_EQ(store->schemaVersion(), cs::store::kSchemaVersion);
+    auto entry = [](const std::string& key, int64_t values) {
+        cs::store::CachedActivationsRecord e;
+        e.key = key;
+        e.modelSha256 = "abc";
+        e.layer = "layer4";
+        e.metadataJson = R"({"boxes":[]})";
+        e.imageActivations.shape = {values};
+        e.imageActivations.data.assign(static_cast<size_t>(values), 1.5f);
+        e.cropActivations.shape = {1, 2};
+        e.cropActivations.data = {0.25f, -3.0f};
+        return e;
+    };
+    const int64_t limit = 1000 * 4;  // bytes: room for two entries of ~400 floats
+    store->keepActivations(entry("a", 400), limit);
+    store->keepActivations(entry("b", 400), limit);
+    const auto a = store->cachedActivations("a");  // a is now used after b
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a->imageActivations.shape, std::vector<int64_t>{400});
+    EXPECT_EQ(a->cropActivations.data, (std::vector<float>{0.25f, -3.0f}));
+    EXPECT_EQ(a->layer, "layer4");
+    EXPECT_EQ(a->bytes, (400 + 2) * 4);
+    store->keepActivations(entry("c", 400), limit);  // over the limit: b, the least recently used, goes
+    EXPECT_TRUE(store->cachedActivations("a"));
+    EXPECT_FALSE(store->cachedActivations("b"));
+    EXPECT_TRUE(store->cachedActivations("c"));
+    store->keepActivations(entry("huge", 5000), limit);  // alone over the limit: kept, everything else goes
+    const auto listed = store->cachedActivationsList();
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].key, "huge");
+    EXPECT_FALSE(store->cachedActivations("missing"));
+    store.reset();
+    auto readOnly = ProjectStore::open(path, /*readOnly=*/true);
+    EXPECT_TRUE(readOnly->cachedActivations("huge"));
+    readOnly.reset();
+    ProjectStore::open(path)->clearActivationCache();
+    EXPECT_TRUE(ProjectStore::open(path)->cachedActivationsList().empty());
 }
