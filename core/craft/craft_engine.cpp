@@ -1,5 +1,6 @@
 #include "craft/craft_engine.h"
 
+#include "craft/activation_cache.h"
 #include "craft/attribution_maps.h"
 #include "craft/concept_contributions.h"
 #include "craft/concept_dictionary.h"
@@ -20,7 +21,9 @@
 #include <algorithm>
 #include <cmath>
 #include <chrono>
+#include <limits>
 #include <numeric>
+#include <optional>
 
 namespace cs::craft {
 
@@ -33,6 +36,7 @@ struct CraftState {
     std::vector<int64_t> activationShape; // C×h×w or C
     std::vector<int64_t> spatial;         // h, w (empty for N×C)
     at::Tensor cropActivations;           // A: n_crops × C
+    double minimumCropActivation = 0;     // the smallest raw value of g on the crops (activation_cache.h)
     at::Tensor U, W;                      // crop codes (n_crops × r), concept vectors (r × C)
     at::Tensor imageCodes;                // N × locations × r
     at::Tensor uMaps;                     // N × h × w × r (the same codes)
@@ -86,6 +90,11 @@ CraftEngine::CraftEngine(model::VisionModel& model, CraftOptions options, jobs::
 
 CraftEngine::~CraftEngine() = default;
 
+void CraftEngine::useActivationCache(ActivationCache* cache, std::string modelIdentity) {
+    activationCache_ = cache;
+    modelIdentity_ = std::move(modelIdentity);
+}
+
 CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display) {
     const auto started = Clock::now();
     const CraftOptions& o = options_;
@@ -100,11 +109,8 @@ CraftResult CraftEngine::run(const at::Tensor& images, const at::Tensor& display
     s.result.sobolDesign = toString(o.sobolDesign);
     torch::manual_seed(o.seed);
 
-    const StageRange activations{"activations", 0.0, 0.4};
     const auto activationsStarted = Clock::now();
-    computeImageActivations(s, activations);
-    keepPredictedImages(s);
-    computeCropActivations(s, activations);
+    runActivationPass(s, {"activations", 0.0, 0.4});
     s.result.timings.activations = secondsSince(activationsStarted);
 
     fitDictionary(s, {"nmf", 0.4, 0.45});
@@ -148,12 +154,78 @@ void CraftEngine::checkInputs(const at::Tensor& images) const {
                                       "use sobol, occlusion or rise with --recursive-layers");
 }
 
+// The activation pass: g on the images, the filter to predicted images, g on the crops; taken from
+// the activation cache when an earlier run had the same inputs (activation_cache.h).
+void CraftEngine::runActivationPass(CraftState& s, const StageRange& stage) {
+    std::string key;
+    if (activationCache_) {
+        const at::Tensor pixels = s.images.to(torch::kFloat32).contiguous();
+        key = activationPassKey(activationPassInputs(modelIdentity_, options_), pixels.data_ptr(), size_t(pixels.numel()) * sizeof(float));
+        if (reuseActivationPass(s, key)) return;
+    }
+    computeImageActivations(s, stage);
+    const at::Tensor allImageActivations = s.imageActivations;
+    keepPredictedImages(s);
+    computeCropActivations(s, stage);
+    if (activationCache_) keepActivationPass(s, key, allImageActivations);
+}
+
+bool CraftEngine::reuseActivationPass(CraftState& s, const std::string& key) {
+    std::optional<ActivationPass> pass = activationCache_->find(key);
+    if (!pass) return false;
+    auto toTensor = [](const TensorBlob& blob) {
+        return torch::from_blob(const_cast<float*>(blob.data.data()), blob.shape, torch::kFloat32).clone();
+    };
+    s.imageActivations = toTensor(pass->imageActivations);
+    describeImageActivations(s);
+    keepPredictedImages(s);
+    s.cropActivations = toTensor(pass->cropActivations);
+    s.minimumCropActivation = pass->minimum;
+    s.policy.offset = pass->offset;
+    // A pass computed for a dictionary of signed activations may hold what NMF refuses: the same
+    // check, on the smallest value the pass saw, with the same message.
+    if (s.policy.mode == NegativeActivations::Refuse && !s.policy.signedDictionary)
+        s.policy.toNonNegative(torch::full({1}, pass->minimum));
+    requireEnoughCrops(s);
+    for (auto& b : pass->boxes) b.image = s.result.images[b.image];
+    s.result.crops = std::move(pass->boxes);
+    s.result.activationOffset = s.policy.offset;
+    s.result.activationCache = "hit";
+    return true;
+}
+
+void CraftEngine::keepActivationPass(CraftState& s, const std::string& key, const at::Tensor& allImageActivations) {
+    ActivationPass pass;
+    pass.imageActivations = toBlob(allImageActivations);
+    pass.cropActivations = toBlob(s.cropActivations);
+    pass.boxes = s.result.crops;
+    // Boxes are kept by their index among the images the pass kept, as the engine makes them.
+    for (auto& b : pass.boxes)
+        b.image = std::find(s.result.images.begin(), s.result.images.end(), b.image) - s.result.images.begin();
+    pass.offset = s.policy.offset;
+    pass.minimum = s.minimumCropActivation;
+    activationCache_->keep(key, pass);
+    s.result.activationCache = "miss";
+}
+
+void CraftEngine::requireEnoughCrops(const CraftState& s) const {
+    const int64_t n = s.images.size(0);
+    if (n * s.grid.perImage() < options_.concepts)
+        throw Error("images", std::to_string(n) + " image(s) give " + std::to_string(n * s.grid.perImage()) + " crops, fewer than the " +
+                                  std::to_string(options_.concepts) + " concepts asked for; use more images, a smaller patch or fewer concepts");
+}
+
 // g on the whole images, for the transform, the importance and the filter.
 void CraftEngine::computeImageActivations(CraftState& s, const StageRange& stage) {
     const auto started = Clock::now();
     report(stage, 0.0, "images");
     s.imageActivations = imageActivations(model_, options_.layer, s.images, options_.cropBatch, [this] { checkCancelled(); });
     s.result.timings.imageActivations = secondsSince(started);
+    describeImageActivations(s);
+}
+
+// The class count, the activation shape and its spatial part, read from g on the images.
+void CraftEngine::describeImageActivations(CraftState& s) {
     s.result.numClasses = checkedClassCount(model_, options_.layer, s.imageActivations, options_.classIndex);
     s.activationShape.assign(s.imageActivations.sizes().begin() + 1, s.imageActivations.sizes().end());
     s.spatial = spatialShape(s.imageActivations);
@@ -178,15 +250,20 @@ void CraftEngine::keepPredictedImages(CraftState& s) {
 void CraftEngine::computeCropActivations(CraftState& s, const StageRange& stage) {
     const CraftOptions& o = options_;
     const int64_t n = s.images.size(0);
-    if (n * s.grid.perImage() < o.concepts)
-        throw Error("images", std::to_string(n) + " image(s) give " + std::to_string(n * s.grid.perImage()) + " crops, fewer than the " +
-                                  std::to_string(o.concepts) + " concepts asked for; use more images, a smaller patch or fewer concepts");
+    requireEnoughCrops(s);
     std::vector<CropBox> boxes;
+    double minimum = std::numeric_limits<double>::infinity();
     s.cropActivations = cropActivationMatrix(
-        [&](const at::Tensor& x) { return model_.activations(x, o.layer); }, s.images, s.grid, o.cropBatch, s.policy, boxes, [&](double f) {
+        [&](const at::Tensor& x) {
+            at::Tensor a = model_.activations(x, o.layer);
+            minimum = std::min(minimum, a.min().item<double>());  // kept with the pass (activation_cache.h)
+            return a;
+        },
+        s.images, s.grid, o.cropBatch, s.policy, boxes, [&](double f) {
             report(stage, f, std::to_string(static_cast<int64_t>(f * n)) + "/" + std::to_string(n) + " images");
             checkCancelled();
         });
+    s.minimumCropActivation = minimum;
     // Crop boxes refer to the caller's image indices.
     for (auto& b : boxes) b.image = s.result.images[b.image];
     s.result.crops = std::move(boxes);

@@ -97,8 +97,12 @@ struct CraftResult {
     std::vector<double> prevalence;
     std::vector<std::optional<double>> reliability;
     StageTimings timings;
+    // Whether the activation pass came from the activation cache (activation_cache.h) or was
+    // computed: "hit", "miss" (computed and kept) or "off" (no cache).
+    std::string activationCache = "off";
 };
 
+class ActivationCache;
 class ConceptDictionary;
 class ConceptImportance;
 struct CraftState;
@@ -116,6 +120,10 @@ public:
     // display: the same images in [0,1] for overlays (may be undefined: then min-max of images).
     CraftResult run(const at::Tensor& images, const at::Tensor& display);
 
+    // Runs with the same model identity (sha256 and how it was loaded), layer, images and crop
+    // parameters then share one activation pass through `cache` (not owned; null = none).
+    void useActivationCache(ActivationCache* cache, std::string modelIdentity);
+
     const CraftOptions& options() const { return options_; }
 
 private:
@@ -125,8 +133,13 @@ private:
     };
     void checkInputs(const at::Tensor& images) const;
     void computeImageActivations(CraftState& s, const StageRange& stage);
+    void describeImageActivations(CraftState& s);
     void keepPredictedImages(CraftState& s);
     void computeCropActivations(CraftState& s, const StageRange& stage);
+    void runActivationPass(CraftState& s, const StageRange& stage);
+    void requireEnoughCrops(const CraftState& s) const;
+    bool reuseActivationPass(CraftState& s, const std::string& key);
+    void keepActivationPass(CraftState& s, const std::string& key, const at::Tensor& allImageActivations);
     void fitDictionary(CraftState& s, const StageRange& stage);
     void estimateImportance(CraftState& s, const StageRange& stage);
     void addTopLevelNodes(CraftState& s);
@@ -141,6 +154,8 @@ private:
     model::VisionModel& model_;
     CraftOptions options_;
     jobs::JobContext* context_;
+    ActivationCache* activationCache_ = nullptr;
+    std::string modelIdentity_;
     std::unique_ptr<ConceptDictionary> dictionary_;  // craft_methods.h
     std::unique_ptr<ConceptImportance> importance_;
 };

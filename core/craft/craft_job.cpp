@@ -1,5 +1,6 @@
 #include "craft/craft_job.h"
 
+#include "craft/activation_cache.h"
 #include "craft/attribution_maps.h"
 
 #include "common/error.h"
@@ -16,6 +17,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <optional>
 #include <utility>
@@ -494,6 +496,135 @@ private:
     std::vector<int64_t> cropIds_, conceptIds_;
 };
 
+// "nmf × sobol": a run's place in a method comparison.
+std::string pairName(const std::pair<ConceptDictionaryMethod, ConceptImportanceMethod>& pair) {
+    return std::string(toString(pair.first)) + " \u00d7 " + toString(pair.second);
+}
+
+// The model as the activation cache knows it: the file and how it was loaded (activation_cache.h).
+std::string modelIdentity(const model::ModelInfo& info, const CraftJobSpec& spec) {
+    return json{{"sha256", info.sha256}, {"adapter", info.adapter}, {"freeze", spec.freezeModel}}.dump();
+}
+
+// The group of a method comparison, as the project lists it beside sweeps.
+store::SweepRecord comparisonGroup(const std::vector<std::pair<ConceptDictionaryMethod, ConceptImportanceMethod>>& pairs,
+                                   const CraftJobSpec& spec, const CraftOptions& options) {
+    std::vector<std::string> dictionaries, importances;
+    for (const auto& [d, i] : pairs) {
+        if (std::find(dictionaries.begin(), dictionaries.end(), toString(d)) == dictionaries.end()) dictionaries.push_back(toString(d));
+        if (std::find(importances.begin(), importances.end(), toString(i)) == importances.end()) importances.push_back(toString(i));
+    }
+    auto joined = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+        return text;
+    };
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char created[32];
+    std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    store::SweepRecord group;
+    group.uuid = store::newUuid();
+    group.kind = "comparison";
+    group.name = "methods " + joined(dictionaries) + " \u00d7 " + joined(importances) + " \u00b7 class " + spec.classSpec + " \u00b7 " + options.layer;
+    group.createdAt = created;
+    return group;
+}
+
+// Where a run is stored and what it shares with the other runs of its job.
+struct RunPlace {
+    int64_t modelId = 0, datasetId = 0;
+    ActivationCache* cache = nullptr;
+    int64_t groupId = 0, groupIndex = 0;  // a comparison's group (0 = none) and the run's place in it
+};
+
+// What every run of one job reads.
+struct JobInputs {
+    model::VisionModel& model;
+    const LoadedImages& images;
+    const data::ImageSource& source;
+    jobs::JobContext& context;
+    Clock::time_point started;
+};
+
+// Runs CRAFT once with `spec`'s options and stores the run; returns its id and summary.
+std::pair<int64_t, json> storeOneRun(store::ProjectStore& store, const RunPlace& place, const JobInputs& in, const CraftJobSpec& spec,
+                                     const std::vector<std::string>& notes) {
+    const CraftOptions& options = spec.options;
+    const model::ModelInfo& info = in.model.info();
+    int64_t storedRunId = 0;
+    json summary;
+    store::runStored(store, store::RunStart{"craft", optionsJson(spec), place.modelId, place.datasetId}, [&](int64_t runId) {
+        storedRunId = runId;
+        if (place.groupId) store.addSweepRun(place.groupId, runId, place.groupIndex, pairName({options.dictionary, options.importance}));
+        CraftEngine engine(in.model, options, &in.context);
+        if (place.cache) engine.useActivationCache(place.cache, modelIdentity(info, spec));
+        CraftResult result = engine.run(in.images.batch, at::Tensor());
+        in.context.checkCancelled();
+        store.transaction([&] {
+            CraftRunWriter writer(store, runId, result, options, info, in.source, in.images.kept, in.images);
+            writer.writeCrops();
+            writer.writeConcepts();
+            writer.writeMaps();
+            writer.writeTensors();
+            const json faithfulness = writer.writeTreeAndCurves();
+            summary = writer.summary(spec.modelPath, faithfulness, std::chrono::duration<double>(Clock::now() - in.started).count());
+            const auto& skipped = in.images.skipped;
+            summary["images_skipped"] = static_cast<int64_t>(skipped.size());
+            summary["skipped_images"] = std::vector<std::string>(skipped.begin(), skipped.begin() + long(std::min(skipped.size(), kSkippedImagesListed)));
+            summary["notes"] = notes;
+            summary["activation_cache"] = result.activationCache;
+            if (place.groupId) summary["group_id"] = place.groupId;
+            // Cancelled at the last moment: the transaction rolls back and nothing is written.
+            in.context.checkCancelled();
+            store.completeRun(runId, summary.dump(), [] {});
+        });
+    });
+    return {storedRunId, summary};
+}
+
+// One run per (dictionary, importance) pair, grouped. A run that fails does not stop the others;
+// the job fails afterwards naming each failed pair, and the finished runs stay.
+void compareMethods(store::ProjectStore& store, RunPlace place, const JobInputs& in, const CraftJobSpec& spec,
+                    const std::vector<std::string>& notes, CraftJobOutput* output) {
+    const auto pairs = methodPairs(spec);
+    place.groupId = store.addSweep(comparisonGroup(pairs, spec, spec.options));
+    if (output) output->groupId = place.groupId;
+    std::vector<std::string> failures;
+    for (size_t k = 0; k < pairs.size(); ++k) {
+        CraftJobSpec runSpec = spec;
+        CraftOptions& o = runSpec.options;
+        o.dictionary = pairs[k].first;
+        o.importance = pairs[k].second;
+        o.dictionaryGiven = true;
+        std::vector<std::string> runNotes = notes;
+        // The implicit maps need NMF's codes (attribution_maps.h): the other dictionaries of a
+        // comparison draw the projection and gradient maps alone rather than fail.
+        if (o.dictionary != ConceptDictionaryMethod::Nmf && o.implicitMaps) {
+            o.implicitMaps = false;
+            runNotes.push_back(std::string("no implicit-differentiation maps with the ") + toString(o.dictionary) + " dictionary (they need NMF's codes)");
+        }
+        place.groupIndex = static_cast<int64_t>(k);
+        const std::string name = pairName(pairs[k]);
+        in.context.report("activations", 0.0, "method " + std::to_string(k + 1) + "/" + std::to_string(pairs.size()) + ": " + name);
+        try {
+            auto [runId, summary] = storeOneRun(store, place, in, runSpec, runNotes);
+            if (output) output->runs.push_back({runId, std::move(summary)});
+        } catch (const Cancelled&) {
+            throw;
+        } catch (const Error& e) {
+            failures.push_back(name + ": " + e.what());
+        }
+    }
+    if (!failures.empty()) {
+        std::string text;
+        for (const auto& f : failures) text += (text.empty() ? "" : "; ") + f;
+        throw Error("comparison", std::to_string(failures.size()) + " of " + std::to_string(pairs.size()) +
+                                      " runs failed (the others are stored in the group): " + text);
+    }
+}
+
 }  // namespace
 
 CraftJob::CraftJob(CraftJobSpec spec, std::shared_ptr<CraftJobOutput> output) : spec_(std::move(spec)), output_(std::move(output)) {}
@@ -509,7 +640,6 @@ void CraftJob::run(jobs::JobContext& context) {
     if (options.layer.empty()) throw Error(spec_.modelPath, "no layer given; `concept-studio-cli layers --model " + spec_.modelPath + "` lists the layers");
     const LoadedImages images = loadImages(*source, chooseClassImages(*source, info, options.classIndex, spec_), info,
                                            spec_.strictImages, context);
-    const std::vector<size_t>& chosen = images.kept;
     // What the loader chose or checked (defaults, h(g(x)) = model(x)) and what the run changed: told to the user.
     std::vector<std::string> notes;
     if (auto* loadNotes = dynamic_cast<const model::LoadNotes*>(model.get())) notes = loadNotes->loadNotes();
@@ -517,34 +647,23 @@ void CraftJob::run(jobs::JobContext& context) {
     for (const auto& note : notes) context.report("activations", 0.0, note);
 
     auto store = store::ProjectStore::openOrCreate(spec_.projectPath);
-    const int64_t modelId = recordModel(*store, info);
-    const int64_t datasetId = recordDataset(*store, spec_.imagesPath, *source);
+    RunPlace place;
+    place.modelId = recordModel(*store, info);
+    place.datasetId = recordDataset(*store, spec_.imagesPath, *source);
+    std::unique_ptr<ProjectActivationCache> cache;
+    if (spec_.activationCache) cache = std::make_unique<ProjectActivationCache>(*store, info.sha256, options.layer);
+    place.cache = cache.get();
     spec_.options = options;
-    store::runStored(*store, store::RunStart{"craft", optionsJson(spec_), modelId, datasetId}, [&](int64_t runId) {
-        CraftResult result = CraftEngine(*model, options, &context).run(images.batch, at::Tensor());
-        context.checkCancelled();
-        json summary;
-        store->transaction([&] {
-            CraftRunWriter writer(*store, runId, result, options, info, *source, chosen, images);
-            writer.writeCrops();
-            writer.writeConcepts();
-            writer.writeMaps();
-            writer.writeTensors();
-            const json faithfulness = writer.writeTreeAndCurves();
-            summary = writer.summary(spec_.modelPath, faithfulness, std::chrono::duration<double>(Clock::now() - started).count());
-            summary["images_skipped"] = static_cast<int64_t>(images.skipped.size());
-            summary["skipped_images"] = std::vector<std::string>(
-                images.skipped.begin(), images.skipped.begin() + long(std::min(images.skipped.size(), kSkippedImagesListed)));
-            summary["notes"] = notes;
-            // Cancelled at the last moment: the transaction rolls back and nothing is written.
-            context.checkCancelled();
-            store->completeRun(runId, summary.dump(), [] {});
-        });
-        if (output_) {
-            output_->runId = runId;
-            output_->summary = summary;
-        }
-    });
+    const JobInputs inputs{*model, images, *source, context, started};
+    if (methodPairs(spec_).size() > 1) {
+        compareMethods(*store, place, inputs, spec_, notes, output_.get());
+        return;
+    }
+    auto [runId, summary] = storeOneRun(*store, place, inputs, spec_, notes);
+    if (output_) {
+        output_->runId = runId;
+        output_->summary = std::move(summary);
+    }
 }
 
 }  // namespace cs::craft

@@ -1,5 +1,6 @@
 #pragma once
-// CraftJob: one CRAFT run as an engine job (docs/architecture.md, docs/cli.md): loads the model and the images
+// CraftJob: one CRAFT run (or a method comparison: one run per dictionary × importance estimator,
+// grouped, sharing one activation pass) as an engine job (docs/architecture.md, docs/cli.md): loads the model and the images
 // of one class, runs CraftEngine with progress stages (activations, nmf, sobol, maps, tree) and
 // cancellation between batches, and writes everything to the project store in ONE transaction
 // with the run's final status: concepts (tree parents, importance, W rows), crops (source image,
@@ -14,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cs::craft {
@@ -22,6 +24,9 @@ namespace cs::craft {
 struct CraftJobOutput {
     int64_t runId = 0;
     nlohmann::json summary;  // the --json summary (docs/cli.md plus faithfulness)
+    // A method comparison (CraftJobSpec::dictionaries/importances): its group and each stored run.
+    int64_t groupId = 0;
+    std::vector<std::pair<int64_t, nlohmann::json>> runs;
 };
 
 class CraftJob : public jobs::Job {

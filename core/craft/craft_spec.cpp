@@ -129,8 +129,12 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--patch-size", std::to_string(o.patchSize));
     add("--sobol-designs", std::to_string(o.sobolDesigns));
     add("--sobol-design", toString(o.sobolDesign));
-    if (o.dictionaryGiven || o.dictionary != ConceptDictionaryMethod::Nmf) add("--dictionary", toString(o.dictionary));
-    add("--importance", toString(o.importance));
+    std::vector<std::string> dictionaries, importances;
+    for (auto d : spec.dictionaries) dictionaries.push_back(toString(d));
+    for (auto i : spec.importances) importances.push_back(toString(i));
+    if (!dictionaries.empty()) add("--dictionary", joined(dictionaries, ','));
+    else if (o.dictionaryGiven || o.dictionary != ConceptDictionaryMethod::Nmf) add("--dictionary", toString(o.dictionary));
+    add("--importance", importances.empty() ? std::string(toString(o.importance)) : joined(importances, ','));
     if (!o.recursiveLayers.empty()) add("--recursive-layers", joined(o.recursiveLayers, ','));
     add("--sub-concepts", std::to_string(o.subConcepts));
     add("--batch-size", std::to_string(o.cropBatch));
@@ -142,7 +146,17 @@ std::vector<std::string> toCliArguments(const CraftJobSpec& spec) {
     add("--map-images", std::to_string(o.mapImages));
     if (!o.implicitMaps) args.emplace_back("--no-implicit-maps");
     if (o.stability) args.emplace_back("--stability");
+    if (!spec.activationCache) args.emplace_back("--no-activation-cache");
     return args;
+}
+
+std::vector<std::pair<ConceptDictionaryMethod, ConceptImportanceMethod>> methodPairs(const CraftJobSpec& spec) {
+    const auto dictionaries = spec.dictionaries.empty() ? std::vector<ConceptDictionaryMethod>{spec.options.dictionary} : spec.dictionaries;
+    const auto importances = spec.importances.empty() ? std::vector<ConceptImportanceMethod>{spec.options.importance} : spec.importances;
+    std::vector<std::pair<ConceptDictionaryMethod, ConceptImportanceMethod>> pairs;
+    for (auto d : dictionaries)
+        for (auto i : importances) pairs.emplace_back(d, i);
+    return pairs;
 }
 
 }  // namespace cs::craft

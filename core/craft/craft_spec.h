@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cs::craft {
@@ -85,7 +86,17 @@ struct CraftJobSpec {
     std::vector<float> mean, std;
     std::string classNames;          // "@file.txt" (one name per line) or "a,b,c"; empty = the model's own
     CraftOptions options;        // options.classIndex is resolved from classSpec
+    // A method comparison (docs/craft.md "Comparing methods") when either list has more than one
+    // entry: one run per dictionary × importance estimator, in that order, sharing one activation
+    // pass and stored as one group. Empty = options.dictionary / options.importance alone.
+    std::vector<ConceptDictionaryMethod> dictionaries;
+    std::vector<ConceptImportanceMethod> importances;
+    // Share activation passes with earlier and later runs through the project (activation_cache.h).
+    bool activationCache = true;
 };
+
+// The (dictionary, importance estimator) pairs a spec runs, in order: one for a single run.
+std::vector<std::pair<ConceptDictionaryMethod, ConceptImportanceMethod>> methodPairs(const CraftJobSpec& spec);
 
 // "craft" followed by one option per value the command line exposes, so that
 // `concept-studio-cli <arguments>` runs `spec`. Empty lists leave their option out and flags

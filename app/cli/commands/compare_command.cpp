@@ -1,4 +1,4 @@
-// `concept-studio-cli compare --project P --runs 3,4,5 [--json OUT]`: CRAFT runs side by side, their
+// `concept-studio-cli compare --project P (--runs 3,4,5 | --group G) [--json OUT]`: CRAFT runs side by side, their
 // metrics as a table and the Hungarian matching of their concepts for every pair of runs
 // (core/metrics/run_comparison.h, docs/cli.md).
 #include "cli_support.h"
@@ -8,6 +8,7 @@
 #include "metrics/run_comparison.h"
 #include "store/project_store.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -59,27 +60,49 @@ public:
     std::string description() const override { return "Compare CRAFT runs: their metrics and the matching of their concepts"; }
     void setup(CLI::App& sub) override {
         sub.add_option("--project", project_, "Project file (.cstudio)")->required();
-        sub.add_option("--runs", runs_, "Run ids to compare, e.g. 3,4,5 (at least two)")->required()->delimiter(',');
+        auto* runs = sub.add_option("--runs", runs_, "Run ids to compare, e.g. 3,4,5 (at least two)")->delimiter(',');
+        auto* group = sub.add_option("--group", group_, "Compare the finished runs of a group: a method comparison (craft with several "
+                                                         "--dictionary or --importance values) or a sweep");
+        runs->excludes(group);
         sub.add_option("--json", json_, "Also write the comparison as JSON to this file");
     }
     int run() override {
-        if (runs_.size() < 2) throw UsageError("--runs needs at least two run ids, e.g. --runs 3,4");
+        if (runs_.empty() && group_ == 0) throw UsageError("give the runs to compare: --runs 3,4 or --group G");
         if (!std::filesystem::exists(project_)) throw Error(project_, "no such project file");
         auto store = store::ProjectStore::open(project_, /*readOnly=*/true);
+        if (group_ != 0) runs_ = finishedRunsOfGroup(*store);
+        if (runs_.size() < 2) {
+            if (group_ != 0) throw Error(project_, "group " + std::to_string(group_) + " has fewer than two finished CRAFT runs to compare");
+            throw UsageError("--runs needs at least two run ids, e.g. --runs 3,4");
+        }
         const metrics::RunComparison comparison = metrics::compareRuns(*store, project_, runs_);
         printMetricsTable(comparison);
         printMatchings(comparison);
         if (!json_.empty()) {
             nlohmann::json out = metrics::toJson(comparison);
             out["project"] = project_;
+            if (group_ != 0) out["group_id"] = group_;
             writeJsonFile(json_, out);
         }
         return 0;
     }
 
 private:
+    std::vector<int64_t> finishedRunsOfGroup(const store::ProjectStore& store) const {
+        const auto groups = store.sweeps();
+        if (std::none_of(groups.begin(), groups.end(), [&](const auto& g) { return g.id == group_; }))
+            throw Error(project_, "has no group " + std::to_string(group_) + " (`concept-studio-cli runs` lists the runs; the studio lists groups)");
+        std::vector<int64_t> ids;
+        for (const auto& member : store.sweepRuns(group_)) {
+            const auto run = store.run(member.runId);
+            if (run && run->kind == "craft" && run->status == store::RunStatus::Done) ids.push_back(member.runId);
+        }
+        return ids;
+    }
+
     std::string project_, json_;
     std::vector<int64_t> runs_;
+    int64_t group_ = 0;
 };
 
 CommandRegistrar<CompareCommand> registrar;

@@ -25,15 +25,21 @@ void CraftCommandLine::addOptions(CLI::App& sub) {
     sub.add_option("--sobol-design", sobolDesign_, "Design: sobol (scrambled Sobol', default), reference (unscrambled Halton), random")
         ->capture_default_str()
         ->check(CLI::IsMember({"sobol", "reference", "random"}));
-    dictionaryOption_ = sub.add_option("--dictionary", dictionary_,
+    dictionaryOption_ = sub.add_option("--dictionary", dictionaries_,
                    "Concept dictionary: nmf (the reference's), pca, kmeans, semi-nmf (signed activations; the default at a signed layer), "
-                   "sae (TopK sparse autoencoder), archetypal (convex NMF)")
+                   "sae (TopK sparse autoencoder), archetypal (convex NMF). Several, comma-separated, compare methods: one run each, "
+                   "one activation pass, one group")
         ->capture_default_str()
+        ->delimiter(',')
         ->check(CLI::IsMember({"nmf", "pca", "kmeans", "semi-nmf", "sae", "archetypal"}));
-    sub.add_option("--importance", importance_,
-                   "Concept importance: sobol (the reference's), occlusion, rise, gradient-input, integrated-gradients")
+    sub.add_option("--importance", importances_,
+                   "Concept importance: sobol (the reference's), occlusion, rise, gradient-input, integrated-gradients. Several, "
+                   "comma-separated, compare estimators (with each dictionary)")
         ->capture_default_str()
+        ->delimiter(',')
         ->check(CLI::IsMember({"sobol", "occlusion", "rise", "gradient-input", "integrated-gradients"}));
+    sub.add_flag("!--no-activation-cache", spec_.activationCache,
+                 "Compute g anew rather than reuse the activations an earlier run of the same model, layer, images and crops kept in the project");
     sub.add_option("--recursive-layers", o.recursiveLayers, "Earlier probe points for the concept tree, e.g. layer3,layer2")->delimiter(',');
     sub.add_option("--sub-concepts", o.subConcepts, "Sub-concepts per concept in the tree")->capture_default_str()->check(CLI::Range(int64_t{1}, int64_t{100}));
     sub.add_option("--batch-size", o.cropBatch,
@@ -57,9 +63,16 @@ craft::CraftJobSpec CraftCommandLine::spec() const {
     craft::CraftJobSpec spec = spec_;
     spec.options.sobolDesign = craft::sobolDesignFromString(sobolDesign_);
     spec.options.negativeActivations = craft::negativeActivationsFromString(negativeActivations_);
-    spec.options.dictionary = craft::conceptDictionaryMethodFromString(dictionary_);
+    for (const auto& d : dictionaries_) spec.dictionaries.push_back(craft::conceptDictionaryMethodFromString(d));
+    for (const auto& i : importances_) spec.importances.push_back(craft::conceptImportanceMethodFromString(i));
+    spec.options.dictionary = spec.dictionaries.front();
     spec.options.dictionaryGiven = dictionaryOption_ && dictionaryOption_->count() > 0;
-    spec.options.importance = craft::conceptImportanceMethodFromString(importance_);
+    spec.options.importance = spec.importances.front();
+    // One of each is a single run, described by the options alone.
+    if (spec.dictionaries.size() == 1 && spec.importances.size() == 1) {
+        spec.dictionaries.clear();
+        spec.importances.clear();
+    }
     return spec;
 }
 

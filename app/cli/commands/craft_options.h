@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace cs::cli {
 
@@ -24,8 +25,8 @@ private:
     // Choices are parsed as names and turned into the spec's enums by spec().
     std::string sobolDesign_ = craft::toString(spec_.options.sobolDesign);
     std::string negativeActivations_ = craft::toString(spec_.options.negativeActivations);
-    std::string dictionary_ = craft::toString(spec_.options.dictionary);
-    std::string importance_ = craft::toString(spec_.options.importance);
+    std::vector<std::string> dictionaries_{craft::toString(spec_.options.dictionary)};
+    std::vector<std::string> importances_{craft::toString(spec_.options.importance)};
     std::string jsonOut_;
     CLI::Option* dictionaryOption_ = nullptr;  // to know whether --dictionary was given
 };

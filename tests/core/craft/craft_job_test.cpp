@@ -64,7 +64,7 @@ TEST(CraftJob, StoresTheWholeRunInTheProject) {
     std::vector<std::string> keys;
     for (auto it = s.begin(); it != s.end(); ++it) keys.push_back(it.key());
     std::sort(keys.begin(), keys.end());
-    EXPECT_EQ(keys, (std::vector<std::string>{"class", "concepts", "dictionary", "faithfulness", "images_skipped", "importance", "layer",
+    EXPECT_EQ(keys, (std::vector<std::string>{"activation_cache", "class", "concepts", "dictionary", "faithfulness", "images_skipped", "importance", "layer",
                                               "metrics", "model", "n_crops", "n_images", "nmf", "notes", "run_id", "skipped_images",
                                               "sobol", "timings_s"}));
     // The methods by name; the defaults are the reference's.
