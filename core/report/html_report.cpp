@@ -212,7 +212,7 @@ public:
         }
         if (!runs.empty()) renderFindings(runs);
         for (const auto& run : runs) renderRun(run);
-        out_ << comparisonSectionHtml(store_, ids);
+        out_ << comparisonSectionHtml(store_, ids, [this](const std::string& svg, const std::string& caption) { return figureHtml(svg, caption); });
         out_ << "</body></html>\n";
         return out_.str();
     }
@@ -242,13 +242,12 @@ private:
     }
 
     // A chart: inline in the browser; an SVG picture for Qt's document layout.
-    void figure(const std::string& svg, const std::string& caption) {
-        if (print()) {
-            out_ << "<p><img src=\"" << dataUri("image/svg+xml", svg) << "\" width=\"" << svgDimension(svg, "width")
-                 << "\" height=\"" << svgDimension(svg, "height") << "\" alt=\"" << escapeHtml(caption) << "\"></p>\n";
-        } else {
-            out_ << "<figure>" << svg << "<figcaption>" << escapeHtml(caption) << "</figcaption></figure>\n";
-        }
+    void figure(const std::string& svg, const std::string& caption) { out_ << figureHtml(svg, caption); }
+    std::string figureHtml(const std::string& svg, const std::string& caption) const {
+        if (print())
+            return "<p><img src=\"" + dataUri("image/svg+xml", svg) + "\" width=\"" + svgDimension(svg, "width") + "\" height=\"" +
+                   svgDimension(svg, "height") + "\" alt=\"" + escapeHtml(caption) + "\"></p>\n";
+        return "<figure>" + svg + "<figcaption>" + escapeHtml(caption) + "</figcaption></figure>\n";
     }
 
     void pngImage(const std::string& png, const std::string& caption, const std::string& title = {}) {

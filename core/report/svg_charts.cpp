@@ -154,6 +154,11 @@ std::string lineChartSvg(const std::vector<Series>& series, const std::string& x
         out << "<polyline points=\"" << points.str() << "\" fill=\"none\" stroke=\"" << escapeHtml(color)
             << "\" stroke-width=\"2\"" << (s.dashed ? " stroke-dasharray=\"6,4\"" : "") << "><title>"
             << escapeHtml(s.name) << "</title></polyline>";
+        if (s.markers)
+            for (size_t i = 0; i < std::min(s.x.size(), s.y.size()); ++i)
+                if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]))
+                    out << "<circle cx=\"" << fmt(X(s.x[i])) << "\" cy=\"" << fmt(Y(s.y[i])) << "\" r=\"5\" fill=\"" << escapeHtml(color)
+                        << "\" stroke=\"#222222\" stroke-width=\"1\"><title>" << escapeHtml(s.name) << "</title></circle>";
         const double ly = top + 8 + si * 18.0;
         out << "<line x1=\"" << fmt(left + pw + 12) << "\" y1=\"" << fmt(ly) << "\" x2=\"" << fmt(left + pw + 36)
             << "\" y2=\"" << fmt(ly) << "\" stroke=\"" << escapeHtml(color) << "\" stroke-width=\"2\""

@@ -1,5 +1,5 @@
 #pragma once
-// Charts as standalone SVG text (SVG Tiny 1.2 subset: rect, line, polyline, polygon, text),
+// Charts as standalone SVG text (SVG Tiny 1.2 subset: rect, line, polyline, polygon, circle, text),
 // so the same figure is inlined in the HTML report and rasterised by Qt's SVG renderer for
 // the PDF. Every label is escaped; no external references.
 #include <string>
@@ -26,6 +26,7 @@ struct Series {
     std::vector<double> x, y;
     std::string color;  // empty = palette by position
     bool dashed = false;
+    bool markers = false;  // a dot at each point (a scatter when the series has one point)
 };
 
 // Line chart with axes, ticks and a legend. Non-finite points are skipped.
