@@ -2,6 +2,7 @@
 
 #include "dialogs/layer_tree.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDragEnterEvent>
@@ -192,6 +193,17 @@ QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     recursive_->setPlaceholderText(tr("optional, e.g. layer3,layer2"));
     recursive_->setToolTip(tr("Earlier probe points for recursive CRAFT: each concept is decomposed into sub-concepts there"));
     maxImages_ = spin(craft, 0, 100000, tr("At most this many images of the class (0 = all)"));
+    QWidget* dictionaries = buildMethodChecks(
+        dictionaryChecks_, {"nmf", "semi-nmf", "pca", "kmeans", "sae", "archetypal"},
+        {tr("NMF"), tr("Semi-NMF"), tr("PCA"), tr("K-Means"), tr("TopK SAE"), tr("Archetypal")}, QString::fromLatin1(craft::toString(defaults.dictionary)),
+        tr("How concepts are extracted from the crops' activations. NMF is CRAFT's own; Semi-NMF, PCA, K-Means, a sparse "
+           "autoencoder and archetypal (convex) NMF are the dictionaries Holistic CRAFT compares it with. Tick several to compare them."));
+    QWidget* importances = buildMethodChecks(
+        importanceChecks_, {"sobol", "gradient-input", "integrated-gradients", "rise", "occlusion"},
+        {tr("Sobol"), tr("Gradient × Input"), tr("Integrated Gradients"), tr("RISE"), tr("Occlusion")},
+        QString::fromLatin1(craft::toString(defaults.importance)),
+        tr("How each concept's importance for the class is estimated. Sobol total indices are CRAFT's own. Tick several to "
+           "compare them (with each ticked dictionary)."));
     form->addRow(tr("Images"), fileRow(images_, tr("Choose images"), true, tr("IDX files (*.idx *-ubyte *.gz);;All files (*)")));
     form->addRow(tr("Class"), class_);
     form->addRow(tr("Layer"), layer_);
@@ -205,7 +217,27 @@ QWidget* NewRunDialog::buildCraftTab(const craft::CraftOptions& defaults) {
     form->addRow(tr("Sobol designs"), sobol_);
     form->addRow(tr("Recursive layers"), recursive_);
     form->addRow(tr("Max images"), maxImages_);
+    form->addRow(tr("Dictionaries"), dictionaries);
+    form->addRow(tr("Importance"), importances);
     return craft;
+}
+
+// A grid of check boxes, three to a row, one per method; `checked` starts ticked.
+QWidget* NewRunDialog::buildMethodChecks(QList<QCheckBox*>& checks, const QStringList& names, const QStringList& titles,
+                                         const QString& checked, const QString& tip) {
+    auto* box = new QWidget(this);
+    auto* grid = new QGridLayout(box);
+    grid->setContentsMargins(0, 0, 0, 0);
+    for (int i = 0; i < names.size(); ++i) {
+        auto* check = new QCheckBox(titles[i], box);
+        check->setObjectName(names[i]);
+        check->setChecked(names[i] == checked);
+        check->setToolTip(tip);
+        connect(check, &QCheckBox::toggled, this, &NewRunDialog::refreshState);
+        grid->addWidget(check, i / 3, i % 3);
+        checks.append(check);
+    }
+    return box;
 }
 
 QWidget* NewRunDialog::buildRecSaeTab(const sae::SaeConfig& defaults) {
@@ -385,6 +417,14 @@ void NewRunDialog::setSpec(const RunSpec& spec) {
     sobol_->setValue(int(craft.options.sobolDesigns));
     recursive_->setText(layerText(craft.options.recursiveLayers));
     maxImages_->setValue(int(craft.maxImages));
+    for (QCheckBox* check : dictionaryChecks_) check->setChecked(false);
+    for (QCheckBox* check : importanceChecks_) check->setChecked(false);
+    for (const auto& [dictionary, importance] : craft::methodPairs(craft)) {
+        for (QCheckBox* check : dictionaryChecks_)
+            if (check->objectName() == QLatin1String(craft::toString(dictionary))) check->setChecked(true);
+        for (QCheckBox* check : importanceChecks_)
+            if (check->objectName() == QLatin1String(craft::toString(importance))) check->setChecked(true);
+    }
     interactions_->setText(QString::fromStdString(recsae.interactionsPath));
     format_->setCurrentText(QString::fromStdString(recsae.format));
     itemMeta_->setText(QString::fromStdString(recsae.itemMetaPath));
@@ -451,6 +491,20 @@ craft::CraftJobSpec NewRunDialog::craftSpec() const {
     spec.options.sobolDesigns = sobol_->value();
     spec.options.recursiveLayers = layerList(recursive_->text());
     spec.options.seed = uint64_t(seed_->value());
+    for (QCheckBox* check : dictionaryChecks_)
+        if (check->isChecked()) spec.dictionaries.push_back(craft::conceptDictionaryMethodFromString(check->objectName().toStdString()));
+    for (QCheckBox* check : importanceChecks_)
+        if (check->isChecked()) spec.importances.push_back(craft::conceptImportanceMethodFromString(check->objectName().toStdString()));
+    if (!spec.dictionaries.empty()) spec.options.dictionary = spec.dictionaries.front();
+    if (!spec.importances.empty()) spec.options.importance = spec.importances.front();
+    // NMF alone is the default, which a signed layer turns into Semi-NMF (as on the command line);
+    // another dictionary ticked is the user's choice.
+    spec.options.dictionaryGiven = spec.options.dictionary != craft::ConceptDictionaryMethod::Nmf || spec.dictionaries.size() > 1;
+    // One of each is a single run, described by the options alone (craft::CraftJobSpec).
+    if (spec.dictionaries.size() <= 1 && spec.importances.size() <= 1) {
+        spec.dictionaries.clear();
+        spec.importances.clear();
+    }
     return spec;
 }
 
@@ -482,6 +536,11 @@ QString NewRunDialog::validate() const {
         if (QString p = missingFile(images_->text().trimmed(), tr("the images")); !p.isEmpty()) return p;
         if (class_->text().trimmed().isEmpty()) return tr("Name the class to explain.");
         if (layer_->text().trimmed().isEmpty()) return tr("Name the layer (probe point) to split the model at.");
+        auto anyTicked = [](const QList<QCheckBox*>& checks) {
+            return std::any_of(checks.begin(), checks.end(), [](const QCheckBox* c) { return c->isChecked(); });
+        };
+        if (!anyTicked(dictionaryChecks_)) return tr("Tick at least one dictionary (NMF is CRAFT's own).");
+        if (!anyTicked(importanceChecks_)) return tr("Tick at least one importance estimator (Sobol is CRAFT's own).");
         bool ok = true;
         const auto size = numberList<int64_t>(inputSize_->text(), &ok);
         if (!ok || !(size.empty() || size.size() == 3)) return tr("Input size is three numbers C,H,W, e.g. 3,224,224.");
@@ -508,10 +567,16 @@ QString NewRunDialog::validate() const {
 void NewRunDialog::refreshState() {
     const QString problem = validate();
     const RunSpec run = spec();
+    const size_t methods = run.kind == RunSpec::Kind::Craft ? craft::methodPairs(run.craft).size() : 1;
+    const QString comparison = methods > 1 ? tr(" Each compares %1 methods (dictionaries × importance estimators) on one activation "
+                                                "pass, shown together in the Methods view.").arg(methods)
+                                           : QString();
     sweepNote_->setText(run.isSweep() ? tr("A sweep: one run per %1, each in its own project in a folder beside this one "
                                            "(%2.sweeps), merged into this project when they have finished.")
-                                            .arg(run.kind == RunSpec::Kind::Craft ? tr("class") : tr("point of the grid"),
-                                                 QFileInfo(projectPath_).completeBaseName())
+                                                .arg(run.kind == RunSpec::Kind::Craft ? tr("class") : tr("point of the grid"),
+                                                     QFileInfo(projectPath_).completeBaseName()) + comparison
+                        : methods > 1 ? tr("A method comparison: %1 runs here, one per dictionary × importance estimator, sharing "
+                                           "one activation pass; the Methods view shows them side by side.").arg(methods)
                                       : tr("One run, here."));
     buttons_->button(QDialogButtonBox::Ok)->setEnabled(problem.isEmpty());
     // Say what is missing only once the user has typed something: an empty form is not an error.

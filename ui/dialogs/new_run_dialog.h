@@ -8,11 +8,15 @@
 // normalisation and class names given here when the model does not declare them. Several classes,
 // a RecSAE grid or "Run on: Slurm cluster" make the run a sweep (RunSpec::isSweep): one run per
 // class or grid point, on this computer's cores or as a Slurm job array, merged into the project.
+// Several dictionaries or importance estimators ticked make a method comparison: one run per pair,
+// one activation pass, shown together in the Methods view.
 #include "services/run_launch.h"
 
 #include <QDialog>
+#include <QList>
 #include <QString>
 
+class QCheckBox;
 class QComboBox;
 class QFormLayout;
 class QLineEdit;
@@ -48,6 +52,9 @@ public:
     QLineEdit* layerEdit() const { return layer_; }
     QLineEdit* interactionsEdit() const { return interactions_; }
     QComboBox* runOnBox() const { return runOn_; }
+    // The methods to run (CRAFT tab): one dictionary and one estimator is a run, more is a comparison.
+    QList<QCheckBox*> dictionaryChecks() const { return dictionaryChecks_; }
+    QList<QCheckBox*> importanceChecks() const { return importanceChecks_; }
     // The model's layers (CRAFT tab), listed by the engine when a model file is chosen.
     LayerTree* layerTree() const { return layerTree_; }
 
@@ -62,6 +69,8 @@ private:
     QWidget* buildRecSaeTab(const sae::SaeConfig& defaults);
     QFormLayout* buildSeedRow();
     QWidget* buildRunOnGroup();
+    QWidget* buildMethodChecks(QList<QCheckBox*>& checks, const QStringList& names, const QStringList& titles, const QString& checked,
+                               const QString& tip);
     void showExecutorFields(bool onSlurm);
     void buildButtons();
     QWidget* fileRow(QLineEdit* edit, const QString& caption, bool folderAllowed, const QString& filter);
@@ -88,6 +97,7 @@ private:
     QSpinBox* patchSize_;
     QSpinBox* sobol_;
     QLineEdit* recursive_;
+    QList<QCheckBox*> dictionaryChecks_, importanceChecks_;  // each box's objectName is its method's CLI name
     QSpinBox* maxImages_;
     QLineEdit* interactions_;
     QComboBox* format_;

@@ -11,11 +11,14 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace cs::ui {
 
 namespace {
 constexpr int kRunIdRole = Qt::UserRole + 1;
 constexpr int kSweepIdRole = Qt::UserRole + 2;
+constexpr int kComparisonIdRole = Qt::UserRole + 3;
 
 QIcon statusIcon(const QColor& color) {
     QPixmap pixmap(12, 12);
@@ -59,6 +62,8 @@ ProjectExplorer::ProjectExplorer(ProjectSession* session, ConceptSelection* sele
         if (id.isValid()) emit runActivated(id.toLongLong());
         const QVariant sweep = item->data(0, kSweepIdRole);
         if (sweep.isValid()) emit sweepActivated(sweep.toLongLong());
+        const QVariant comparison = item->data(0, kComparisonIdRole);
+        if (comparison.isValid()) emit comparisonActivated(comparison.toLongLong());
     });
     connect(session_, &ProjectSession::projectChanged, this, &ProjectExplorer::reload);
     connect(session_, &ProjectSession::dataChanged, this, &ProjectExplorer::reload);
@@ -108,15 +113,26 @@ void ProjectExplorer::reload() {
             item->setToolTip(0, tip);
             item->setToolTip(1, tip);
         }
-        const auto sweeps = store->sweeps();
-        if (!sweeps.empty()) {
-            auto* sweepsItem = new QTreeWidgetItem(tree_, {tr("Sweeps (%1)").arg(sweeps.size())});
-            for (const auto& sweep : sweeps) {
-                auto* item = new QTreeWidgetItem(sweepsItem, {QString::fromStdString(sweep.name), tr("%1 runs").arg(sweep.runCount)});
-                item->setData(0, kSweepIdRole, qint64(sweep.id));
+        // Groups: method comparisons (craft with several methods) and sweeps, each under its heading.
+        auto groups = store->sweeps();
+        const auto comparisons = std::stable_partition(groups.begin(), groups.end(), [](const auto& g) { return g.kind == "comparison"; });
+        if (comparisons != groups.begin()) {
+            auto* heading = new QTreeWidgetItem(tree_, {tr("Method comparisons (%1)").arg(comparisons - groups.begin())});
+            for (auto g = groups.begin(); g != comparisons; ++g) {
+                auto* item = new QTreeWidgetItem(heading, {QString::fromStdString(g->name), tr("%1 runs").arg(g->runCount)});
+                item->setData(0, kComparisonIdRole, qint64(g->id));
+                item->setToolTip(0, tr("Methods compared on one activation pass, %1\nDouble-click to compare them in the Methods view")
+                                        .arg(QString::fromStdString(g->createdAt)));
+            }
+        }
+        if (comparisons != groups.end()) {
+            auto* sweepsItem = new QTreeWidgetItem(tree_, {tr("Sweeps (%1)").arg(groups.end() - comparisons)});
+            for (auto sweep = comparisons; sweep != groups.end(); ++sweep) {
+                auto* item = new QTreeWidgetItem(sweepsItem, {QString::fromStdString(sweep->name), tr("%1 runs").arg(sweep->runCount)});
+                item->setData(0, kSweepIdRole, qint64(sweep->id));
                 item->setToolTip(0, tr("%1 sweep, planned %2\n%3\nDouble-click to list its runs side by side")
-                                        .arg(QString::fromStdString(sweep.kind), QString::fromStdString(sweep.createdAt),
-                                             QString::fromStdString(sweep.folder)));
+                                        .arg(QString::fromStdString(sweep->kind), QString::fromStdString(sweep->createdAt),
+                                             QString::fromStdString(sweep->folder)));
             }
         }
         tree_->expandAll();

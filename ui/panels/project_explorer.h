@@ -23,6 +23,7 @@ public:
 signals:
     void runActivated(qint64 runId);      // double-click or Enter on a run
     void sweepActivated(qint64 sweepId);  // double-click or Enter on a sweep
+    void comparisonActivated(qint64 groupId);  // ... on a method comparison
     void loadFailed(const QString& message);
 
 private:

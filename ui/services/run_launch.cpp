@@ -38,9 +38,12 @@ bool RunSpec::isSweep() const {
 }
 
 QString RunSpec::displayName() const {
-    if (kind == Kind::Craft)
-        return QStringLiteral("CRAFT %1 @ %2 (%3)")
-            .arg(QString::fromStdString(craft.classSpec), QString::fromStdString(craft.options.layer), fileName(craft.modelPath));
+    if (kind == Kind::Craft) {
+        const size_t methods = craft::methodPairs(craft).size();
+        return QStringLiteral("CRAFT %1 @ %2 (%3)%4")
+            .arg(QString::fromStdString(craft.classSpec), QString::fromStdString(craft.options.layer), fileName(craft.modelPath),
+                 methods > 1 ? QStringLiteral(", %1 methods compared").arg(methods) : QString());
+    }
     return QStringLiteral("RecSAE %1 on %2").arg(fileName(recsae.modelPath), fileName(recsae.interactionsPath));
 }
 

@@ -11,9 +11,14 @@
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPainter>
 #include <QLabel>
 #include <QTableWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace cs::ui {
 
@@ -49,6 +54,27 @@ CompareView::CompareView(ProjectSession* session, ConceptSelection* selection, Q
     table_->setSelectionBehavior(QAbstractItemView::SelectRows);
     table_->verticalHeader()->hide();
     layout->addWidget(table_, 1);
+    pairDetail_ = new QWidget(this);
+    pairDetail_->setObjectName(QStringLiteral("comparePairDetail"));
+    auto* sides = new QHBoxLayout(pairDetail_);
+    sides->setContentsMargins(0, 0, 0, 0);
+    for (int side = 0; side < 2; ++side) {
+        auto* column = new QVBoxLayout;
+        pairTitle_[side] = new QLabel(pairDetail_);
+        pairCrops_[side] = new QLabel(pairDetail_);
+        pairMap_[side] = new QLabel(pairDetail_);
+        pairTitle_[side]->setObjectName(side == 0 ? QStringLiteral("pairTitleA") : QStringLiteral("pairTitleB"));
+        pairCrops_[side]->setObjectName(side == 0 ? QStringLiteral("pairCropsA") : QStringLiteral("pairCropsB"));
+        pairMap_[side]->setObjectName(side == 0 ? QStringLiteral("pairMapA") : QStringLiteral("pairMapB"));
+        pairTitle_[side]->setWordWrap(true);
+        column->addWidget(pairTitle_[side]);
+        column->addWidget(pairCrops_[side]);
+        column->addWidget(pairMap_[side]);
+        column->addStretch(1);
+        sides->addLayout(column, 1);
+    }
+    pairDetail_->hide();
+    layout->addWidget(pairDetail_);
 
     connect(runA_, &QComboBox::currentIndexChanged, this, &CompareView::recompute);
     connect(runB_, &QComboBox::currentIndexChanged, this, &CompareView::recompute);
@@ -57,6 +83,7 @@ CompareView::CompareView(ProjectSession* session, ConceptSelection* selection, Q
         // Selecting a pair selects its run-A concept when run A is the current run.
         if (row < 0 || row >= matches_.size()) return;
         if (runA_->currentData().toLongLong() == selection_->runId() && matches_[row].a) selection_->setConcept(matches_[row].a);
+        showPair(row);
     });
     connect(session_, &ProjectSession::projectChanged, this, &CompareView::reload);
     connect(session_, &ProjectSession::dataChanged, this, &CompareView::reload);
@@ -76,6 +103,64 @@ void CompareView::setRuns(qint64 runA, qint64 runB) {
     recompute();
 }
 
+void CompareView::limitToRuns(const QList<qint64>& runIds) {
+    runChoices_ = runIds;
+    limited_ = true;
+    reload();
+}
+
+void CompareView::showPair(int row) {
+    if (row < 0 || row >= matches_.size()) {
+        pairDetail_->hide();
+        return;
+    }
+    fillPairSide(0, runA_->currentData().toLongLong(), matches_[row].a);
+    fillPairSide(1, runB_->currentData().toLongLong(), matches_[row].b);
+    pairDetail_->show();
+}
+
+// One side of the pair: the concept's name and importance, its best crops in a strip, and its map
+// on the image where it is most important (the first projection heatmap the run drew for it).
+void CompareView::fillPairSide(int side, qint64 runId, qint64 conceptId) {
+    pairCrops_[side]->clear();
+    pairMap_[side]->clear();
+    if (!conceptId) {
+        pairTitle_[side]->setText(tr("Run #%1: no partner").arg(runId));
+        return;
+    }
+    try {
+        const store::ProjectStore& store = *session_->store();
+        const CraftResults results = loadCraftResults(store, runId);
+        const ConceptInfo* concept = results.concept(conceptId);
+        pairTitle_[side]->setText(tr("Run #%1 · %2 · importance %3")
+                                      .arg(runId)
+                                      .arg(concept ? concept->label : tr("concept %1").arg(conceptId))
+                                      .arg(concept ? concept->importance : 0.0, 0, 'f', 3));
+        constexpr int kSide = 72, kCrops = 6;
+        const auto crops = conceptCropImages(store, results, conceptId, kCrops);
+        if (!crops.empty()) {
+            QPixmap strip(int(crops.size()) * (kSide + 4), kSide);
+            strip.fill(Qt::transparent);
+            QPainter painter(&strip);
+            for (size_t i = 0; i < crops.size(); ++i)
+                painter.drawImage(QRect(int(i) * (kSide + 4), 0, kSide, kSide), crops[i]);
+            painter.end();
+            pairCrops_[side]->setPixmap(strip);
+        }
+        for (const auto& artifact : store.artifacts(runId, store::ArtifactKind::Heatmap)) {
+            const QJsonObject meta = QJsonDocument::fromJson(QByteArray::fromStdString(artifact.metadataJson)).object();
+            if (meta.value(QStringLiteral("concept")).toInteger() != conceptId ||
+                meta.value(QStringLiteral("map_type")).toString() != QStringLiteral("projection"))
+                continue;
+            const QImage map = loadArtifactImage(store, artifact.id);
+            if (!map.isNull()) pairMap_[side]->setPixmap(QPixmap::fromImage(map.scaled(160, 160, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+            break;
+        }
+    } catch (const std::exception& e) {
+        pairTitle_[side]->setText(QString::fromStdString(e.what()));
+    }
+}
+
 void CompareView::reload() {
     const qint64 oldA = runA_->currentData().toLongLong(), oldB = runB_->currentData().toLongLong();
     const QSignalBlocker blockA(runA_), blockB(runB_);
@@ -83,9 +168,24 @@ void CompareView::reload() {
     runB_->clear();
     if (session_->isOpen()) {
         try {
-            for (const auto& run : session_->store()->runs()) {
+            auto runs = session_->store()->runs();
+            if (limited_) {
+                runs.erase(std::remove_if(runs.begin(), runs.end(), [this](const store::RunRecord& run) { return !runChoices_.contains(qint64(run.id)); }),
+                           runs.end());
+                std::sort(runs.begin(), runs.end(), [this](const auto& x, const auto& y) {
+                    return runChoices_.indexOf(qint64(x.id)) < runChoices_.indexOf(qint64(y.id));
+                });
+            }
+            for (const auto& run : runs) {
                 if (run.status != store::RunStatus::Done || session_->store()->concepts(run.id).empty()) continue;
-                const QString text = tr("#%1 %2 (%3)").arg(run.id).arg(QString::fromStdString(run.kind), QString::fromStdString(run.finishedAt));
+                // A run's methods name it in a comparison, where the runs differ by little else.
+                const QJsonObject parameters = QJsonDocument::fromJson(QByteArray::fromStdString(run.parametersJson)).object();
+                const QString methods = parameters.contains(QStringLiteral("dictionary"))
+                                            ? QStringLiteral(" %1 × %2").arg(parameters.value(QStringLiteral("dictionary")).toString(),
+                                                                             parameters.value(QStringLiteral("importance")).toString())
+                                            : QString();
+                const QString text =
+                    tr("#%1 %2%3 (%4)").arg(run.id).arg(QString::fromStdString(run.kind), methods, QString::fromStdString(run.finishedAt));
                 runA_->addItem(text, qint64(run.id));
                 runB_->addItem(text, qint64(run.id));
             }
@@ -104,6 +204,7 @@ void CompareView::reload() {
 void CompareView::recompute() {
     matches_.clear();
     table_->setRowCount(0);
+    pairDetail_->hide();
     if (!session_->isOpen() || runA_->count() == 0) {
         summary_->setText(tr("Compare needs a project with finished CRAFT runs."));
         return;

@@ -4,6 +4,7 @@
 #include "views/concept_atlas.h"
 #include "views/heatmap_view.h"
 #include "views/hierarchy_view.h"
+#include "views/methods_view.h"
 #include "views/sae_dashboard.h"
 #include "views/sweep_view.h"
 
@@ -16,6 +17,7 @@ QList<RunViewEntry> createRunViews(ProjectSession* session, ConceptSelection* se
     views.append({QStringLiteral("hierarchy"), QObject::tr("Hierarchy"), new HierarchyView(session, selection, parent)});
     views.append({QStringLiteral("sae"), QObject::tr("SAE Dashboard"), new SaeDashboard(session, selection, parent)});
     views.append({QStringLiteral("compare"), QObject::tr("Compare Runs"), new CompareView(session, selection, parent)});
+    views.append({QStringLiteral("methods"), QObject::tr("Methods"), new MethodsView(session, selection, parent)});
     views.append({QStringLiteral("sweep"), QObject::tr("Sweep"), new SweepView(session, selection, parent)});
     return views;
 }
