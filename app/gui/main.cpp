@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
     cs::ui::StudioWindow window(options);
     window.setRunLauncher(makeEngineLauncher());
     window.setAblationLauncher(makeAblationLauncher());
+    window.setUserConceptLauncher(makeUserConceptLauncher());
     if (arguments.size) {
         const QStringList parts = arguments.size->split(QLatin1Char('x'));
         if (parts.size() == 2) window.resize(parts[0].toInt(), parts[1].toInt());

@@ -5,6 +5,7 @@
 #ifdef CS_GUI_WITH_ENGINES
 #include "craft/craft_job.h"
 #include "sae/recsae_job.h"
+#include "sae/user_item_concept.h"
 #endif
 
 cs::ui::RunLauncher makeEngineLauncher() {
@@ -40,5 +41,26 @@ cs::ui::AblationLauncher makeAblationLauncher() {
 #else
     // The default build: `concept-studio-cli ablate` as a job (ui/services/cli_run_job.h).
     return cs::ui::makeCliAblationLauncher();
+#endif
+}
+
+cs::ui::UserConceptLauncher makeUserConceptLauncher() {
+#ifdef CS_GUI_WITH_ENGINES
+    return [](const cs::ui::UserConceptRequest& request) {
+        cs::sae::UserItemConceptRequest spec;
+        spec.projectPath = request.projectPath.toStdString();
+        spec.runId = request.runId;
+        spec.tag = request.tag.toStdString();
+        for (const QString& id : request.itemIds) spec.itemIds.push_back(id.toStdString());
+        spec.top = size_t(request.top);
+        auto job = std::make_shared<cs::sae::UserItemConceptJob>(spec);
+        cs::ui::LaunchedJob launched;
+        launched.job = std::make_unique<cs::jobs::FunctionJob>(job->name(), [job](cs::jobs::JobContext& context) { job->run(context); });
+        launched.resultJson = [job] { return QString::fromStdString(job->result().dump()); };
+        return launched;
+    };
+#else
+    // The default build: `concept-studio-cli user-concept` as a job (ui/services/cli_run_job.h).
+    return cs::ui::makeCliUserConceptLauncher();
 #endif
 }

@@ -6,3 +6,5 @@
 cs::ui::RunLauncher makeEngineLauncher();
 // In-process when the RecSAE engine is linked, else `concept-studio-cli ablate` as a subprocess job.
 cs::ui::AblationLauncher makeAblationLauncher();
+// In-process when the RecSAE engine is linked, else `concept-studio-cli user-concept` as a subprocess job.
+cs::ui::UserConceptLauncher makeUserConceptLauncher();

@@ -20,6 +20,7 @@
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
@@ -29,6 +30,7 @@
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -201,6 +203,74 @@ private slots:
         QCOMPARE(int(runs.size()), 1);
         QCOMPARE(QString::fromStdString(runs.front().kind), QStringLiteral("recsae"));
         QVERIFY(!store->latents(runs.front().id).empty());
+    }
+
+    // "Your item concept": a tag of the run's item metadata finds latents through `concept-studio-cli
+    // user-concept`; "Steer with it" selects the chosen latent and steers with it (scale 2 from 0).
+    void aUserItemConceptFindsLatentsReadyToSteer() {
+        // A tag a latent of the run carries, so some latent must fire for its items.
+        QString tag;
+        {
+            auto store = cs::store::ProjectStore::open(project_.toStdString(), true);
+            for (const auto& latent : store->latents(runId_)) {
+                const QJsonArray tags = QJsonDocument::fromJson(QByteArray::fromStdString(latent.tagsJson)).array();
+                if (tags.isEmpty()) continue;
+                tag = tags.first().isObject() ? tags.first().toObject().value(QStringLiteral("tag")).toString() : tags.first().toString();
+                if (!tag.isEmpty()) break;
+            }
+        }
+        QVERIFY2(!tag.isEmpty(), "the small project's latents carry tags");
+        UserConceptRequest request;
+        request.projectPath = project_;
+        request.runId = runId_;
+        request.itemIds = {QStringLiteral("3"), QStringLiteral("B07")};
+        const QStringList items = cliArguments(request, QStringLiteral("/tmp/u.json"));
+        QCOMPARE(items.mid(0, 5), (QStringList{"user-concept", "--project", project_, "--run", QString::number(runId_)}));
+        QCOMPARE(items.at(items.indexOf(QStringLiteral("--items")) + 1), QStringLiteral("3,B07"));
+
+        StudioWindow window;
+        window.resize(1500, 950);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.openProject(project_));
+        window.setAblationLauncher(makeCliAblationLauncher(QStringLiteral(CS_CLI_PATH)));
+        window.setUserConceptLauncher(makeCliUserConceptLauncher(QStringLiteral(CS_CLI_PATH)));
+        auto* sae = window.findChild<SaeDashboard*>();
+        QVERIFY(window.showView(QStringLiteral("sae")));
+        window.selection()->setRun(runId_);
+        sae->userConceptEdit()->setText(tag);
+        QTest::keyClick(sae->userConceptEdit(), Qt::Key_Return);
+        QCOMPARE(window.jobs()->activeCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 90000);
+        QVERIFY2(window.lastErrorDialog() == nullptr, qPrintable(errorText(window)));
+        QTableWidget* found = sae->userConceptTable();
+        QVERIFY(found->isVisible());
+        QVERIFY(found->rowCount() > 0);
+        const int latent = found->item(0, 0)->text().toInt();
+        const double f1 = found->item(0, 1)->text().toDouble();
+        QVERIFY2(f1 > 0.0, qPrintable(found->item(0, 1)->text()));
+        // Listed best first.
+        for (int row = 1; row < found->rowCount(); ++row) QVERIFY(found->item(row, 1)->text().toDouble() <= f1 + 1e-9);
+
+        sae->findChild<QDoubleSpinBox*>()->setValue(0.0);
+        QTest::mouseClick(sae->steerButton(), Qt::LeftButton);
+        QCOMPARE(sae->selectedLatentIndex(), latent);
+        QCOMPARE(sae->findChild<QDoubleSpinBox*>()->value(), 2.0);
+        QCOMPARE(window.jobs()->activeCount(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 90000);
+        QVERIFY2(window.lastErrorDialog() == nullptr, qPrintable(errorText(window)));
+        QVERIFY2(sae->ablationText().contains(QStringLiteral("Latent %1").arg(latent)), qPrintable(sae->ablationText()));
+        {
+            auto store = cs::store::ProjectStore::open(project_.toStdString(), true);
+            QVERIFY(store->artifact(runId_, cs::store::ArtifactKind::Steering, "latent_" + std::to_string(latent)).has_value());
+        }
+        QVERIFY(sae->grab().save(QStringLiteral(CS_TEST_TMP "/sae_user_concept.png")));
+
+        // A tag the metadata does not have: the CLI's message, in the panel.
+        sae->userConceptEdit()->setText(QStringLiteral("no-such-tag-anywhere"));
+        QTest::mouseClick(sae->findChild<QPushButton*>(QStringLiteral("findLatentsButton")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(window.jobs()->activeCount() == 0, 90000);
+        QVERIFY(!found->isVisible());
     }
 
 private:

@@ -15,6 +15,7 @@
 #include "panels/run_panel.h"
 #include "views/run_overview.h"
 #include "views/sae_dashboard.h"
+#include "views/methods_view.h"
 #include "views/sweep_view.h"
 #include "views/view_registry.h"
 
@@ -89,6 +90,13 @@ StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
         });
         connect(sweeps, &SweepView::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
     }
+    if (auto* methods = findChild<MethodsView*>()) {
+        connect(explorer_, &ProjectExplorer::comparisonActivated, this, [this, methods](qint64 groupId) {
+            methods->showGroup(groupId);
+            showView(QStringLiteral("methods"));
+        });
+        connect(methods, &MethodsView::runActivated, this, [this](qint64) { showView(QStringLiteral("overview")); });
+    }
     if (auto* sae = findChild<SaeDashboard*>()) {
         connect(sae, &SaeDashboard::ablationRequested, this, [this](qint64 runId, int latent, double scale) {
             AblationRequest request;
@@ -97,6 +105,14 @@ StudioWindow::StudioWindow(const StudioOptions& options, QWidget* parent)
             request.latent = latent;
             request.scale = scale;
             startAblation(request);
+        });
+        connect(sae, &SaeDashboard::userConceptRequested, this, [this](qint64 runId, const QString& tag, const QStringList& itemIds) {
+            UserConceptRequest request;
+            request.projectPath = session_->path();
+            request.runId = runId;
+            request.tag = tag;
+            request.itemIds = itemIds;
+            startUserConcept(request);
         });
     }
     setTheme(options_.theme);
@@ -415,6 +431,15 @@ void StudioWindow::onJobFinished(quint64 id) {
             showView(QStringLiteral("sweep"));
         }
     }
+    // A method comparison ended (some runs may have failed): show its runs in the Methods view.
+    if (comparisonJobs_.remove(id) && session_->isOpen()) {
+        for (const auto& group : session_->store()->sweeps()) {
+            if (group.kind != "comparison") continue;  // newest first: the first one is this job's
+            if (auto* methods = findChild<MethodsView*>()) methods->showGroup(group.id);
+            showView(QStringLiteral("methods"));
+            break;
+        }
+    }
     if (status && status->state == jobs::JobState::Failed)
         showError(tr("Job failed"), tr("%1 failed:\n%2").arg(status->name, status->error));
 }
@@ -456,8 +481,11 @@ quint64 StudioWindow::startRun(const RunSpec& spec) {
     const QString sweepFolder = sweep ? QFileInfo(sweep->folder()).absoluteFilePath() : QString();
     const quint64 id = jobs_->submit(std::move(job), name, sweep ? JobLane::OwnThread : JobLane::Engine);
     if (sweep) sweepJobs_.insert(id, sweepFolder);
+    else if (spec.kind == RunSpec::Kind::Craft && craft::methodPairs(spec.craft).size() > 1) comparisonJobs_.insert(id);
     return id;
 }
+
+void StudioWindow::setUserConceptLauncher(UserConceptLauncher launcher) { userConceptLauncher_ = std::move(launcher); }
 
 void StudioWindow::setAblationLauncher(AblationLauncher launcher) {
     ablationLauncher_ = std::move(launcher);
@@ -466,29 +494,49 @@ void StudioWindow::setAblationLauncher(AblationLauncher launcher) {
 
 quint64 StudioWindow::startAblation(const AblationRequest& request) {
     auto* sae = findChild<SaeDashboard*>();
+    const QString name = request.scale == 0.0 ? tr("Ablate latent %1").arg(request.latent)
+                                              : tr("Steer latent %1 × %2").arg(request.latent).arg(request.scale);
+    return submitWithResult([&] { return ablationLauncher_ ? ablationLauncher_(request) : LaunchedJob{}; }, name, tr("the ablation"),
+                            [sae](const QString& result) {
+                                if (sae) sae->showAblationResult(result);
+                            });
+}
+
+quint64 StudioWindow::startUserConcept(const UserConceptRequest& request) {
+    auto* sae = findChild<SaeDashboard*>();
+    const QString name = request.tag.isEmpty() ? tr("Latents for %1 items").arg(request.itemIds.size()) : tr("Latents for tag %1").arg(request.tag);
+    return submitWithResult([&] { return userConceptLauncher_ ? userConceptLauncher_(request) : LaunchedJob{}; }, name,
+                            tr("the search for latents"), [sae](const QString& result) {
+                                if (sae) sae->showUserConceptResult(result);
+                            });
+}
+
+// Launches a job whose result the dashboard shows: `show` gets its JSON when it is done, else the
+// error (or "cancelled"). Returns the job's id, 0 when it could not start.
+quint64 StudioWindow::submitWithResult(const std::function<LaunchedJob()>& launch, const QString& name, const QString& what,
+                                       const std::function<void(const QString&)>& show) {
     LaunchedJob launched;
     try {
-        if (ablationLauncher_) launched = ablationLauncher_(request);
+        launched = launch();
     } catch (const std::exception& e) {
-        showError(tr("Cannot start the ablation"), QString::fromStdString(e.what()));
+        showError(tr("Cannot start %1").arg(what), QString::fromStdString(e.what()));
         return 0;
     }
     if (!launched.job) {
-        showError(tr("Cannot start the ablation"), tr("This build has no RecSAE engine."));
+        showError(tr("Cannot start %1").arg(what), tr("This build has no RecSAE engine."));
         return 0;
     }
-    const QString name = request.scale == 0.0 ? tr("Ablate latent %1").arg(request.latent)
-                                              : tr("Steer latent %1 × %2").arg(request.latent).arg(request.scale);
     const quint64 id = jobs_->submit(std::move(launched.job), name);
     auto result = launched.resultJson;
-    // One-shot: show this job's result in the dashboard when it is done.
+    // One-shot: show this job's result when it is done.
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(jobs_, &JobMonitor::jobFinished, this, [this, id, result, sae, connection](quint64 finished) {
+    *connection = connect(jobs_, &JobMonitor::jobFinished, this, [this, id, result, show, connection](quint64 finished) {
         if (finished != id) return;
         disconnect(*connection);
         const JobStatus* status = jobs_->status(id);
-        if (sae && status && status->state == jobs::JobState::Done && result) sae->showAblationResult(result());
-        else if (sae && status) sae->showAblationResult(status->state == jobs::JobState::Failed ? status->error : tr("cancelled"));
+        if (!status) return;
+        if (status->state == jobs::JobState::Done && result) show(result());
+        else show(status->state == jobs::JobState::Failed ? status->error : tr("cancelled"));
     });
     return id;
 }

@@ -7,6 +7,7 @@
 #include "services/theme.h"
 
 #include <QHash>
+#include <QSet>
 #include <QMainWindow>
 #include <QPointer>
 
@@ -67,7 +68,10 @@ public:
     // concept-studio-cli, as a job; returns its id (0 when it could not start).
     quint64 exportReport(const QString& outDir);
     void setAblationLauncher(AblationLauncher launcher);
+    void setUserConceptLauncher(UserConceptLauncher launcher);
     quint64 startAblation(const AblationRequest& request);
+    // The SAE dashboard's "Your item concept": the latents that fire for a tag or items.
+    quint64 startUserConcept(const UserConceptRequest& request);
     // Starts a run on the engine thread; a dialog on failure. Returns the job id (0 = not started).
     quint64 startRun(const RunSpec& spec);
     // Opens the New Run dialog (non-blocking); returns it for tests.
@@ -87,8 +91,11 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
+    quint64 submitWithResult(const std::function<LaunchedJob()>& launch, const QString& name, const QString& what,
+                             const std::function<void(const QString&)>& show);
     QHash<quint64, QString> reportJobs_;  // export-report jobs → their output folder
     QHash<quint64, QString> sweepJobs_;   // sweep jobs → their folder: the sweep view opens on it when they end
+    QSet<quint64> comparisonJobs_;        // method comparisons: the Methods view opens on them when they end
     void buildMenus();
     void buildFileMenu();
     void buildEditMenu();
@@ -118,6 +125,7 @@ private:
     QPointer<SearchDialog> search_;
     RunLauncher launcher_;
     AblationLauncher ablationLauncher_;
+    UserConceptLauncher userConceptLauncher_;
 };
 
 }  // namespace cs::ui

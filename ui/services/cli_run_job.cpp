@@ -68,6 +68,16 @@ QStringList cliArguments(const RunSpec& spec) {
     return list;
 }
 
+QStringList cliArguments(const UserConceptRequest& r, const QString& jsonOut) {
+    QStringList arguments{QStringLiteral("user-concept"), QStringLiteral("--project"), r.projectPath, QStringLiteral("--run"), QString::number(r.runId)};
+    if (r.tag.isEmpty()) {
+        arguments << QStringLiteral("--items") << r.itemIds.join(QLatin1Char(','));
+    } else {
+        arguments << QStringLiteral("--tag") << r.tag;
+    }
+    return arguments << QStringLiteral("--top") << QString::number(r.top) << QStringLiteral("--json") << jsonOut;
+}
+
 QStringList cliArguments(const AblationRequest& r, const QString& jsonOut) {
     return {QStringLiteral("ablate"), QStringLiteral("--project"), r.projectPath, QStringLiteral("--run"), QString::number(r.runId),
             QStringLiteral("--latent"), QString::number(r.latent), QStringLiteral("--scale"), QString::number(r.scale, 'g', 10),
@@ -221,24 +231,41 @@ RunLauncher makeCliRunLauncher(QString cliPath) {
     };
 }
 
+namespace {
+// A CLI command whose --json result the caller reads once the job is done. `arguments` gets the
+// result file's path; `what` names the result in messages.
+LaunchedJob launchWithJsonResult(const QString& cli, const std::function<QStringList(const QString&)>& arguments, const QString& name,
+                                 const QString& what) {
+    // The result file lives as long as someone may still read it (the job and the reader).
+    auto dir = std::make_shared<QTemporaryDir>(QDir::temp().filePath(QStringLiteral("concept-studio-result-XXXXXX")));
+    if (!dir->isValid()) throw Error(QDir::tempPath().toStdString(), "cannot create a temporary folder for the " + what.toStdString());
+    const QString jsonOut = dir->filePath(QStringLiteral("result.json"));
+    LaunchedJob launched;
+    launched.job = std::make_unique<CliRunJob>(cli, arguments(jsonOut), name);
+    launched.resultJson = [dir, jsonOut, what]() -> QString {
+        QFile file(jsonOut);
+        if (!file.open(QIODevice::ReadOnly)) return QStringLiteral("%1: cannot read the %2").arg(jsonOut, what);
+        return QString::fromUtf8(file.readAll());
+    };
+    return launched;
+}
+}  // namespace
+
 AblationLauncher makeCliAblationLauncher(QString cliPath) {
     return [cliPath](const AblationRequest& request) {
-        const QString cli = requireCli(cliPath);
-        // The result file lives as long as someone may still read it (the job and the reader).
-        auto dir = std::make_shared<QTemporaryDir>(QDir::temp().filePath(QStringLiteral("concept-studio-ablate-XXXXXX")));
-        if (!dir->isValid())
-            throw Error(QDir::tempPath().toStdString(), "cannot create a temporary folder for the ablation result");
-        const QString jsonOut = dir->filePath(QStringLiteral("ablation.json"));
         const QString name = request.scale == 0.0 ? QStringLiteral("Ablate latent %1").arg(request.latent)
                                                   : QStringLiteral("Steer latent %1 x %2").arg(request.latent).arg(request.scale);
-        LaunchedJob launched;
-        launched.job = std::make_unique<CliRunJob>(cli, cliArguments(request, jsonOut), name);
-        launched.resultJson = [dir, jsonOut]() -> QString {
-            QFile file(jsonOut);
-            if (!file.open(QIODevice::ReadOnly)) return QStringLiteral("%1: cannot read the ablation result").arg(jsonOut);
-            return QString::fromUtf8(file.readAll());
-        };
-        return launched;
+        return launchWithJsonResult(requireCli(cliPath), [&](const QString& out) { return cliArguments(request, out); }, name,
+                                    QStringLiteral("ablation result"));
+    };
+}
+
+UserConceptLauncher makeCliUserConceptLauncher(QString cliPath) {
+    return [cliPath](const UserConceptRequest& request) {
+        const QString name = request.tag.isEmpty() ? QStringLiteral("Latents for %1 items").arg(request.itemIds.size())
+                                                   : QStringLiteral("Latents for tag %1").arg(request.tag);
+        return launchWithJsonResult(requireCli(cliPath), [&](const QString& out) { return cliArguments(request, out); }, name,
+                                    QStringLiteral("user concept result"));
     };
 }
 

@@ -24,6 +24,8 @@ QString engineVersionText();
 QStringList cliArguments(const RunSpec& spec);
 // `ablate` arguments for the SAE dashboard's ablation/steering panel; the result goes to jsonOut.
 QStringList cliArguments(const AblationRequest& request, const QString& jsonOut);
+// `user-concept` arguments for the dashboard's "Your item concept"; the result goes to jsonOut.
+QStringList cliArguments(const UserConceptRequest& request, const QString& jsonOut);
 
 struct CliRunOptions {
     // Start the CLI in a process group of its own and send the cancel's signals to the whole group,
@@ -58,5 +60,7 @@ RunLauncher makeCliRunLauncher(QString cliPath = {});
 // job's resultJson reads TMP (the CLI also stores the result in the project). Throws cs::Error
 // when no CLI is found.
 AblationLauncher makeCliAblationLauncher(QString cliPath = {});
+// The same for `concept-studio-cli user-concept … --json TMP`.
+UserConceptLauncher makeCliUserConceptLauncher(QString cliPath = {});
 
 }  // namespace cs::ui

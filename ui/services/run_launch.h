@@ -9,6 +9,7 @@
 #include "sae/recsae_job.h"
 
 #include <QString>
+#include <QStringList>
 
 #include <functional>
 #include <memory>
@@ -58,5 +59,16 @@ struct LaunchedJob {
     std::function<QString()> resultJson;  // read once the job is done (on the UI thread)
 };
 using AblationLauncher = std::function<LaunchedJob(const AblationRequest&)>;
+
+// A user's own item concept for a stored RecSAE run (the SAE dashboard's "Your item concept"):
+// the latents that fire for a tag of the item metadata or a list of item ids (docs/recsae.md).
+struct UserConceptRequest {
+    QString projectPath;
+    qint64 runId = 0;
+    QString tag;          // a tag, or
+    QStringList itemIds;  // item ids as in the interaction file
+    int top = 10;
+};
+using UserConceptLauncher = std::function<LaunchedJob(const UserConceptRequest&)>;
 
 }  // namespace cs::ui

@@ -13,9 +13,11 @@
 #include <QCategoryAxis>
 #include <QChart>
 #include <QChartView>
+#include <QComboBox>
 #include <QCheckBox>
 #include <QDoubleSpinBox>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -23,6 +25,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
+#include <QTableWidget>
 #include <QLineEdit>
 #include <QSplitter>
 #include <QTableView>
@@ -256,6 +259,7 @@ SaeDashboard::SaeDashboard(ProjectSession* session, ConceptSelection* selection,
         ablation_->setHtml(tr("<p>Running: latent %1 × %2 …</p>").arg(latent).arg(scale_->value()));
         emit ablationRequested(selection_->runId(), latent, scale_->value());
     });
+    buildUserConceptRow(ablationBox, ablationLayout);
     setAblationAvailable(false, tr("this build has no RecSAE engine"));
     rightLayout->addWidget(ablationBox, 4);  // the before/after lists need the room
     splitter->setStretchFactor(0, 3);
@@ -289,9 +293,114 @@ int SaeDashboard::selectedLatentIndex() const {
     return -1;
 }
 
+// "Your item concept": a tag or item ids → the latents that fire for them (user-concept), listed
+// with precision, recall and F1; "Steer with it" selects the chosen latent and steers with it.
+void SaeDashboard::buildUserConceptRow(QWidget* box, QVBoxLayout* layout) {
+    auto* bar = new QHBoxLayout;
+    userConceptKind_ = new QComboBox(box);
+    userConceptKind_->addItems({tr("Tag"), tr("Item ids")});
+    userConcept_ = new QLineEdit(box);
+    userConcept_->setObjectName(QStringLiteral("userConcept"));
+    userConcept_->setPlaceholderText(tr("a tag of the item metadata, e.g. Drama"));
+    connect(userConceptKind_, &QComboBox::currentIndexChanged, this, [this](int kind) {
+        userConcept_->setPlaceholderText(kind == 0 ? tr("a tag of the item metadata, e.g. Drama") : tr("item ids as in the log, e.g. 12, 40, 77"));
+    });
+    userConcept_->setToolTip(tr("Your own concept as a set of items: the latents whose activation best tells the users who "
+                                "recently saw these items (precision, recall, F1) are listed, ready to steer with"));
+    findLatents_ = new QPushButton(tr("Find latents"), box);
+    findLatents_->setObjectName(QStringLiteral("findLatentsButton"));
+    bar->addWidget(new QLabel(tr("Your item concept"), box));
+    bar->addWidget(userConceptKind_);
+    bar->addWidget(userConcept_, 1);
+    bar->addWidget(findLatents_);
+    layout->insertLayout(0, bar);
+    userConceptSummary_ = new QLabel(box);
+    userConceptSummary_->setWordWrap(true);
+    layout->insertWidget(1, userConceptSummary_);
+    userLatents_ = new QTableWidget(0, 5, box);
+    userLatents_->setObjectName(QStringLiteral("userConceptLatents"));
+    userLatents_->setHorizontalHeaderLabels({tr("Latent"), tr("F1"), tr("Precision"), tr("Recall"), tr("Tags")});
+    userLatents_->horizontalHeader()->setStretchLastSection(true);
+    userLatents_->verticalHeader()->hide();
+    userLatents_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    userLatents_->setSelectionBehavior(QAbstractItemView::SelectRows);
+    userLatents_->setSelectionMode(QAbstractItemView::SingleSelection);
+    userLatents_->setMaximumHeight(130);
+    userLatents_->hide();
+    layout->insertWidget(2, userLatents_);
+    steer_ = new QPushButton(tr("Steer with it"), box);
+    steer_->setObjectName(QStringLiteral("steerWithConceptButton"));
+    steer_->setToolTip(tr("Select the chosen latent and steer with it (scale 2 when the scale is 0)"));
+    steer_->hide();
+    layout->insertWidget(3, steer_, 0, Qt::AlignLeft);
+    auto find = [this] {
+        const QString text = userConcept_->text().trimmed();
+        if (text.isEmpty() || !selection_->runId()) return;
+        userConceptSummary_->setText(tr("Finding the latents for %1 …").arg(text));
+        if (userConceptKind_->currentIndex() == 0) {
+            emit userConceptRequested(selection_->runId(), text, {});
+            return;
+        }
+        QStringList ids;
+        for (const QString& id : text.split(QRegularExpression(QStringLiteral("[,\\s]+")), Qt::SkipEmptyParts)) ids << id;
+        emit userConceptRequested(selection_->runId(), QString(), ids);
+    };
+    connect(findLatents_, &QPushButton::clicked, this, find);
+    connect(userConcept_, &QLineEdit::returnPressed, this, find);
+    connect(steer_, &QPushButton::clicked, this, [this] {
+        const int row = userLatents_->currentRow();
+        if (row < 0) return;
+        const int latent = userLatents_->item(row, 0)->text().toInt();
+        for (int r = 0; r < model_->rowCount(); ++r)
+            if (model_->row(r).index == latent) selection_->setConcept(model_->row(r).id);
+        if (scale_->value() == 0.0) scale_->setValue(2.0);  // 0 would remove it: steering boosts it
+        if (ablate_->isEnabled()) ablate_->click();
+    });
+    connect(userLatents_, &QTableWidget::cellDoubleClicked, steer_, &QPushButton::click);
+}
+
+void SaeDashboard::showUserConceptResult(const QString& json) {
+    userLatents_->setRowCount(0);
+    const QJsonDocument document = QJsonDocument::fromJson(json.toUtf8());
+    if (!document.isObject()) {  // the job's error message
+        userConceptSummary_->setText(QStringLiteral("<span style='color:#d33'>%1</span>").arg(json.toHtmlEscaped()));
+        userLatents_->hide();
+        steer_->hide();
+        return;
+    }
+    const QJsonObject result = document.object();
+    const QJsonArray latents = result.value(QStringLiteral("latents")).toArray();
+    userConceptSummary_->setText(tr("%1 items, among the recent items of %2 of %3 users; %4 latents fire for them. Pick one and "
+                                    "steer with it.")
+                                     .arg(result.value(QStringLiteral("n_items")).toInteger())
+                                     .arg(result.value(QStringLiteral("states_with_items")).toInteger())
+                                     .arg(result.value(QStringLiteral("n_states")).toInteger())
+                                     .arg(latents.size()));
+    userLatents_->setRowCount(int(latents.size()));
+    for (int row = 0; row < latents.size(); ++row) {
+        const QJsonObject l = latents[row].toObject();
+        QStringList tags;
+        for (const auto& tag : l.value(QStringLiteral("tags")).toArray()) {
+            const QJsonObject t = tag.toObject();
+            tags << (t.isEmpty() ? tag.toString() : t.value(QStringLiteral("tag")).toString());
+        }
+        const QStringList cells{QString::number(l.value(QStringLiteral("latent")).toInteger()),
+                                QString::number(l.value(QStringLiteral("f1")).toDouble(), 'f', 3),
+                                QString::number(l.value(QStringLiteral("precision")).toDouble(), 'f', 3),
+                                QString::number(l.value(QStringLiteral("recall")).toDouble(), 'f', 3), tags.join(QStringLiteral(", "))};
+        for (int c = 0; c < cells.size(); ++c) userLatents_->setItem(row, c, new QTableWidgetItem(cells[c]));
+    }
+    userLatents_->setVisible(!latents.isEmpty());
+    steer_->setVisible(!latents.isEmpty());
+    steer_->setEnabled(ablationAvailable_);
+    if (!latents.isEmpty()) userLatents_->selectRow(0);
+}
+
 void SaeDashboard::setAblationAvailable(bool available, const QString& why) {
     ablationAvailable_ = available;
     ablationUnavailable_ = why;
+    findLatents_->setEnabled(available);
+    steer_->setEnabled(available);
     ablate_->setEnabled(available && selectedLatentIndex() >= 0);
     ablate_->setToolTip(available ? tr("Decode with the latent scaled and compare each user's top-N before and after")
                                   : tr("Unavailable: %1").arg(why));

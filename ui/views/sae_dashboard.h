@@ -2,13 +2,15 @@
 // SaeDashboard: a RecSAE run's latents (docs/recsae.md): a sortable, filterable table
 // (frequency, confidence, precision, recall, tags), the activation histogram of the selected
 // latent, its top-activating sequences, the dead-latent count and the density histogram
-// (log10 activation frequency over latents), and stored ablation/steering results.
+// (log10 activation frequency over latents), stored ablation/steering results, and the user's own
+// item concepts: the latents that fire for a tag or a list of items, each one click from steering.
 #include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
 #include <QWidget>
 
 #include <vector>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QCheckBox;
@@ -18,6 +20,8 @@ class QChartView;
 class QChart;
 class QDoubleSpinBox;
 class QPushButton;
+class QTableWidget;
+class QVBoxLayout;
 
 namespace cs::results {
 struct RunData;
@@ -90,8 +94,17 @@ public:
     QString ablationText() const;
     QPushButton* ablateButton() const { return ablate_; }
 
+    // "Your item concept": the latents found for the user's tag or item ids ({latents: [{latent,
+    // precision, recall, f1, activations, tags}], n_items, states_with_items, n_states}), or why not.
+    void showUserConceptResult(const QString& json);
+    QLineEdit* userConceptEdit() const { return userConcept_; }
+    QComboBox* userConceptKind() const { return userConceptKind_; }
+    QTableWidget* userConceptTable() const { return userLatents_; }
+    QPushButton* steerButton() const { return steer_; }
+
 signals:
     void ablationRequested(qint64 runId, int latent, double scale);
+    void userConceptRequested(qint64 runId, const QString& tag, const QStringList& itemIds);  // a tag, or item ids
 
 public slots:
     void reload();
@@ -101,6 +114,7 @@ private:
     // A run opens on its most confident latent, so the dashboard shows one at once.
     void selectMostConfidentLatent();
     void fillDensityChart();
+    void buildUserConceptRow(QWidget* box, QVBoxLayout* layout);
     // The line above the table: latent counts and the run's quality measures.
     QString summaryLine(const std::vector<LatentRow>& rows, const results::RunData& run) const;
     // The run's stored ablation and steering results as HTML; empty when there are none.
@@ -120,6 +134,12 @@ private:
     QTextBrowser* ablation_;
     QDoubleSpinBox* scale_;
     QPushButton* ablate_;
+    QComboBox* userConceptKind_;  // a tag, or item ids
+    QLineEdit* userConcept_;
+    QPushButton* findLatents_;
+    QTableWidget* userLatents_;
+    QLabel* userConceptSummary_;
+    QPushButton* steer_;
     bool ablationAvailable_ = false;
     QString ablationUnavailable_;
     int deadCount_ = 0;
