@@ -6,16 +6,23 @@
 //     planted-concept case of the tests (an additive h where one concept dominates).
 //  2. PCA and K-Means on 1600 × 512 activations of the same model against scikit-learn run on the
 //     same matrix right before (best of 3 fits each), with explained variance and inertia.
-// Usage: methods_bench [--images N] [--work DIR] [--skip-python]
+//  3. A method comparison through the activation cache (craft/activation_cache.h): 6 dictionaries ×
+//     2 estimators on the same images and crops, against one activation pass plus each run's own
+//     work (both from the same runs), and against the same 12 runs without the cache; then one run
+//     with another concept count from a new process's view (the project's cache only).
+// Usage: methods_bench [--images N] [--work DIR] [--skip-python] [--skip-comparison]
 #include "craft/concept_contributions.h"
 #include "craft/concept_dictionary.h"
+#include "craft/activation_cache.h"
 #include "craft/concept_importance.h"
+#include "craft/craft_engine.h"
 #include "craft/crops.h"
 #include "craft/image_activations.h"
 
 #include "metrics/concept_faithfulness.h"
 #include "model/model_adapter.h"
 #include "model/model_loader.h"
+#include "store/project_store.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -195,19 +202,91 @@ void dictionaryBench(const at::Tensor& A, int64_t r, const fs::path& work, bool 
                 sk["kmeans_iterations"].get<int>());
 }
 
+// One CRAFT run of the comparison; its wall time, its activation stage and where the pass came from.
+struct ComparedRun {
+    std::string name, cache;
+    double wall = 0, activations = 0;
+};
+
+ComparedRun runCraft(cs::model::VisionModel& model, const at::Tensor& images, CraftOptions options, ActivationCache* cache) {
+    CraftEngine engine(model, options);
+    if (cache) engine.useActivationCache(cache, "resnet18_split.pt");
+    const auto start = Clock::now();
+    const CraftResult result = engine.run(images, at::Tensor());
+    return {std::string(toString(options.dictionary)) + " x " + toString(options.importance), result.activationCache, seconds(start),
+            result.timings.activations};
+}
+
+void comparisonBench(cs::model::VisionModel& model, const at::Tensor& images, const fs::path& work) {
+    const fs::path projectPath = work / "comparison.cstudio";
+    fs::remove(projectPath);
+    fs::remove(projectPath.string() + "-wal");
+    fs::remove(projectPath.string() + "-shm");
+    auto store = cs::store::ProjectStore::create(projectPath.string());
+    CraftOptions base;
+    base.layer = "layer4";
+    base.classIndex = 7;
+    base.concepts = 10;
+    base.implicitMaps = false;  // only NMF has them; the comparison leaves them out for the others
+    base.mapImages = 4;
+    const std::vector<ConceptDictionaryMethod> dictionaries{ConceptDictionaryMethod::Nmf,  ConceptDictionaryMethod::SemiNmf,
+                                                            ConceptDictionaryMethod::Pca,  ConceptDictionaryMethod::KMeans,
+                                                            ConceptDictionaryMethod::Sae,  ConceptDictionaryMethod::Archetypal};
+    const std::vector<ConceptImportanceMethod> importances{ConceptImportanceMethod::Sobol, ConceptImportanceMethod::GradientInput};
+    auto options = [&](ConceptDictionaryMethod d, ConceptImportanceMethod i) {
+        CraftOptions o = base;
+        o.dictionary = d;
+        o.importance = i;
+        o.dictionaryGiven = true;
+        return o;
+    };
+    // With the cache: what a comparison does.
+    ProjectActivationCache cache(*store, "resnet18_split.pt", "layer4");
+    std::vector<ComparedRun> cached;
+    const auto comparisonStart = Clock::now();
+    for (auto d : dictionaries)
+        for (auto i : importances) cached.push_back(runCraft(model, images, options(d, i), &cache));
+    const double comparisonWall = seconds(comparisonStart);
+    // Without: each run computes its own pass.
+    std::vector<ComparedRun> uncached;
+    for (auto d : dictionaries)
+        for (auto i : importances) uncached.push_back(runCraft(model, images, options(d, i), nullptr));
+    double ownWork = 0, uncachedWall = 0;
+    std::printf("\nmethod comparison, %lld images, resnet18 layer4, 6 dictionaries x 2 estimators, r = 10\n", static_cast<long long>(images.size(0)));
+    std::printf("  %-30s %8s %10s %12s %12s\n", "run", "cache", "wall s", "activations", "no cache s");
+    for (size_t k = 0; k < cached.size(); ++k) {
+        ownWork += cached[k].wall - cached[k].activations;
+        uncachedWall += uncached[k].wall;
+        std::printf("  %-30s %8s %10.2f %12.2f %12.2f\n", cached[k].name.c_str(), cached[k].cache.c_str(), cached[k].wall, cached[k].activations,
+                    uncached[k].wall);
+    }
+    const double pass = cached.front().activations;
+    std::printf("  one activation pass %.2f s + the runs' own work %.2f s = %.2f s; the comparison took %.2f s: ratio %.3f (target <= 1.5)\n",
+                pass, ownWork, pass + ownWork, comparisonWall, comparisonWall / (pass + ownWork));
+    std::printf("  the same 12 runs without the cache: %.2f s (%.2fx the comparison)\n", uncachedWall, uncachedWall / comparisonWall);
+    // Another process: only the project file is shared. Another concept count reuses the pass.
+    ProjectActivationCache fresh(*store, "resnet18_split.pt", "layer4");
+    CraftOptions more = options(ConceptDictionaryMethod::Nmf, ConceptImportanceMethod::Sobol);
+    more.concepts = 12;
+    const ComparedRun again = runCraft(model, images, more, &fresh);
+    std::printf("  r = 12 from the project's cache: %s, activation stage %.3f s of %.2f s (the pass took %.2f s)\n", again.cache.c_str(),
+                again.activations, again.wall, pass);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     int64_t n = 100;
     fs::path work = fs::temp_directory_path() / "methods_bench";
-    bool skipPython = false;
+    bool skipPython = false, skipComparison = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--images" && i + 1 < argc) n = std::stoll(argv[++i]);
         else if (a == "--work" && i + 1 < argc) work = argv[++i];
         else if (a == "--skip-python") skipPython = true;
+        else if (a == "--skip-comparison") skipComparison = true;
         else {
-            std::cerr << "usage: methods_bench [--images N] [--work DIR] [--skip-python]\n";
+            std::cerr << "usage: methods_bench [--images N] [--work DIR] [--skip-python] [--skip-comparison]\n";
             return 2;
         }
     }
@@ -221,9 +300,10 @@ int main(int argc, char** argv) {
         auto model = cs::model::loadVisionModel(modelPath.string(), options);
         std::printf("threads: %d\n", torch::get_num_threads());
         at::Tensor activations;
+        const at::Tensor images = benchImages(n);
         {
             torch::InferenceMode inference;
-            activations = imageActivations(*model, "layer4", benchImages(n), 16);
+            activations = imageActivations(*model, "layer4", images, 16);
         }
         const at::Tensor rows = rowsByChannel(activations).contiguous();
         const int64_t r = 10;
@@ -232,6 +312,7 @@ int main(int argc, char** argv) {
         // 1600 rows of 512 channels: the size of a 100-image run's crop matrix.
         const at::Tensor A = rows.index_select(0, torch::arange(0, rows.size(0), std::max<int64_t>(1, rows.size(0) / 1600))).slice(0, 0, 1600).contiguous();
         dictionaryBench(A, r, work, skipPython);
+        if (!skipComparison) comparisonBench(*model, images, work);
     } catch (const std::exception& e) {
         std::cerr << "methods_bench: " << e.what() << "\n";
         return 1;
