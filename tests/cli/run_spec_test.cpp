@@ -93,6 +93,9 @@ void expectSameCliValues(const CraftJobSpec& a, const CraftJobSpec& b) {
     EXPECT_EQ(x.mapImages, y.mapImages);
     EXPECT_EQ(x.implicitMaps, y.implicitMaps);
     EXPECT_EQ(x.stability, y.stability);
+    EXPECT_EQ(a.dictionaries, b.dictionaries);
+    EXPECT_EQ(a.importances, b.importances);
+    EXPECT_EQ(a.activationCache, b.activationCache);
 }
 
 TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
@@ -141,8 +144,30 @@ TEST(RunSpec, CraftSpecWithEveryOptionChangedSurvivesTheCommandLine) {
     EXPECT_NE(o.stability, defaults.options.stability);
     EXPECT_NE(spec.maxImages, defaults.maxImages);
     EXPECT_NE(o.dictionaryGiven, defaults.options.dictionaryGiven);
+    spec.activationCache = false;
+    EXPECT_NE(spec.activationCache, defaults.activationCache);
 
     expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);
+}
+
+// Several dictionaries or estimators: a comparison, whose lists survive the command line in order;
+// the options then name the first of each, as the CLI parser sets them.
+TEST(RunSpec, AMethodComparisonSurvivesTheCommandLine) {
+    CraftJobSpec spec = requiredOnly();
+    spec.dictionaries = {cs::craft::ConceptDictionaryMethod::Pca, cs::craft::ConceptDictionaryMethod::Nmf};
+    spec.importances = {cs::craft::ConceptImportanceMethod::Sobol, cs::craft::ConceptImportanceMethod::GradientInput,
+                        cs::craft::ConceptImportanceMethod::Occlusion};
+    spec.options.dictionary = cs::craft::ConceptDictionaryMethod::Pca;
+    spec.options.dictionaryGiven = true;
+    EXPECT_EQ(cs::craft::methodPairs(spec).size(), 6u);
+    EXPECT_EQ(cs::craft::methodPairs(spec)[1], std::make_pair(cs::craft::ConceptDictionaryMethod::Pca, cs::craft::ConceptImportanceMethod::GradientInput));
+    expectSameCliValues(parseCraft(cs::craft::toCliArguments(spec)), spec);
+    // One of each is a single run: no lists after parsing.
+    const CraftJobSpec single = parseCraft({"craft", "--project", "/p/x.cstudio", "--model", "/m/model.pt", "--images", "/d/images", "--class",
+                                            "Sneaker", "--layer", "layer4", "--dictionary", "kmeans", "--importance", "rise"});
+    EXPECT_TRUE(single.dictionaries.empty() && single.importances.empty());
+    EXPECT_EQ(single.options.dictionary, cs::craft::ConceptDictionaryMethod::KMeans);
+    EXPECT_EQ(cs::craft::methodPairs(single).size(), 1u);
 }
 
 TEST(RunSpec, CraftDefaultsAreTheCommandLineDefaults) {
@@ -167,6 +192,7 @@ TEST(RunSpec, EveryCraftOptionOfTheCommandIsWritten) {
     spec.classNames = "a,b";
     spec.strictImages = true;
     spec.options.stability = true;
+    spec.activationCache = false;
     const std::vector<std::string> arguments = cs::craft::toCliArguments(spec);
     EXPECT_EQ(arguments.front(), "craft");
     CLI::App app;
