@@ -28,6 +28,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -86,18 +87,23 @@ struct Timed {
     std::vector<double> global;  // mean importance over the images
 };
 
+// The best of 3 passes over the images (a shared 2-core machine's timings vary by tens of per cent).
 Timed timeImportance(ConceptImportance& estimator, const std::vector<at::Tensor>& contributions, const RowEvaluator& h) {
-    Timed t;
-    const int64_t r = contributions.front().size(0);
-    t.global.assign(static_cast<size_t>(r), 0.0);
-    const auto start = Clock::now();
-    for (const at::Tensor& B : contributions) {
-        const ImportanceScores s = estimator.estimate(B, h);
-        t.rows += s.evaluations;
-        for (int64_t k = 0; k < r; ++k) t.global[k] += s.scores[k] / static_cast<double>(contributions.size());
+    Timed best;
+    for (int repeat = 0; repeat < 3; ++repeat) {
+        Timed t;
+        const int64_t r = contributions.front().size(0);
+        t.global.assign(static_cast<size_t>(r), 0.0);
+        const auto start = Clock::now();
+        for (const at::Tensor& B : contributions) {
+            const ImportanceScores s = estimator.estimate(B, h);
+            t.rows += s.evaluations;
+            for (int64_t k = 0; k < r; ++k) t.global[k] += s.scores[k] / static_cast<double>(contributions.size());
+        }
+        t.seconds = seconds(start);
+        if (repeat == 0 || t.seconds < best.seconds) best = t;
     }
-    t.seconds = seconds(start);
-    return t;
+    return best;
 }
 
 void importanceBench(cs::model::VisionModel& model, const at::Tensor& rows, int64_t n, int64_t r) {
@@ -125,8 +131,16 @@ void importanceBench(cs::model::VisionModel& model, const at::Tensor& rows, int6
     std::printf("  %-22s %10.3f %12lld %10s\n", "sobol", s.seconds, static_cast<long long>(s.rows), "1");
     std::printf("  %-22s %10.3f %12lld %9.1fx\n", "gradient-input", g.seconds, static_cast<long long>(g.rows), s.seconds / g.seconds);
     std::printf("  %-22s %10.3f %12lld %9.1fx\n", "integrated-gradients", i.seconds, static_cast<long long>(i.rows), s.seconds / i.seconds);
+    // Sobol's total indices measure how much a concept moves h, whichever way; the gradients are
+    // signed. Both rank correlations are printed: of the signed scores, and of their magnitudes.
+    auto magnitudes = [](std::vector<double> v) {
+        for (double& x : v) x = std::abs(x);
+        return v;
+    };
     std::printf("  Spearman of the global rankings: gradient-input vs sobol %.3f, integrated-gradients vs sobol %.3f\n",
                 spearman(g.global, s.global), spearman(i.global, s.global));
+    std::printf("  ... of their magnitudes: |gradient-input| vs sobol %.3f, |integrated-gradients| vs sobol %.3f\n",
+                spearman(magnitudes(g.global), s.global), spearman(magnitudes(i.global), s.global));
 }
 
 // The tests' planted case at bench size: 100 images whose contributions are random directions
