@@ -25,8 +25,16 @@ target_link_libraries(cs_opencv INTERFACE ${CS_OPENCV_imgcodecs} ${CS_OPENCV_img
 target_include_directories(cs_opencv SYSTEM INTERFACE ${CS_OPENCV_INCLUDE_DIR})
 
 # The torch PCH is built once (cs_torch_pch) and reused by every LibTorch-using target.
+option(CS_UNITY_BUILD "Compile the LibTorch libraries in unity batches (one PCH load per batch)" ON)
 function(cs_use_torch_pch target)
   target_precompile_headers(${target} REUSE_FROM cs_torch_pch)
+  # Loading the LibTorch PCH costs about 10 s per translation unit on its own (it is 600 MB), more
+  # than most of the studio's files take to compile; a unity build loads it once for a batch of
+  # files. Libraries only: an executable here is a test or a bench of one or two files.
+  get_target_property(kind ${target} TYPE)
+  if(kind STREQUAL "STATIC_LIBRARY" OR kind STREQUAL "MODULE_LIBRARY" OR kind STREQUAL "SHARED_LIBRARY")
+    set_target_properties(${target} PROPERTIES UNITY_BUILD ${CS_UNITY_BUILD} UNITY_BUILD_BATCH_SIZE 6)
+  endif()
   # The PCH is library code (-fPIC). GCC ignores it, with a warning, in -fPIE objects, and
   # compiles every LibTorch header again; so executables that reuse it compile as -fPIC too.
   get_target_property(type ${target} TYPE)

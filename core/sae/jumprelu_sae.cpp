@@ -22,7 +22,7 @@ namespace {
 
 constexpr double kBandwidth = 0.5;       // ε in units of u
 constexpr double kInitialThreshold = 0.05;  // θ₀ in units of u
-constexpr double kWarmUp = 0.1;           // share of the steps over which λ rises
+constexpr double kThresholdPenaltyWarmUp = 0.1;  // share of the steps over which λ rises
 
 class JumpReluSae : public SparseAutoencoder {
 public:
@@ -68,7 +68,7 @@ protected:
         auto z = acts * gate + thetaDelta * (-(theta.detach() / eps) * kernel);
         auto l0 = (gate + thetaDelta * (-kernel / eps)).sum(1).mean();
         auto xHat = torch::addmm(p.bDec, z, p.wDec);
-        const double warm = std::min(1.0, progress / kWarmUp);
+        const double warm = std::min(1.0, progress / kThresholdPenaltyWarmUp);
         auto loss = reconstructionLoss(x, xHat, p.variance) + lambda() * warm * l0;
         loss.backward();
         torch::NoGradGuard noGrad;

@@ -15,7 +15,7 @@
 namespace cs::sae {
 namespace {
 
-constexpr double kWarmUp = 0.05;
+constexpr double kL1WarmUp = 0.05;  // share of the steps over which the L1 coefficient rises
 constexpr double kInitialDecoderNorm = 0.1;
 
 class ReluL1Sae : public SparseAutoencoder {
@@ -45,7 +45,7 @@ protected:
         auto z = torch::relu(torch::addmm(p.bEnc, x, p.wEnc.t()));
         auto xHat = torch::addmm(p.bDec, z, p.wDec);
         auto l1 = (z * p.wDec.norm(2, 1).unsqueeze(0)).sum(1).mean() / std::sqrt(p.variance);
-        const double warm = std::min(1.0, progress / kWarmUp);
+        const double warm = std::min(1.0, progress / kL1WarmUp);
         auto loss = reconstructionLoss(x, xHat, p.variance) + lambda() * warm * l1;
         loss.backward();
         torch::NoGradGuard noGrad;
