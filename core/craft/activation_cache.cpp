@@ -2,6 +2,7 @@
 
 #include "craft/craft_spec.h"
 
+#include "common/error.h"
 #include "model/model_loader.h"
 #include "store/project_store.h"
 
@@ -68,7 +69,12 @@ void ProjectActivationCache::keep(const std::string& key, const ActivationPass& 
     entry.metadataJson = json{{"boxes", boxesJson(pass.boxes)}, {"offset", pass.offset}, {"minimum", pass.minimum}}.dump();
     entry.imageActivations = pass.imageActivations;
     entry.cropActivations = pass.cropActivations;
-    store_.keepActivations(entry, maxBytes_);
+    // The cache only saves time: a project that cannot take the entry (a full disk, a value over
+    // SQLite's 1 GB limit) costs the later runs their reuse, never this run.
+    try {
+        store_.keepActivations(entry, maxBytes_);
+    } catch (const Error&) {
+    }
 }
 
 std::string activationPassInputs(const std::string& modelIdentity, const CraftOptions& o) {

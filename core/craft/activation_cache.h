@@ -37,9 +37,10 @@ public:
     virtual void keep(const std::string& key, const ActivationPass& pass) = 0;
 };
 
-// Entries larger than this are not kept, and the project keeps at most this much in all (least
-// recently used entries go first): 100 ResNet layer4 passes of 100 images, or about 12 at layer3.
-constexpr int64_t kActivationCacheBytes = int64_t(1) << 30;
+// The project keeps at most this much in all (least recently used entries go first), and no entry
+// larger (SQLite takes values up to 1e9 bytes): 70 ResNet layer4 passes of 100 images, or about 12
+// at layer3.
+constexpr int64_t kActivationCacheBytes = int64_t(900) << 20;
 
 // Memory in front of the project: what one process computed is reused without reading it back;
 // what an earlier process stored is read from the project once.
